@@ -1,0 +1,73 @@
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "controller/cli/command.h"
+#include "controller/cli/suggest.h"
+#include "core/version.h"
+
+namespace tend {
+namespace {
+
+// The subcommand table: one row per subcommand, in the order `--help` lists them.
+constexpr CommandRegistration kCommands[] = {
+    {"play", "Run playbooks against an inventory (like ansible-playbook)", SetupPlayCommand},
+    {"run", "Run one module on hosts ad hoc (like ansible)", SetupRunCommand},
+    {"facts", "Gather facts from hosts as JSON", SetupFactsCommand},
+    {"inventory", "Show an inventory (like ansible-inventory)", SetupInventoryCommand},
+    {"render", "Render a Jinja2 template locally", SetupRenderCommand},
+    {"vault", "Encrypt and decrypt ansible-vault files", SetupVaultCommand},
+    {"lab", "Start and stop local throwaway Debian hosts", SetupLabCommand},
+};
+
+// CLI11 reports an unknown subcommand as extra arguments; say what was meant.
+bool RejectUnknownCommand(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  std::string_view given = argv[1];
+  std::vector<std::string> names;
+  for (const auto& c : kCommands) {
+    if (given == c.name) return false;
+    names.emplace_back(c.name);
+  }
+  std::string hint = SuggestionSuffix(given, names);
+  fmt::print(stderr, "tend: unknown command '{}'{}\nRun 'tend --help' for the list.\n", given,
+             hint);
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  if (RejectUnknownCommand(argc, argv)) return kExitBadOptions;
+  CLI::App app{"tend: configure machines with Ansible playbooks, fast", "tend"};
+  app.set_version_flag("--version", fmt::format("tend {} ({})", kVersion, kGitRevision));
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, CommandRunner>> runners;
+  for (const auto& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.summary);
+    runners.emplace_back(sub, c.setup(*sub));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitBadOptions;
+  }
+  for (auto& [sub, run] : runners) {
+    if (sub->parsed()) return run();
+  }
+  return kExitBadOptions;
+}
+
+}  // namespace
+}  // namespace tend
+
+int main(int argc, char** argv) {
+  try {
+    return tend::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tend: internal error: %s\n", e.what());
+    return tend::kExitInternal;
+  }
+}

@@ -1,0 +1,16 @@
+#include <fmt/format.h>
+
+#include "controller/cli/command.h"
+
+namespace tend {
+
+// Placeholder until this subcommand's issue lands.
+CommandRunner SetupInventoryCommand(CLI::App& sub) {
+  (void)sub;
+  return [] {
+    fmt::print(stderr, "tend: this command is not available yet\n");
+    return kExitError;
+  };
+}
+
+}  // namespace tend

@@ -1,0 +1,207 @@
+#include "controller/yaml/yaml.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace tend {
+namespace {
+
+std::string EscapePointerToken(const std::string& token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+std::string Strip(std::string s) {
+  s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
+  return s;
+}
+
+std::optional<Json> ResolveInt(const std::string& text) {
+  static const std::regex kDec(R"([-+]?(0|[1-9][0-9_]*))");
+  static const std::regex kOct(R"([-+]?0[0-7_]+)");
+  static const std::regex kHex(R"([-+]?0x[0-9a-fA-F_]+)");
+  static const std::regex kBin(R"([-+]?0b[01_]+)");
+  static const std::regex kSexa(R"([-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)");
+  bool negative = !text.empty() && text[0] == '-';
+  std::string body = Strip(text.substr(!text.empty() && (text[0] == '-' || text[0] == '+')));
+  try {
+    int64_t value = 0;
+    if (std::regex_match(text, kDec)) value = std::stoll(body, nullptr, 10);
+    else if (std::regex_match(text, kHex)) value = std::stoll(body.substr(2), nullptr, 16);
+    else if (std::regex_match(text, kBin)) value = std::stoll(body.substr(2), nullptr, 2);
+    else if (std::regex_match(text, kOct)) value = std::stoll(body, nullptr, 8);
+    else if (std::regex_match(text, kSexa)) {
+      std::stringstream parts(body);
+      for (std::string part; std::getline(parts, part, ':');) value = value * 60 + std::stoll(part);
+    } else {
+      return std::nullopt;
+    }
+    return Json(negative ? -value : value);
+  } catch (const std::out_of_range&) {
+    return std::nullopt;  // Python has big ints; a string is the honest fallback.
+  }
+}
+
+std::optional<Json> ResolveFloat(const std::string& text) {
+  static const std::regex kFloat(
+      R"([-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?)");
+  static const std::regex kInf(R"([-+]?\.(inf|Inf|INF))");
+  static const std::regex kNan(R"(\.(nan|NaN|NAN))");
+  if (text == "." || text == "-." || text == "+.") return std::nullopt;
+  if (std::regex_match(text, kFloat)) return Json(std::stod(Strip(text)));
+  if (std::regex_match(text, kInf))
+    return Json(text[0] == '-' ? -INFINITY : INFINITY);
+  if (std::regex_match(text, kNan)) return Json(NAN);
+  return std::nullopt;
+}
+
+class Converter {
+ public:
+  Converter(const std::string& file, YamlMarks* marks) : file_(file), marks_(marks) {}
+
+  Expected<Json> Convert(const YAML::Node& node, const std::string& pointer) {
+    if (marks_) marks_->Set(pointer, Where(node));
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return Json(nullptr);
+      case YAML::NodeType::Scalar:
+        return Scalar(node);
+      case YAML::NodeType::Sequence:
+        return Sequence(node, pointer);
+      case YAML::NodeType::Map:
+        return Map(node, pointer);
+    }
+    return Json(nullptr);
+  }
+
+ private:
+  Location Where(const YAML::Node& node) const {
+    YAML::Mark m = node.Mark();
+    return Location{file_, m.line + 1, m.column + 1};
+  }
+
+  Expected<Json> Scalar(const YAML::Node& node) {
+    const std::string& tag = node.Tag();
+    const std::string& text = node.Scalar();
+    if (tag == "?") return ResolvePlainScalar(text);
+    if (tag == "!" || tag == "tag:yaml.org,2002:str") return Json(text);
+    if (tag == "!vault") return Json{{"__ansible_vault", text}};
+    if (tag == "!unsafe") return Json{{"__ansible_unsafe", text}};
+    if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+        tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
+      Json value = ResolvePlainScalar(text);
+      if (!value.is_string()) return value;
+    }
+    return Fail(fmt::format("unsupported YAML tag '{}'", tag), Where(node));
+  }
+
+  Expected<Json> Sequence(const YAML::Node& node, const std::string& pointer) {
+    Json out = Json::array();
+    size_t i = 0;
+    for (const auto& item : node) {
+      auto value = Convert(item, pointer + "/" + std::to_string(i++));
+      if (!value) return value;
+      out.push_back(std::move(*value));
+    }
+    return out;
+  }
+
+  Expected<Json> Map(const YAML::Node& node, const std::string& pointer) {
+    Json out = Json::object();
+    std::vector<Json> merges;
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar() && !entry.first.IsNull()) {
+        return Fail("mapping keys must be scalars", Where(entry.first));
+      }
+      std::string key = entry.first.IsNull() ? "" : entry.first.Scalar();
+      if (key == "<<" && entry.first.Tag() == "?") {
+        auto merged = Convert(entry.second, pointer + "/<<");
+        if (!merged) return merged;
+        if (merged->is_object()) merges.push_back(std::move(*merged));
+        else if (merged->is_array()) {
+          for (auto& m : *merged) merges.push_back(std::move(m));
+        }
+        continue;
+      }
+      auto value = Convert(entry.second, pointer + "/" + EscapePointerToken(key));
+      if (!value) return value;
+      out[key] = std::move(*value);
+    }
+    // Merge keys never override explicit keys; earlier merges win over later.
+    for (const auto& m : merges) {
+      if (!m.is_object()) return Fail("merge key (<<) needs a mapping", Where(node));
+      for (const auto& [k, v] : m.items()) {
+        if (!out.contains(k)) out[k] = v;
+      }
+    }
+    return out;
+  }
+
+  const std::string& file_;
+  YamlMarks* marks_;
+};
+
+}  // namespace
+
+Location YamlMarks::Find(std::string_view pointer) const {
+  std::string p(pointer);
+  while (true) {
+    auto it = marks_.find(p);
+    if (it != marks_.end()) return it->second;
+    if (p.empty()) return Location{file_, 0, 0};
+    p.erase(p.rfind('/'));
+  }
+}
+
+Json ResolvePlainScalar(const std::string& text) {
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return Json(nullptr);
+  }
+  static const char* kTrue[] = {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
+  static const char* kFalse[] = {"no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"};
+  for (const char* t : kTrue)
+    if (text == t) return Json(true);
+  for (const char* f : kFalse)
+    if (text == f) return Json(false);
+  char c = text[0];
+  if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.') {
+    if (auto i = ResolveInt(text)) return *i;
+    if (auto f = ResolveFloat(text)) return *f;
+  }
+  return Json(text);
+}
+
+Expected<Json> ParseYaml(std::string_view text, const std::string& file, YamlMarks* marks) {
+  if (marks) marks->set_file(file);
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    return Converter(file, marks).Convert(root, "");
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    int column = e.mark.is_null() ? 0 : e.mark.column + 1;
+    std::string detail = line > 0 ? CaretSnippet(text, line, column) : "";
+    return Fail("YAML syntax error: " + e.msg, Location{file, line, column}, detail);
+  }
+}
+
+Expected<Json> LoadYamlFile(const std::string& path, YamlMarks* marks) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseYaml(buffer.str(), path, marks);
+}
+
+}  // namespace tend

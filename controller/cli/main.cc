@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
-#include "controller/cli/suggest.h"
+#include "core/suggest.h"
 #include "core/version.h"
 
 namespace tend {

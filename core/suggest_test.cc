@@ -1,4 +1,4 @@
-#include "controller/cli/suggest.h"
+#include "core/suggest.h"
 
 #include <doctest/doctest.h>
 

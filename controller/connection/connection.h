@@ -1,0 +1,49 @@
+#pragma once
+
+// The transport under a HostSession (DESIGN.md "Seams"): a Connection starts
+// processes on the host; a RemoteProcess is one of them with its stdin,
+// stdout and stderr. Real: SshConnection (libssh), LocalConnection (child
+// processes via Boost.Process).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "controller/connection/session.h"
+#include "core/error.h"
+
+namespace tend {
+
+struct ProcessOutput {
+  std::string out;
+  std::string err;
+  bool eof = false;  // both streams closed; ExitStatus() is known
+};
+
+class RemoteProcess {
+ public:
+  virtual ~RemoteProcess() = default;
+  virtual Expected<void> Write(std::string_view data) = 0;
+  virtual Expected<void> CloseStdin() = 0;
+  /// What arrived on stdout and stderr, waiting up to timeout_ms (-1: until
+  /// something arrives or both streams end).
+  virtual Expected<ProcessOutput> Read(int timeout_ms) = 0;
+  /// The exit status once Read reported eof (-1 if unknown or killed).
+  virtual int ExitStatus() = 0;
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  /// Starts `command` in the login user's shell on the host.
+  virtual Expected<std::unique_ptr<RemoteProcess>> Start(const std::string& command) = 0;
+};
+
+/// Connects and authenticates; an Error is the UNREACHABLE message.
+Expected<std::unique_ptr<Connection>> ConnectSsh(const HostTarget& target, bool verbose);
+Expected<std::unique_ptr<Connection>> ConnectLocal(const HostTarget& target);
+
+/// Runs a command to completion: writes stdin_data, closes stdin, collects output.
+Expected<ExecResult> RunToCompletion(RemoteProcess& process, std::string_view stdin_data);
+
+}  // namespace tend

@@ -76,7 +76,7 @@ class SecretRegistry {
   /// `text` with every registered secret replaced by kRedacted.
   std::string Redact(std::string text) const;
   /// Redacts every string (keys too) inside a JSON value.
-  Json Redact(const Json& value) const;
+  Json RedactJson(const Json& value) const;
   bool empty() const;
   void ClearForTesting();
 

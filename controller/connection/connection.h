@@ -37,7 +37,14 @@ class Connection {
   virtual ~Connection() = default;
   /// Starts `command` in the login user's shell on the host.
   virtual Expected<std::unique_ptr<RemoteProcess>> Start(const std::string& command) = 0;
+  /// The user commands run as without become.
+  virtual const std::string& LoginUser() const = 0;
+  /// False once the transport itself is gone (then the host is unreachable).
+  virtual bool Alive() const = 0;
 };
+
+/// The name of the user running the controller.
+std::string LocalUserName();
 
 /// Connects and authenticates; an Error is the UNREACHABLE message.
 Expected<std::unique_ptr<Connection>> ConnectSsh(const HostTarget& target, bool verbose);

@@ -1,16 +1,100 @@
+// `tend facts PATTERN -i INV`: facts per host, like `ansible -m setup`, with
+// --tree (one file per host) and a JSON fact cache the playbook engine reads.
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/connection/adhoc_cli.h"
+#include "controller/connection/fact_cache.h"
 
 namespace tend {
+namespace {
 
-// Placeholder until this subcommand's issue lands.
-CommandRunner SetupFactsCommand(CLI::App& sub) {
-  (void)sub;
-  return [] {
-    fmt::print(stderr, "tend: this command is not available yet\n");
+struct FactsFlags {
+  AdhocFlags adhoc;
+  std::string tree;
+  std::string cache;
+  long cache_ttl = 86400;
+  bool oneline = false;
+};
+
+// With a cache, a fresh entry answers without connecting (Ansible's "smart"
+// gathering); a gathered result refreshes it.
+Json Gather(const FactsFlags& f, const HostTarget& target, Expected<HostSession*> session) {
+  if (!session) return UnreachableResult(session.error());
+  auto result = (*session)->Facts();
+  if (!result) return UnreachableResult(result.error());
+  if (!f.cache.empty() && result->contains("ansible_facts")) {
+    if (auto w = WriteCachedFacts(f.cache, target.name, (*result)["ansible_facts"]); !w) {
+      fmt::print(stderr, "[WARNING]: {}\n", w.error().message);
+    }
+  }
+  return *result;
+}
+
+// A SessionFactory that opens nothing for hosts whose cached facts are fresh.
+class CachedFirst : public SessionFactory {
+ public:
+  CachedFirst(SessionFactory& real, const FactsFlags& f) : real_(real), f_(f) {}
+  Expected<std::unique_ptr<HostSession>> Open(const HostTarget& target) override {
+    if (!f_.cache.empty() && ReadCachedFacts(f_.cache, target.name, f_.cache_ttl)) {
+      return std::unique_ptr<HostSession>();
+    }
+    return real_.Open(target);
+  }
+
+ private:
+  SessionFactory& real_;
+  const FactsFlags& f_;
+};
+
+void WriteTree(const std::string& dir, const std::string& host, const Json& result) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::ofstream out(std::filesystem::path(dir) / host);
+  out << result.dump() << "\n";
+}
+
+int Facts(const FactsFlags& f) {
+  auto targets = AdhocTargets(f.adhoc);
+  if (!targets) {
+    fmt::print(stderr, "tend: {}\n", targets.error().ToString());
     return kExitError;
-  };
+  }
+  auto real = MakeRealSessionFactory({"", f.adhoc.verbose});
+  CachedFirst factory(*real, f);
+  return RunOnHosts(
+      f.adhoc, *targets, factory,
+      [&](const HostTarget& t, Expected<HostSession*> session) -> Json {
+        if (session && *session == nullptr) {
+          if (auto cached = ReadCachedFacts(f.cache, t.name, f.cache_ttl)) {
+            return Json{{"ansible_facts", *cached}, {"changed", false}};
+          }
+          return UnreachableResult(Error{"the cached facts vanished", {}, {}});
+        }
+        Json result = Gather(f, t, session);
+        if (!f.tree.empty()) WriteTree(f.tree, t.name, result);
+        return result;
+      },
+      [&](const HostTarget& t, const Json& result) {
+        return FormatAdhocResult(t.name, "setup", result, f.oneline);
+      });
+}
+
+}  // namespace
+
+CommandRunner SetupFactsCommand(CLI::App& sub) {
+  auto flags = std::make_shared<FactsFlags>();
+  AddAdhocOptions(sub, flags->adhoc);
+  sub.add_option("-t,--tree", flags->tree, "Also write each host's result to DIR/<host>");
+  sub.add_option("--fact-cache", flags->cache, "JSON fact cache directory (one file per host)");
+  sub.add_option("--fact-cache-ttl", flags->cache_ttl, "Seconds a cached entry stays fresh");
+  sub.add_flag("-o,--one-line", flags->oneline, "One line per host");
+  return [flags] { return Facts(*flags); };
 }
 
 }  // namespace tend

@@ -1,16 +1,70 @@
+// `tend run PATTERN -i INV -m MODULE -a ARGS`: one module on many hosts, like `ansible`.
+
+#include <memory>
+
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/connection/adhoc_cli.h"
 
 namespace tend {
+namespace {
 
-// Placeholder until this subcommand's issue lands.
-CommandRunner SetupRunCommand(CLI::App& sub) {
-  (void)sub;
-  return [] {
-    fmt::print(stderr, "tend: this command is not available yet\n");
+struct RunFlags {
+  AdhocFlags adhoc;
+  std::string module = "command";
+  std::string args;
+  bool oneline = false;
+  bool check = false;
+  bool diff = false;
+};
+
+int Run(const RunFlags& f) {
+  if ((f.module == "command" || f.module == "shell" || f.module == "raw" ||
+       f.module == "script") && f.args.empty()) {
+    fmt::print(stderr, "tend: module '{}' needs a command (-a)\n", f.module);
+    return kExitBadOptions;
+  }
+  auto args = ParseAdhocArgs(f.module, f.args);
+  if (!args) {
+    fmt::print(stderr, "tend: {}\n", args.error().ToString());
+    return kExitBadOptions;
+  }
+  auto targets = AdhocTargets(f.adhoc);
+  if (!targets) {
+    fmt::print(stderr, "tend: {}\n", targets.error().ToString());
     return kExitError;
-  };
+  }
+  ModuleCall call;
+  call.module = f.module;
+  call.args = *args;
+  call.check = f.check;
+  call.diff = f.diff;
+  auto factory = MakeRealSessionFactory({"", f.adhoc.verbose});
+  return RunOnHosts(
+      f.adhoc, *targets, *factory,
+      [&](const HostTarget&, Expected<HostSession*> session) -> Json {
+        if (!session) return UnreachableResult(session.error());
+        auto result = (*session)->Run(call);
+        if (!result) return UnreachableResult(result.error());
+        return *result;
+      },
+      [&](const HostTarget& t, const Json& result) {
+        return FormatAdhocResult(t.name, f.module, result, f.oneline);
+      });
+}
+
+}  // namespace
+
+CommandRunner SetupRunCommand(CLI::App& sub) {
+  auto flags = std::make_shared<RunFlags>();
+  AddAdhocOptions(sub, flags->adhoc);
+  sub.add_option("-m,--module-name", flags->module, "Module to run (default: command)");
+  sub.add_option("-a,--args", flags->args, "Module arguments (k=v, free form, or JSON)");
+  sub.add_flag("-o,--one-line", flags->oneline, "One line per host");
+  sub.add_flag("-C,--check", flags->check, "Report what would change, change nothing");
+  sub.add_flag("-D,--diff", flags->diff, "Show differences");
+  return [flags] { return Run(*flags); };
 }
 
 }  // namespace tend

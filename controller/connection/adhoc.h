@@ -1,0 +1,45 @@
+#pragma once
+
+// The ad-hoc side of `tend run` and `tend facts`: choosing hosts, parsing -a,
+// and printing results the way `ansible`'s minimal and oneline callbacks do.
+
+#include <string>
+#include <vector>
+
+#include "controller/connection/session.h"
+#include "core/error.h"
+#include "core/json.h"
+
+namespace tend {
+
+struct SelectedHost {
+  std::string name;
+  Json vars = Json::object();
+};
+
+/// Hosts matching `pattern` from the -i sources, in inventory order, with
+/// their inventory vars.
+Expected<std::vector<SelectedHost>> SelectHosts(const std::vector<std::string>& sources,
+                                                const std::string& pattern,
+                                                const std::string& limit);
+
+/// -a text to module args (k=v, free form for command/shell/raw/script, or a
+/// JSON object).
+Expected<Json> ParseAdhocArgs(const std::string& module, const std::string& text);
+
+enum class HostStatus { kOk, kChanged, kFailed, kUnreachable, kSkipped };
+
+HostStatus StatusOf(const Json& result);
+
+/// One host's result as `ansible` prints it: "h | CHANGED | rc=0 >>\n..." for
+/// command/shell/raw, "h | SUCCESS => {...}" otherwise; `oneline` as -o.
+std::string FormatAdhocResult(const std::string& host, const std::string& module,
+                              const Json& result, bool oneline);
+
+/// Exit code from the statuses (COMPAT.md: 4 unreachable wins over 2 failed).
+int AdhocExitCode(const std::vector<HostStatus>& statuses);
+
+/// Reads a password with echo off from the terminal (or a line of stdin).
+std::string PromptPassword(const std::string& prompt);
+
+}  // namespace tend

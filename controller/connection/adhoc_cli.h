@@ -1,0 +1,47 @@
+#pragma once
+
+// Options shared by `tend run` and `tend facts`, and the loop that opens one
+// session per host (at most -f at a time) and prints each result as it comes.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "controller/connection/adhoc.h"
+#include "controller/connection/session.h"
+
+namespace tend {
+
+struct AdhocFlags {
+  std::string pattern;
+  std::vector<std::string> inventory;
+  std::string limit;
+  int forks = 5;
+  std::string user;
+  bool ask_pass = false;
+  std::string private_key;
+  std::string connection;
+  int timeout = 10;
+  std::string host_key_checking = "strict";
+  bool become = false;
+  std::string become_user = "root";
+  std::string become_method = "sudo";
+  bool ask_become_pass = false;
+  bool verbose = false;
+};
+
+void AddAdhocOptions(CLI::App& app, AdhocFlags& flags);
+
+/// Hosts and targets from the flags; prompts for -k / -K. Errors are bad options.
+Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& flags);
+
+/// Opens each host's session and calls `work` with it (or the error that
+/// made it unreachable); results are printed in completion order.
+using HostWork = std::function<Json(const HostTarget&, Expected<HostSession*>)>;
+int RunOnHosts(const AdhocFlags& flags, const std::vector<HostTarget>& targets,
+               SessionFactory& factory, const HostWork& work,
+               const std::function<std::string(const HostTarget&, const Json&)>& format);
+
+}  // namespace tend

@@ -1,0 +1,51 @@
+#include "controller/connection/become.h"
+
+#include <fmt/format.h>
+
+#include "controller/connection/ssh_config.h"
+
+namespace tend {
+
+std::optional<RunAs> ResolveRunAs(bool become, const BecomeSettings& settings,
+                                  const std::string& become_user, const std::string& login_user) {
+  if (!become) return std::nullopt;
+  std::string user = become_user.empty() ? "root" : become_user;
+  if (user == login_user) return std::nullopt;
+  return RunAs{user, settings.method, settings.password.has_value()};
+}
+
+Expected<std::string> WrapCommand(const std::string& script, const std::optional<RunAs>& run_as,
+                                  const std::string& prompt) {
+  std::string shell = "/bin/sh -c " + ShellQuote(script);
+  if (!run_as) return shell;
+  if (run_as->method == BecomeMethod::kSu) {
+    // su reads a password from a terminal only; tend opens none.
+    if (run_as->has_password) {
+      return Fail("become_method su with a password is not supported; use sudo");
+    }
+    return fmt::format("su -s /bin/sh {} -c {}", ShellQuote(run_as->user), ShellQuote(script));
+  }
+  std::string auth = run_as->has_password ? "-p " + ShellQuote(prompt) : "-n";
+  return fmt::format("sudo -H -S {} -u {} -- {}", auth, ShellQuote(run_as->user), shell);
+}
+
+std::string AgentFileName(const std::string& sha256) { return "agent-" + sha256.substr(0, 16); }
+
+std::string AgentStartScript(const std::string& sha256) {
+  return fmt::format(
+      "f=\"$HOME/.cache/tend/{}\"; "
+      "[ \"$(sha256sum < \"$f\" 2>/dev/null)\" = \"{}  -\" ] && exec \"$f\" serve; exit {}",
+      AgentFileName(sha256), sha256, kAgentMissingStatus);
+}
+
+std::string AgentUploadScript(const std::string& sha256, size_t size) {
+  return fmt::format(
+      "umask 077; d=\"$HOME/.cache/tend\"; mkdir -p \"$d\" || exit 1; t=\"$d/.{0}.$$\"; "
+      "head -c {1} > \"$t\"; "
+      "if [ \"$(sha256sum < \"$t\")\" = \"{2}  -\" ]; then chmod 700 \"$t\" && "
+      "mv -f \"$t\" \"$d/{0}\" && exit 0; fi; "
+      "rm -f \"$t\"; echo \"tend: the agent upload to $d arrived corrupted\" >&2; exit 1",
+      AgentFileName(sha256), size, sha256);
+}
+
+}  // namespace tend

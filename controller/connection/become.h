@@ -1,0 +1,43 @@
+#pragma once
+
+// Command lines for become and for the agent's deployment. Pure functions:
+// the shell text they build is pinned by unit tests, and a password never
+// appears in it (sudo reads it from stdin after printing `prompt`).
+
+#include <optional>
+#include <string>
+
+#include "controller/connection/session.h"
+#include "core/error.h"
+
+namespace tend {
+
+/// Who runs a command: nothing = the login user.
+struct RunAs {
+  std::string user;
+  BecomeMethod method = BecomeMethod::kSudo;
+  bool has_password = false;
+};
+
+/// The RunAs for a call, or nothing when no become is needed (not asked, or
+/// the login user already is the become user).
+std::optional<RunAs> ResolveRunAs(bool become, const BecomeSettings& settings,
+                                  const std::string& become_user, const std::string& login_user);
+
+/// `script` run by /bin/sh as `run_as` (sudo -H -S -n / -p PROMPT, or su).
+Expected<std::string> WrapCommand(const std::string& script, const std::optional<RunAs>& run_as,
+                                  const std::string& prompt);
+
+/// The agent's content-addressed name: "agent-" + the first 16 hex digits.
+std::string AgentFileName(const std::string& sha256);
+
+/// Verifies the cached agent and execs `serve`; exits 97 when it is missing
+/// or its checksum is wrong (a corrupt agent is never executed).
+std::string AgentStartScript(const std::string& sha256);
+inline constexpr int kAgentMissingStatus = 97;
+
+/// Reads exactly `size` bytes of stdin into a temp file beside the cache
+/// entry, verifies the checksum, and renames it into place.
+std::string AgentUploadScript(const std::string& sha256, size_t size);
+
+}  // namespace tend

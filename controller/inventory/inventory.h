@@ -22,6 +22,9 @@ struct InventoryOptions {
   std::chrono::milliseconds script_timeout{std::chrono::seconds(60)};
   /// Terraform: use the public address as ansible_host instead of the private one.
   bool terraform_public_ip = false;
+  /// Decrypt `!vault` values in vars files at load time (needs `secrets`);
+  /// `tend inventory` keeps them encrypted, as ansible-inventory prints them.
+  bool decrypt_inline_vault = true;
   /// Receives warnings ("[WARNING]: ..." text without the prefix); default: stderr.
   std::function<void(const std::string&)> warn;
 };
@@ -36,6 +39,8 @@ class Inventory {
     std::vector<std::string> hosts;     ///< direct members, in order added
     std::vector<std::string> children;  ///< in order added
     std::vector<std::string> parents;
+    int priority = 1;                   ///< ansible_group_priority
+    int depth = 0;                      ///< longest path from `all`
   };
   struct Host {
     std::string name;

@@ -1,0 +1,437 @@
+// Lookup plugins (`lookup('env', 'HOME')`, `query('fileglob', '*.conf')`),
+// one row each in BuiltinLookups(). They reach the controller only through
+// the LookupContext, so tests substitute files and commands.
+
+#include <glob.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "controller/template/jinja.h"
+
+namespace tend {
+namespace {
+
+std::string Str(const Json& v) { return v.is_string() ? v.get<std::string>() : jinja::PyStr(v); }
+
+std::vector<std::string> Candidates(const LookupContext& ctx, const std::string& path, const char* subdir) {
+  if (!path.empty() && path[0] == '/') return {path};
+  std::vector<std::string> out;
+  for (const auto& dir : ctx.search_paths) {
+    out.push_back(dir + "/" + subdir + "/" + path);
+    out.push_back(dir + "/" + path);
+  }
+  out.push_back(path);
+  return out;
+}
+
+Expected<std::string> ReadFile(const LookupContext& ctx, const std::string& path) {
+  if (ctx.read_file) return ctx.read_file(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail("could not read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::optional<std::string> FindFile(const LookupContext& ctx, const std::string& path, const char* subdir) {
+  for (const auto& c : Candidates(ctx, path, subdir)) {
+    if (ctx.read_file) {
+      if (ctx.read_file(c)) return c;
+    } else if (std::filesystem::is_regular_file(c)) {
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+Expected<Json> LookupEnv(const Json& terms, const Json& kwargs, Templar& t) {
+  Json out = Json::array();
+  for (const auto& term : terms) {
+    std::optional<std::string> v;
+    if (t.hooks().lookup_context.getenv) v = t.hooks().lookup_context.getenv(Str(term));
+    else if (const char* e = getenv(Str(term).c_str())) v = e;
+    out.push_back(v ? Json(*v) : kwargs.contains("default") ? kwargs["default"] : Json(""));
+  }
+  return out;
+}
+
+Expected<Json> LookupFile(const Json& terms, const Json& kwargs, Templar& t) {
+  Json out = Json::array();
+  bool rstrip = !kwargs.contains("rstrip") || jinja::PyTruthy(kwargs["rstrip"]);
+  for (const auto& term : terms) {
+    auto found = FindFile(t.hooks().lookup_context, Str(term), "files");
+    if (!found) return Fail(fmt::format("could not locate file in lookup: {}", Str(term)));
+    auto text = ReadFile(t.hooks().lookup_context, *found);
+    if (!text) return std::unexpected(text.error());
+    if (rstrip)
+      while (!text->empty() && isspace(static_cast<unsigned char>(text->back()))) text->pop_back();
+    out.push_back(*text);
+  }
+  return out;
+}
+
+Expected<Json> LookupTemplate(const Json& terms, const Json&, Templar& t) {
+  Json out = Json::array();
+  for (const auto& term : terms) {
+    auto r = t.RenderFile(Str(term));
+    if (!r) return Fail(fmt::format("the template file {} could not be found for the lookup", Str(term)));
+    out.push_back(*r);
+  }
+  return out;
+}
+
+Expected<Json> LookupVars(const Json& terms, const Json& kwargs, Templar& t) {
+  Json out = Json::array();
+  for (const auto& term : terms) {
+    auto v = t.Resolve(Str(term));
+    if (!v) return std::unexpected(v.error());
+    if (!*v) {
+      if (kwargs.contains("default")) {
+        out.push_back(kwargs["default"]);
+        continue;
+      }
+      return Fail(fmt::format("No variable found with this name: {}", Str(term)));
+    }
+    out.push_back(**v);
+  }
+  return out;
+}
+
+Expected<Json> LookupItems(const Json& terms, const Json&, Templar&) {
+  Json out = Json::array();
+  for (const auto& term : terms) {
+    if (term.is_array())
+      for (const auto& e : term) out.push_back(e);
+    else out.push_back(term);
+  }
+  return out;
+}
+
+Expected<Json> LookupList(const Json& terms, const Json&, Templar&) { return terms; }
+
+Expected<Json> LookupPipe(const Json& terms, const Json&, Templar& t) {
+  Json out = Json::array();
+  for (const auto& term : terms) {
+    std::string cmd = Str(term);
+    if (t.hooks().lookup_context.run_pipe) {
+      auto r = t.hooks().lookup_context.run_pipe(cmd);
+      if (!r) return std::unexpected(r.error());
+      std::string s = *r;
+      while (!s.empty() && s.back() == '\n') s.pop_back();
+      out.push_back(s);
+      continue;
+    }
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return Fail("lookup_plugin.pipe(" + cmd + ") failed");
+    std::string s;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) s.append(buf, n);
+    int rc = pclose(p);
+    if (rc != 0) return Fail(fmt::format("lookup_plugin.pipe({}) returned {}", cmd, WEXITSTATUS(rc)));
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    out.push_back(s);
+  }
+  return out;
+}
+
+Expected<Json> LookupFirstFound(const Json& terms, const Json& kwargs, Templar& t) {
+  std::vector<std::string> files, paths;
+  auto add = [&](const Json& v, std::vector<std::string>& into) {
+    if (v.is_array())
+      for (const auto& e : v) into.push_back(Str(e));
+    else if (v.is_string())
+      for (size_t p = 0, c; p <= v.get<std::string>().size(); p = c + 1) {
+        c = v.get<std::string>().find_first_of(",;", p);
+        if (c == std::string::npos) c = v.get<std::string>().size();
+        into.push_back(v.get<std::string>().substr(p, c - p));
+      }
+  };
+  for (const auto& term : terms) {
+    if (term.is_object()) {
+      if (term.contains("files")) add(term["files"], files);
+      if (term.contains("paths")) add(term["paths"], paths);
+    } else {
+      add(term, files);
+    }
+  }
+  if (kwargs.contains("files")) add(kwargs["files"], files);
+  if (kwargs.contains("paths")) add(kwargs["paths"], paths);
+  for (const auto& f : files) {
+    std::vector<std::string> tries;
+    if (paths.empty()) tries.push_back(f);
+    for (const auto& p : paths) tries.push_back(p + "/" + f);
+    for (const auto& c : tries)
+      if (auto found = FindFile(t.hooks().lookup_context, c, "files")) return Json::array({*found});
+  }
+  if (kwargs.contains("skip") && jinja::PyTruthy(kwargs["skip"])) return Json::array();
+  return Fail("No file was found when using first_found.");
+}
+
+Expected<Json> LookupFileglob(const Json& terms, const Json&, Templar& t) {
+  Json out = Json::array();
+  for (const auto& term : terms) {
+    for (const auto& pattern : Candidates(t.hooks().lookup_context, Str(term), "files")) {
+      glob_t g{};
+      if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+        for (size_t k = 0; k < g.gl_pathc; ++k)
+          if (std::filesystem::is_regular_file(g.gl_pathv[k])) out.push_back(g.gl_pathv[k]);
+      }
+      globfree(&g);
+      if (!out.empty()) break;
+    }
+  }
+  return out;
+}
+
+// password: reads the file, or generates a password and stores it.
+Expected<Json> LookupPassword(const Json& terms, const Json& kwargs, Templar& t) {
+  Json out = Json::array();
+  auto& ctx = t.hooks().lookup_context;
+  for (const auto& term : terms) {
+    std::string spec = Str(term);
+    std::string path = spec.substr(0, spec.find(' '));
+    int length = 20;
+    std::string chars = "ascii_letters,digits,.,:-_";
+    if (kwargs.contains("length")) length = static_cast<int>(jinja::ToDouble(kwargs["length"]));
+    if (kwargs.contains("chars")) chars = kwargs["chars"].is_array() ? "" : Str(kwargs["chars"]);
+    for (size_t p = spec.find(' '); p != std::string::npos;) {
+      size_t n = spec.find(' ', p + 1);
+      std::string kv = spec.substr(p + 1, n == std::string::npos ? n : n - p - 1);
+      if (kv.rfind("length=", 0) == 0) length = std::stoi(kv.substr(7));
+      if (kv.rfind("chars=", 0) == 0) chars = kv.substr(6);
+      p = n;
+    }
+    if (path != "/dev/null") {
+      auto existing = ReadFile(ctx, path);
+      if (existing) {
+        std::string s = *existing;
+        while (!s.empty() && s.back() == '\n') s.pop_back();
+        out.push_back(s.substr(0, s.find(" salt=")));
+        continue;
+      }
+    }
+    std::string alphabet;
+    for (size_t p = 0; p <= chars.size();) {
+      size_t c = chars.find(',', p);
+      std::string part = chars.substr(p, c == std::string::npos ? c : c - p);
+      if (part == "ascii_letters") alphabet += "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+      else if (part == "ascii_lowercase") alphabet += "abcdefghijklmnopqrstuvwxyz";
+      else if (part == "ascii_uppercase") alphabet += "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+      else if (part == "digits") alphabet += "0123456789";
+      else if (part == "hexdigits") alphabet += "0123456789abcdefABCDEF";
+      else if (part == "punctuation") alphabet += "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+      else if (part.empty() && c != std::string::npos) alphabet += ",";
+      else alphabet += part;
+      if (c == std::string::npos) break;
+      p = c + 1;
+    }
+    std::random_device rd;
+    std::string pw;
+    for (int k = 0; k < length; ++k) pw += alphabet[rd() % alphabet.size()];
+    if (path != "/dev/null") {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+      if (ctx.write_file) {
+        auto w = ctx.write_file(path, pw + "\n");
+        if (!w) return std::unexpected(w.error());
+      } else {
+        std::ofstream f(path);
+        f << pw << "\n";
+        if (!f) return Fail("could not write password file " + path);
+      }
+    }
+    out.push_back(pw);
+  }
+  return out;
+}
+
+Expected<Json> LookupDict(const Json& terms, const Json&, Templar&) {
+  Json out = Json::array();
+  for (const auto& term : terms) {
+    if (!term.is_object()) return Fail("with_dict expects a dict");
+    for (auto it = term.begin(); it != term.end(); ++it) out.push_back(Json{{"key", it.key()}, {"value", it.value()}});
+  }
+  return out;
+}
+
+Expected<Json> LookupIndexedItems(const Json& terms, const Json&, Templar&) {
+  Json out = Json::array();
+  Json flat = Json::array();
+  for (const auto& term : terms) {
+    if (term.is_array())
+      for (const auto& e : term) flat.push_back(e);
+    else flat.push_back(term);
+  }
+  for (size_t k = 0; k < flat.size(); ++k) out.push_back(Json::array({k, flat[k]}));
+  return out;
+}
+
+Expected<Json> LookupSequence(const Json& terms, const Json& kwargs, Templar&) {
+  Json out = Json::array();
+  auto run = [&](int64_t start, int64_t end, int64_t stride, const std::string& format) {
+    if (stride == 0) return;
+    for (int64_t k = start; stride > 0 ? k <= end : k >= end; k += stride)
+      out.push_back(jinja::PyPercentFormat(format, Json(k)));
+  };
+  auto num = [](const std::string& s) { return std::stoll(s, nullptr, s.rfind("0x", 0) == 0 ? 16 : s.rfind("0", 0) == 0 && s.size() > 1 ? 8 : 10); };
+  if (terms.empty() || (terms.size() == 1 && Str(terms[0]).empty())) {
+    int64_t start = kwargs.contains("start") ? static_cast<int64_t>(jinja::ToDouble(kwargs["start"])) : 1;
+    int64_t stride = kwargs.contains("stride") ? static_cast<int64_t>(jinja::ToDouble(kwargs["stride"])) : 1;
+    int64_t end = kwargs.contains("end") ? static_cast<int64_t>(jinja::ToDouble(kwargs["end"]))
+                                         : start + (static_cast<int64_t>(jinja::ToDouble(kwargs.value("count", Json(0)))) - 1) * stride;
+    run(start, end, stride, kwargs.contains("format") ? Str(kwargs["format"]) : "%d");
+    return out;
+  }
+  for (const auto& term : terms) {
+    std::string s = Str(term);
+    int64_t start = 1, end = 0, stride = 1, count = -1;
+    std::string format = "%d";
+    if (s.find('=') == std::string::npos) {
+      // shortcut form: [start-]end[/stride][:format]
+      size_t colon = s.find(':');
+      if (colon != std::string::npos) format = s.substr(colon + 1), s = s.substr(0, colon);
+      size_t slash = s.find('/');
+      if (slash != std::string::npos) stride = num(s.substr(slash + 1)), s = s.substr(0, slash);
+      size_t dash = s.find('-');
+      if (dash != std::string::npos) start = num(s.substr(0, dash)), end = num(s.substr(dash + 1));
+      else end = num(s);
+    } else {
+      std::istringstream in(s);
+      std::string kv;
+      while (in >> kv) {
+        size_t eq = kv.find('=');
+        std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+        if (k == "start") start = num(v);
+        else if (k == "end") end = num(v);
+        else if (k == "stride") stride = num(v);
+        else if (k == "count") count = num(v);
+        else if (k == "format") format = v;
+      }
+      if (count >= 0) end = start + (count - 1) * stride;
+    }
+    run(start, end, stride, format);
+  }
+  return out;
+}
+
+Expected<Json> LookupSubelements(const Json& terms, const Json&, Templar&) {
+  if (terms.size() < 2) return Fail("subelements lookup expects a list and a key");
+  Json list = terms[0];
+  if (list.is_object()) {
+    Json values = Json::array();
+    for (auto& [k, v] : list.items()) values.push_back(v);
+    list = values;
+  }
+  std::string key = Str(terms[1]);
+  bool skip = terms.size() > 2 && terms[2].is_object() && jinja::PyTruthy(terms[2].value("skip_missing", Json(false)));
+  Json out = Json::array();
+  for (const auto& item : list) {
+    const Json* cur = &item;
+    bool missing = false;
+    for (size_t p = 0; p <= key.size();) {
+      size_t dot = key.find('.', p);
+      std::string part = key.substr(p, dot == std::string::npos ? dot : dot - p);
+      if (!cur->is_object() || !cur->contains(part)) {
+        missing = true;
+        break;
+      }
+      cur = &(*cur)[part];
+      if (dot == std::string::npos) break;
+      p = dot + 1;
+    }
+    if (missing) {
+      if (skip) continue;
+      return Fail(fmt::format("could not find '{}' key in iterated item '{}'", key, jinja::PyRepr(item)));
+    }
+    if (!cur->is_array()) return Fail(fmt::format("the key {} should point to a list, got '{}'", key, jinja::PyStr(*cur)));
+    for (const auto& s : *cur) out.push_back(Json::array({item, s}));
+  }
+  return out;
+}
+
+Expected<Json> LookupTogether(const Json& terms, const Json&, Templar&) {
+  size_t n = 0;
+  for (const auto& t : terms) n = std::max(n, t.is_array() ? t.size() : 1);
+  Json out = Json::array();
+  for (size_t k = 0; k < n; ++k) {
+    Json row = Json::array();
+    for (const auto& t : terms) row.push_back(t.is_array() ? (k < t.size() ? t[k] : Json(nullptr)) : t);
+    out.push_back(row);
+  }
+  return out;
+}
+
+Expected<Json> LookupNested(const Json& terms, const Json&, Templar&) {
+  Json out = Json::array({Json::array()});
+  for (const auto& t : terms) {
+    Json next = Json::array();
+    Json list = t.is_array() ? t : Json::array({t});
+    for (const auto& prefix : out)
+      for (const auto& e : list) {
+        Json row = prefix;
+        row.push_back(e);
+        next.push_back(row);
+      }
+    out = next;
+  }
+  if (terms.empty()) return Json::array();
+  return out;
+}
+
+}  // namespace
+
+std::vector<LookupRegistration> BuiltinLookups() {
+  return {
+      {"env", LookupEnv}, {"file", LookupFile}, {"template", LookupTemplate}, {"vars", LookupVars},
+      {"items", LookupItems}, {"list", LookupList}, {"pipe", LookupPipe},
+      {"first_found", LookupFirstFound}, {"fileglob", LookupFileglob}, {"password", LookupPassword},
+      {"dict", LookupDict}, {"indexed_items", LookupIndexedItems}, {"sequence", LookupSequence},
+      {"subelements", LookupSubelements}, {"together", LookupTogether}, {"nested", LookupNested},
+  };
+}
+
+namespace jinja {
+
+Value RunLookup(Renderer& r, const std::string& name, const Args& args, bool wantlist) {
+  Templar& t = r.templar();
+  std::string shortname = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+  Json terms = Json::array();
+  for (size_t k = 1; k < args.positional.size(); ++k) terms.push_back(args.positional[k].json());
+  Json kwargs = Json::object();
+  std::string errors = "strict";
+  for (const auto& [k, v] : args.named) {
+    if (k == "wantlist") wantlist = PyTruthy(v.json());
+    else if (k == "errors") errors = PyStr(v.json());
+    else kwargs[k] = v.json();
+  }
+  static const std::vector<LookupRegistration> kBuiltins = BuiltinLookups();
+  const auto& table = t.hooks().lookups.empty() ? kBuiltins : t.hooks().lookups;
+  const LookupRegistration* found = nullptr;
+  for (const auto& l : table)
+    if (l.name == shortname) found = &l;
+  if (!found) throw RenderError(fmt::format("lookup plugin ({}) not found", name));
+  auto result = found->run(terms, kwargs, t);
+  if (!result) {
+    if (errors == "ignore") return Value(Json(nullptr));
+    throw RenderError(fmt::format("An unhandled exception occurred while running the lookup plugin '{}'. Error was a <class 'ansible.errors.AnsibleError'>, original message: {}", shortname, result.error().message));
+  }
+  Json ran = std::move(*result);
+  if (wantlist) return Value(std::move(ran));
+  if (ran.is_array()) {
+    bool all_strings = std::all_of(ran.begin(), ran.end(), [](const Json& e) { return e.is_string(); });
+    if (all_strings) {
+      std::string joined;
+      for (size_t k = 0; k < ran.size(); ++k) joined += (k ? "," : "") + ran[k].get<std::string>();
+      return Value(Json(joined));
+    }
+    if (ran.size() == 1) return Value(ran[0]);
+  }
+  return Value(std::move(ran));
+}
+
+}  // namespace jinja
+}  // namespace tend

@@ -1,0 +1,154 @@
+#include "controller/template/template.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <set>
+
+#include "controller/template/jinja.h"
+
+namespace tend {
+namespace {
+
+std::string SourceDir() {
+  const char* dir = std::getenv("TEND_SOURCE_DIR");
+  return dir ? dir : ".";
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Ansible 2.14 turns a lone `{{ 5 }}` into "5"; tend keeps the number (the
+// playbook engine wants native types), so a number matches its string form.
+bool SameResult(const Json& ours, const Json& expected) {
+  if (ours == expected) return true;
+  if (ours.is_number() && expected.is_number()) return jinja::PyEquals(ours, expected);
+  if (ours.is_number() && expected.is_string()) return jinja::PyStr(ours) == expected.get<std::string>();
+  if (ours.is_array() && expected.is_array() && ours.size() == expected.size()) {
+    for (size_t k = 0; k < ours.size(); ++k)
+      if (!SameResult(ours[k], expected[k])) return false;
+    return true;
+  }
+  if (ours.is_object() && expected.is_object() && ours.size() == expected.size()) {
+    for (auto& [k, v] : expected.items())
+      if (!ours.contains(k) || !SameResult(ours[k], v)) return false;
+    return true;
+  }
+  return false;
+}
+
+Expected<Json> RenderCase(const std::string& text, const Json& vars) {
+  JsonScope scope(vars);
+  Templar templar(scope);
+  return templar.Render(text, "case");
+}
+
+}  // namespace
+
+TEST_CASE("differential cases from Ansible's templar (tests/jinja/cases.json)") {
+  Json data = Json::parse(ReadText(SourceDir() + "/tests/jinja/cases.json"));
+  std::set<std::string> known;
+  {
+    std::ifstream in(SourceDir() + "/tests/jinja/known_failures.txt");
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] != '#') known.insert(line);
+  }
+  const Json& common = data["common_vars"];
+  int passed = 0, failed = 0, skipped = 0;
+  std::string report;
+  for (const auto& c : data["cases"]) {
+    const std::string& text = c["template"].get_ref<const std::string&>();
+    const Json& vars = c["vars"].is_string() ? common : c["vars"];
+    auto got = RenderCase(text, vars);
+    bool ok = c.contains("error") ? !got.has_value() : (got && SameResult(*got, c["expected"]));
+    std::string key = Json(text).dump();
+    if (known.count(key)) {
+      ++skipped;
+      continue;
+    }
+    if (ok) {
+      ++passed;
+      continue;
+    }
+    ++failed;
+    report += "\n  " + key + "\n    expected: " +
+              (c.contains("error") ? "error " + c["error"].dump() : c["expected"].dump()) +
+              "\n    got:      " + (got ? got->dump() : "error " + got.error().ToString());
+  }
+  MESSAGE(passed << " passed, " << failed << " failed, " << skipped << " known divergences");
+  CHECK_MESSAGE(failed == 0, report);
+}
+
+TEST_CASE("syntax errors name the template, line and column, with a caret") {
+  auto t = CompileTemplate("line one\n{% if x %}\nbody\n", "site.j2");
+  REQUIRE(!t);
+  CHECK(t.error().ToString() ==
+        "site.j2:4:1: Unexpected end of template. Jinja was looking for the following tags: "
+        "'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.\n"
+        "    \n    ^");
+  auto f = CompileTemplate("{{ name | uper }}", "t.j2");
+  REQUIRE(!f);
+  CHECK(f.error().ToString() ==
+        "t.j2:1:11: No filter named 'uper'. Did you mean 'upper'?\n"
+        "    {{ name | uper }}\n"
+        "              ^");
+  auto s = CompileTemplate("ok\n{{ 1 + }}", "u.j2");
+  REQUIRE(!s);
+  CHECK(s.error().ToString() == "u.j2:2:8: unexpected '}}'\n    {{ 1 + }}\n           ^");
+  auto tag = CompileTemplate("{% iff x %}", "v.j2");
+  REQUIRE(!tag);
+  CHECK(tag.error().ToString() ==
+        "v.j2:1:4: Encountered unknown tag 'iff'., did you mean 'if'?\n    {% iff x %}\n       ^");
+}
+
+TEST_CASE("undefined variables name the variable and the place") {
+  Json vars = {{"a", 1}};
+  JsonScope scope(vars);
+  Templar templar(scope);
+  auto r = templar.Render("{{ missing }}", "site.yml:12:9 (msg)");
+  REQUIRE(!r);
+  CHECK(r.error().ToString() == "site.yml:12:9 (msg): 'missing' is undefined");
+  auto c = templar.EvaluateCondition("missing == 1", "site.yml:3:5 (when)");
+  REQUIRE(!c);
+  CHECK(c.error().ToString() ==
+        "site.yml:3:5 (when): The conditional check 'missing == 1' failed. The error was: error "
+        "while evaluating conditional (missing == 1): 'missing' is undefined");
+  CHECK(templar.EvaluateCondition("missing is not defined or missing", "w").value());
+}
+
+TEST_CASE("native types, lazy recursive variables, omit, unsafe and vault") {
+  Json vars = Json::parse(R"({"users": ["a", "b"], "n": "{{ 2 + 3 }}", "loop1": "{{ loop2 }}",
+      "loop2": "{{ loop1 }}", "raw": {"__ansible_unsafe": "{{ not templated }}"},
+      "secret": {"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\n00"}})");
+  JsonScope scope(vars);
+  TemplarHooks hooks;
+  hooks.decrypt_vault = [](const std::string&) -> Expected<std::string> { return "plain"; };
+  Templar templar(scope, hooks);
+  CHECK(templar.Render("{{ users }}", "t").value() == Json::array({"a", "b"}));
+  CHECK(templar.Render("{{ n }}", "t").value() == 5);
+  CHECK(templar.Render("{{ n * 2 }}", "t").value() == 10);
+  auto loop = templar.Render("{{ loop1 }}", "t");
+  REQUIRE(!loop);
+  CHECK(loop.error().message.rfind("recursive loop detected in template string", 0) == 0);
+  CHECK(IsOmit(templar.Render("{{ omit }}", "t").value()));
+  CHECK(templar.Render("{{ raw }}", "t").value() == "{{ not templated }}");
+  CHECK(templar.Render("{{ secret }}", "t").value() == "plain");
+  CHECK(templar.RenderValue(Json{{"k", "{{ users | length }}"}}, "t").value() == Json{{"k", 2}});
+  CHECK(templar.EvaluateCondition("users | length == 2", "t").value());
+  CHECK_FALSE(templar.EvaluateCondition("'c' in users", "t").value());
+}
+
+TEST_CASE("templates compile once and render many times") {
+  auto t = CompileTemplate("{% for u in users %}{{ u }}\n{% endfor %}", "users.j2");
+  REQUIRE(t);
+  for (int i = 0; i < 3; ++i) {
+    Json vars = {{"users", Json::array({"x", std::to_string(i)})}};
+    JsonScope scope(vars);
+    Templar templar(scope);
+    CHECK(templar.RenderTemplate(*t).value() == "x\n" + std::to_string(i) + "\n");
+  }
+}
+
+}  // namespace tend

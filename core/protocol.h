@@ -50,8 +50,8 @@ inline constexpr std::string_view kContentArg = "_content";
 
 struct Hello {
   int protocol = kVersion;
-  std::string agent_version;
-  std::vector<std::string> modules;
+  std::string agent_version{};
+  std::vector<std::string> modules{};
   Json facts = Json::object();
 };
 
@@ -63,7 +63,7 @@ Expected<Hello> ParseHello(const Json& message);
 struct Request {
   int64_t id = 0;
   std::string op{kOpRun};
-  std::string module;
+  std::string module{};
   Json args = Json::object();
   bool check = false;
   bool diff = false;

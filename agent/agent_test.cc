@@ -1,0 +1,138 @@
+#include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "agent/serve.h"
+#include "modules/fake_host.h"
+
+namespace tend {
+namespace {
+
+using protocol::Call;
+using protocol::FdStream;
+using protocol::FrameChannel;
+using protocol::Request;
+
+// Runs Serve on a FakeHost in a thread, connected over a socket pair.
+struct InProcessAgent {
+  InProcessAgent() {
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    thread = std::thread([this] {
+      FdStream stream(fds[1], fds[1]);
+      exit_code = Serve(stream, host);
+      ::shutdown(fds[1], SHUT_RDWR);
+    });
+  }
+  ~InProcessAgent() {
+    ::shutdown(fds[0], SHUT_WR);
+    thread.join();
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  FakeHost host;
+  int fds[2];
+  int exit_code = -1;
+  std::thread thread;
+};
+
+Request Run(int64_t id, std::string module, Json args) {
+  return Request{.id = id, .op = "run", .module = std::move(module), .args = std::move(args),
+                 .check = false, .diff = false};
+}
+
+}  // namespace
+
+TEST_CASE("the agent says hello, answers requests one at a time and leaves on bye") {
+  InProcessAgent agent;
+  FdStream stream(agent.fds[0], agent.fds[0]);
+  FrameChannel channel(stream);
+  auto hello = protocol::ReadHello(channel);
+  REQUIRE(hello.has_value());
+  CHECK(hello->protocol == protocol::kVersion);
+  CHECK(std::find(hello->modules.begin(), hello->modules.end(), "command") !=
+        hello->modules.end());
+  CHECK(hello->facts["system"] == "Linux");
+
+  auto pong = Call(channel, Run(1, "ping", Json::object()));
+  REQUIRE(pong.has_value());
+  CHECK(pong->dump() == R"({"id":1,"changed":false,"failed":false,"ping":"pong"})");
+
+  auto crash = Call(channel, Run(2, "ping", Json{{"data", "crash"}}));
+  CHECK(crash->dump() ==
+        R"({"id":2,"changed":false,"failed":true,"msg":"module ping raised an exception: boom"})");
+
+  auto unknown = Call(channel, Run(3, "pnig", Json::object()));
+  CHECK((*unknown)["msg"] == "couldn't resolve module 'pnig', did you mean 'ping'?");
+
+  auto bad_op = Call(channel, Request{.id = 4, .op = "exec", .module = "", .args = Json::object(),
+                                      .check = false, .diff = false});
+  CHECK((*bad_op)["msg"] == "protocol error: unknown op 'exec' (known: run, facts, stat, put, bye)");
+
+  auto bye = Call(channel, Request{.id = 5, .op = "bye", .module = "", .args = Json::object(),
+                                   .check = false, .diff = false});
+  CHECK((*bye)["bye"] == true);
+  CHECK(channel.Read().error().message == "connection closed");
+}
+
+TEST_CASE("garbage from the controller ends the agent with an error, not a crash") {
+  InProcessAgent agent;
+  FdStream stream(agent.fds[0], agent.fds[0]);
+  FrameChannel channel(stream);
+  REQUIRE(protocol::ReadHello(channel).has_value());
+  REQUIRE(stream.Write("hello?\n").has_value());
+  CHECK(channel.Read().error().message == "connection closed");
+  ::shutdown(agent.fds[0], SHUT_WR);
+  agent.thread.join();
+  agent.thread = std::thread([] {});
+  CHECK(agent.exit_code == 1);
+}
+
+TEST_CASE("the built tend-agent binary speaks the protocol over pipes") {
+  const char* binary_dir = std::getenv("TEND_BINARY_DIR");
+  std::string agent = std::string(binary_dir ? binary_dir : "build") + "/agent/tend-agent";
+  int to_agent[2], from_agent[2];
+  REQUIRE(::pipe(to_agent) == 0);
+  REQUIRE(::pipe(from_agent) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(to_agent[0], 0);
+    ::dup2(from_agent[1], 1);
+    ::close(to_agent[1]);
+    ::close(from_agent[0]);
+    ::execl(agent.c_str(), agent.c_str(), "serve", nullptr);
+    ::_exit(127);
+  }
+  ::close(to_agent[0]);
+  ::close(from_agent[1]);
+  FdStream stream(from_agent[0], to_agent[1]);
+  FrameChannel channel(stream);
+  auto hello = protocol::ReadHello(channel);
+  REQUIRE_MESSAGE(hello.has_value(), hello.error().message);
+
+  auto echo = Call(channel, Run(1, "command", Json{{"_raw_params", "echo hello from agent"}}));
+  REQUIRE(echo.has_value());
+  CHECK((*echo)["rc"] == 0);
+  CHECK((*echo)["stdout"] == "hello from agent");
+  CHECK((*echo)["changed"] == true);
+
+  auto shell = Call(channel, Run(2, "shell", Json{{"_raw_params", "exit 3"}}));
+  CHECK((*shell)["failed"] == true);
+  CHECK((*shell)["msg"] == "non-zero return code");
+
+  auto bye = Call(channel, Request{.id = 3, .op = "bye", .module = "", .args = Json::object(),
+                                   .check = false, .diff = false});
+  CHECK((*bye)["bye"] == true);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  ::close(from_agent[0]);
+  ::close(to_agent[1]);
+}
+
+}  // namespace tend

@@ -1,0 +1,117 @@
+#include "agent/serve.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "core/version.h"
+#include "core/suggest.h"
+#include "modules/registry.h"
+
+namespace tend {
+namespace {
+
+// The module a non-run op stands for.
+std::string ModuleForOp(const protocol::Request& request) {
+  if (request.op == protocol::kOpFacts) return "setup";
+  if (request.op == protocol::kOpStat) return "stat";
+  if (request.op == protocol::kOpPut) return "copy";
+  return request.module;
+}
+
+// Content for this request, fetched from the controller at most once and only
+// when the module asks (the target differs), so unchanged files move nothing.
+std::function<ContentSource()> ContentFetcher(int64_t id, protocol::FrameChannel& channel,
+                                              bool& fetched) {
+  return [id, &channel, &fetched]() -> ContentSource {
+    return [id, &channel, &fetched](const auto& emit) -> Expected<void> {
+      if (fetched) return Fail("the content of this request was already received");
+      fetched = true;
+      auto asked = channel.WriteJson(protocol::MakeNeedContent(id));
+      if (!asked) return asked;
+      return protocol::ReceiveContent(channel, emit);
+    };
+  };
+}
+
+}  // namespace
+
+Json HelloFacts(Host& host) {
+  Json facts = Json::object();
+  utsname u{};
+  if (::uname(&u) == 0) {
+    facts["system"] = u.sysname;
+    facts["kernel"] = u.release;
+    facts["architecture"] = u.machine;
+    facts["nodename"] = u.nodename;
+  }
+  facts["uid"] = host.EffectiveUid();
+  facts["gid"] = host.EffectiveGid();
+  facts["home"] = host.GetEnv("HOME").value_or("");
+  facts["pid"] = ::getpid();
+  return facts;
+}
+
+Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& channel,
+                   Host& host) {
+  std::string name = ModuleForOp(request);
+  const Module* module = FindModule(name);
+  if (!module) {
+    return protocol::MakeFailedReply(
+        request.id, fmt::format("couldn't resolve module '{}'{}", name,
+                                SuggestionSuffix(CanonicalModuleName(name), ModuleNames())));
+  }
+  bool fetched = false;
+  ModuleContext context{.args = request.args, .check = request.check, .diff = request.diff,
+                        .host = &host, .fetch_content = ContentFetcher(request.id, channel,
+                                                                       fetched)};
+  Json result = RunModule(*module, context);
+  // A module that announced content but never asked for it leaves nothing
+  // unread: the controller only streams after need_content.
+  return protocol::MakeReply(request.id, result);
+}
+
+int Serve(protocol::ByteStream& stream, Host& host) {
+  protocol::FrameChannel channel(stream);
+  protocol::Hello hello{.protocol = protocol::kVersion, .agent_version = kVersion,
+                        .modules = ModuleNames(), .facts = HelloFacts(host)};
+  if (auto ok = channel.WriteJson(protocol::HelloToJson(hello)); !ok) {
+    std::fprintf(stderr, "tend-agent: %s\n", ok.error().message.c_str());
+    return 1;
+  }
+  while (true) {
+    auto message = channel.ReadJson();
+    if (!message) {
+      // The controller going away is normal; anything else is a broken stream
+      // we cannot resynchronise.
+      if (message.error().message == "connection closed") return 0;
+      std::fprintf(stderr, "tend-agent: %s\n", message.error().message.c_str());
+      return 1;
+    }
+    int64_t id = message->value("id", int64_t{0});
+    auto request = protocol::ParseRequest(*message);
+    Json reply;
+    if (!request) {
+      reply = protocol::MakeFailedReply(id, request.error().message);
+    } else if (request->op == protocol::kOpBye) {
+      reply = Json{{"id", request->id}, {"changed", false}, {"failed", false}, {"bye", true}};
+    } else {
+      try {
+        reply = HandleRequest(*request, channel, host);
+      } catch (const std::exception& e) {
+        reply = protocol::MakeFailedReply(id, fmt::format("internal agent error: {}", e.what()));
+      }
+    }
+    if (auto ok = channel.WriteJson(reply); !ok) {
+      std::fprintf(stderr, "tend-agent: %s\n", ok.error().message.c_str());
+      return 1;
+    }
+    if (request && request->op == protocol::kOpBye) return 0;
+  }
+}
+
+}  // namespace tend

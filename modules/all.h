@@ -1,0 +1,24 @@
+#pragma once
+
+// Every module's spec and implementation, one pair per module; registry.cc
+// lists them. Each is defined in modules/<name>.cc.
+
+#include "core/error.h"
+#include "core/json.h"
+#include "modules/module.h"
+
+namespace tend {
+
+#define TEND_DECLARE_MODULE(Name)  \
+  const ModuleSpec& Name##Spec(); \
+  Expected<Json> Run##Name(ModuleContext& context);
+
+TEND_DECLARE_MODULE(Ping)
+TEND_DECLARE_MODULE(Setup)
+
+TEND_DECLARE_MODULE(Command)
+TEND_DECLARE_MODULE(Shell)
+
+#undef TEND_DECLARE_MODULE
+
+}  // namespace tend

@@ -74,12 +74,13 @@ const Inventory::Host* Inventory::Impl::FindHost(std::string_view name) const {
 }
 
 void Inventory::Impl::AddHostToGroup(const std::string& host_name, const std::string& group_name) {
-  Host& host = EnsureHost(host_name);
-  if (group_name == "all") return;  // every host is in all; reconcile files it in ungrouped
+  EnsureHost(host_name);
   Group& group = EnsureGroup(group_name);
   if (std::find(group.hosts.begin(), group.hosts.end(), host_name) != group.hosts.end()) return;
   group.hosts.push_back(host_name);
-  host.groups.push_back(group_name);
+  // Membership of `all` is implicit; a host listed only there still lands in
+  // `ungrouped` at reconcile, as in Ansible.
+  if (group_name != "all") hosts[host_at[host_name]].groups.push_back(group_name);
 }
 
 Expected<void> Inventory::Impl::AddChild(const std::string& parent, const std::string& child,
@@ -182,7 +183,6 @@ std::vector<const Inventory::Group*> Inventory::Impl::SortedGroups(const Host& h
 }
 
 std::vector<std::string> Inventory::Impl::GroupHosts(const Group& group) const {
-  if (group.name == "all") return host_names;
   std::vector<std::string> out;
   std::unordered_set<std::string> seen_hosts, seen_groups{group.name};
   std::deque<const Group*> queue{&group};

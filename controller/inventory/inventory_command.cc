@@ -21,6 +21,7 @@ struct InventoryCommandState {
   std::string limit;
   std::string output;
   std::string playbook_dir;
+  std::string list_hosts;
 };
 
 // json.dumps(sort_keys=True, indent=4, ensure_ascii=False), as ansible-inventory prints.
@@ -45,8 +46,10 @@ std::vector<std::string> DefaultSources() {
 }
 
 int Run(InventoryCommandState& state) {
-  if (state.list + !state.host.empty() + state.graph_given != 1) {
-    fmt::print(stderr, "tend inventory: give exactly one of --list, --host HOST, --graph [GROUP]\n");
+  if (state.list + !state.host.empty() + state.graph_given + !state.list_hosts.empty() != 1) {
+    fmt::print(stderr,
+               "tend inventory: give exactly one of --list, --host HOST, --graph [GROUP], "
+               "--list-hosts PATTERN\n");
     return kExitBadOptions;
   }
   auto secrets = LoadVaultSecrets(state.vault);
@@ -77,6 +80,18 @@ int Run(InventoryCommandState& state) {
   std::string text;
   if (state.list) {
     text = PythonJson(inventory->ListJson());
+  } else if (!state.list_hosts.empty()) {
+    // The same text as `ansible PATTERN --list-hosts`.
+    auto hosts = inventory->Match(state.list_hosts);
+    if (!hosts) {
+      fmt::print(stderr, "tend inventory: {}\n", hosts.error().ToString());
+      return kExitError;
+    }
+    if (hosts->empty()) {
+      fmt::print(stderr, "[WARNING]: No hosts matched, nothing to do\n");
+    }
+    text = fmt::format("  hosts ({}):", hosts->size());
+    for (const auto& h : *hosts) text += "\n    " + h;
   } else if (!state.host.empty()) {
     auto hosts = inventory->Match(state.host);
     if (!hosts || hosts->size() != 1) {
@@ -119,6 +134,8 @@ CommandRunner SetupInventoryCommand(CLI::App& sub) {
   CLI::Option* graph =
       sub.add_option("--graph", state->graph, "Print the group tree (from GROUP, default all)")
           ->expected(0, 1);
+  sub.add_option("--list-hosts", state->list_hosts,
+                 "Print the hosts a pattern matches, like `ansible PATTERN --list-hosts`");
   sub.add_flag("--vars", state->vars, "With --graph: show variables too");
   sub.add_option("-l,--limit", state->limit, "Only hosts matching this pattern (or @file)");
   sub.add_option("--output", state->output, "Write to this file instead of stdout");

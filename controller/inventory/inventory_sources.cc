@@ -444,15 +444,24 @@ void CollectDirFiles(const fs::path& dir, std::vector<std::string>& out) {
   }
 }
 
+// Every value of a vaulted file is a secret: output must never show it.
+void RegisterStrings(const Json& value) {
+  if (value.is_string()) SecretRegistry::Global().Add(value.get<std::string>());
+  if (value.is_structured())
+    for (const auto& item : value) RegisterStrings(item);
+}
+
 Expected<Json> LoadVarsFile(const std::string& path, const Inventory::Impl& inv) {
   auto text = ReadText(path);
   if (!text) return Fail(text.error().message, Location{path, 0, 0});
   const VaultSecrets none;
   const VaultSecrets& secrets = inv.options.secrets ? *inv.options.secrets : none;
+  bool vaulted = IsVaulted(*text);
   auto plain = DecryptIfVaulted(std::move(*text), secrets, path);
   if (!plain) return std::unexpected(plain.error());
   auto doc = ParseYaml(*plain, path);
   if (!doc) return doc;
+  if (vaulted) RegisterStrings(*doc);
   if (doc->is_null()) return Json::object();
   if (!doc->is_object()) {
     return Fail("a vars file must hold a mapping of variable names to values",
@@ -499,7 +508,7 @@ std::string VarsBaseDir(const std::string& source) {
   std::error_code ec;
   if (fs::is_directory(source, ec)) return source;
   fs::path parent = fs::path(source).parent_path();
-  return parent.empty() ? "." : parent.string();
+  return parent.string();
 }
 
 }  // namespace

@@ -166,11 +166,13 @@ class TerraformReader {
 
 // `terraform show -json`: values.root_module.resources and child_modules.
 Expected<void> WalkModule(const Json& module, TerraformReader& reader) {
-  for (const auto& r : module.value("resources", Json::array())) {
+  const Json resources = module.value("resources", Json::array());
+  const Json children = module.value("child_modules", Json::array());
+  for (const auto& r : resources) {
     if (r.value("mode", "managed") != "managed") continue;
     if (auto e = reader.Resource(r.value("type", ""), r.value("address", ""), r.value("values", Json::object())); !e) return e;
   }
-  for (const auto& child : module.value("child_modules", Json::array())) {
+  for (const auto& child : children) {
     if (auto e = WalkModule(child, reader); !e) return e;
   }
   return {};
@@ -196,23 +198,27 @@ Expected<void> ParseTerraformState(const Json& state, const std::string& file,
     if (values.contains("root_module")) {
       if (auto r = WalkModule(values["root_module"], reader); !r) return r;
     }
-    for (const auto& [name, out] : values.value("outputs", Json::object()).items()) {
+    const Json outputs = values.value("outputs", Json::object());
+    for (const auto& [name, out] : outputs.items()) {
       if (auto r = reader.Output(name, out.value("value", Json())); !r) return r;
     }
     return {};
   }
-  for (const auto& res : state.value("resources", Json::array())) {
+  const Json resources = state.value("resources", Json::array());
+  const Json outputs = state.value("outputs", Json::object());
+  for (const auto& res : resources) {
     if (res.value("mode", "managed") != "managed") continue;
     std::string type = res.value("type", "");
     std::string base = fmt::format("{}{}.{}", res.contains("module") ? res["module"].get<std::string>() + "." : "", type,
                                    res.value("name", ""));
-    for (const auto& instance : res.value("instances", Json::array())) {
+    const Json instances = res.value("instances", Json::array());
+    for (const auto& instance : instances) {
       std::string address = base;
       if (instance.contains("index_key")) address += "[" + instance["index_key"].dump() + "]";
       if (auto r = reader.Resource(type, address, instance.value("attributes", Json::object())); !r) return r;
     }
   }
-  for (const auto& [name, out] : state.value("outputs", Json::object()).items()) {
+  for (const auto& [name, out] : outputs.items()) {
     if (auto r = reader.Output(name, out.value("value", Json())); !r) return r;
   }
   return {};

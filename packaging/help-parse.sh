@@ -25,14 +25,14 @@ HelpSubcommands() {
 # Prints "spelling<TAB>1" for each option spelling that takes a value and
 # "spelling<TAB>0" for each flag, from every section except Subcommands and
 # Positionals. A value shows as an upper-case type after the names (TEXT, INT,
-# TEXT:FILE, [TEXT]); REQUIRED and constraint words such as "Excludes:" are not values.
+# TEXT:FILE, TEXT:{a,b}, [TEXT]); REQUIRED and constraint words such as "Excludes:" are not values.
 HelpOptions() {
   awk '
     /^[^ ].*:$/ { in_opts = ($0 != "Subcommands:" && $0 != "Positionals:"); next }
     in_opts && /^  +-/ {
       line = $0; sub(/^ +/, "", line); sub(/  .*/, "", line)
       n = split(line, words, " ")
-      takes = (n >= 2 && words[2] ~ /^\[?[A-Z][A-Z0-9_]*(:[A-Z0-9_:]*)?\]?$/ && words[2] != "REQUIRED")
+      takes = (n >= 2 && words[2] ~ /^\[?[A-Z][A-Z0-9_]*([:[\]].*)?$/ && words[2] != "REQUIRED")
       count = split(words[1], names, ",")
       for (i = 1; i <= count; i++) if (names[i] ~ /^-/) print names[i] "\t" takes
     }'

@@ -92,6 +92,12 @@ Expected<void> Host::ReadFileChunks(const std::string& path,
   return {};
 }
 
+Expected<std::string> Host::FileChecksum(const std::string& path, HashAlgorithm algorithm) {
+  auto content = ReadFile(path);
+  if (!content) return std::unexpected(content.error());
+  return HexDigest(algorithm, *content);
+}
+
 Expected<std::vector<PasswdEntry>> Host::Users() {
   auto content = ReadFile("/etc/passwd");
   if (!content) return std::unexpected(content.error());

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/hash.h"
 
 namespace tend {
 
@@ -106,6 +107,9 @@ class Host {
   /// Streams a file's content in chunks (checksums without holding it all).
   virtual Expected<void> ReadFileChunks(const std::string& path,
                                         const std::function<void(std::string_view)>& sink);
+  /// Hex digest of a file's content (Ansible's `checksum` is SHA-1).
+  virtual Expected<std::string> FileChecksum(const std::string& path,
+                                             HashAlgorithm algorithm = HashAlgorithm::kSha1);
   /// Writes atomically: a temporary file in the same directory, fsync, final
   /// mode and owner, then rename over `path`. A failure leaves `path` as it was.
   virtual Expected<void> WriteFileAtomic(const std::string& path, const ContentSource& content,

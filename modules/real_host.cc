@@ -240,6 +240,10 @@ Expected<void> RealHost::ReadFileChunks(const std::string& path,
   }
 }
 
+Expected<std::string> RealHost::FileChecksum(const std::string& path, HashAlgorithm algorithm) {
+  return HexDigestOfFile(algorithm, path);
+}
+
 Expected<void> RealHost::WriteFileAtomic(const std::string& path, const ContentSource& content,
                                          const FileAttrs& attrs) {
   struct stat existing;

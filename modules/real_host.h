@@ -12,6 +12,7 @@ class RealHost : public Host {
   Expected<std::string> ReadFile(const std::string& path) override;
   Expected<void> ReadFileChunks(const std::string& path,
                                 const std::function<void(std::string_view)>& sink) override;
+  Expected<std::string> FileChecksum(const std::string& path, HashAlgorithm algorithm) override;
   Expected<void> WriteFileAtomic(const std::string& path, const ContentSource& content,
                                  const FileAttrs& attrs) override;
   Expected<void> MakeDirectory(const std::string& path, uint32_t mode) override;

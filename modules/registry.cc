@@ -18,6 +18,10 @@ const std::vector<Module>& Modules() {
       {SetupSpec, RunSetup},
       {CommandSpec, RunCommand},
       {ShellSpec, RunShell},
+      {StatSpec, RunStat},
+      {FileSpec, RunFile},
+      {CopySpec, RunCopy},
+      {TemplateSpec, RunTemplate},
   };
   return modules;
 }

@@ -3,6 +3,7 @@
 // The inventory's internals, shared by the model (inventory.cc) and the
 // sources that fill it (inventory_sources.cc, terraform_source.cc).
 
+#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -27,6 +28,7 @@ struct Inventory::Impl {
   std::vector<VarsDir> playbook_vars;
   std::vector<std::string> limit;       // patterns; empty = no limit
   mutable std::unique_ptr<Host> implicit_localhost;
+  mutable std::mutex implicit_mutex;
   InventoryOptions options;
 
   Impl();

@@ -69,7 +69,7 @@ bool IgnoredInDirectory(const std::string& name) {
 
 Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
                                  Inventory::Impl& inv) {
-  static const std::regex kSection(R"(^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:[#;].*)?$)");
+  static const std::regex kSection(R"(^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$)");
   static const std::regex kGroupName(R"(^([^:\]\s]+)\s*(?:#.*)?$)");
   struct Pending {
     int line;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "controller/connection/session.h"
+#include "controller/vault/vault.h"
 #include "core/error.h"
 #include "core/json.h"
 
@@ -21,7 +22,8 @@ struct SelectedHost {
 /// their inventory vars.
 Expected<std::vector<SelectedHost>> SelectHosts(const std::vector<std::string>& sources,
                                                 const std::string& pattern,
-                                                const std::string& limit);
+                                                const std::string& limit,
+                                                const VaultSecrets* secrets = nullptr);
 
 /// -a text to module args (k=v, free form for command/shell/raw/script, or a
 /// JSON object).

@@ -32,10 +32,13 @@ void AddAdhocOptions(CLI::App& app, AdhocFlags& f) {
       ->check(CLI::IsMember({"sudo", "su"}));
   app.add_flag("-K,--ask-become-pass", f.ask_become_pass, "Ask for the become password");
   app.add_flag("-v,--verbose", f.verbose, "Show connects and agent uploads");
+  AddVaultOptions(app, f.vault);
 }
 
 Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& f) {
-  auto hosts = SelectHosts(f.inventory, f.pattern, f.limit);
+  auto secrets = LoadVaultSecrets(f.vault);
+  if (!secrets) return std::unexpected(secrets.error());
+  auto hosts = SelectHosts(f.inventory, f.pattern, f.limit, &*secrets);
   if (!hosts) return std::unexpected(hosts.error());
   ConnectionOptions options;
   options.user = f.user;

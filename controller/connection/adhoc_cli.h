@@ -30,6 +30,7 @@ struct AdhocFlags {
   std::string become_method = "sudo";
   bool ask_become_pass = false;
   bool verbose = false;
+  VaultOptions vault;
 };
 
 void AddAdhocOptions(CLI::App& app, AdhocFlags& flags);

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 
 #include <doctest/doctest.h>
@@ -55,7 +56,8 @@ TEST_CASE("-a parsing: free form keeps quotes, known keys come out") {
 }
 
 TEST_CASE("host selection from INI and host lists") {
-  std::string path = "/tmp/tend-connection-test.ini";
+  std::filesystem::create_directories("/tmp/tend-connection-test");
+  std::string path = "/tmp/tend-connection-test/inventory.ini";
   std::ofstream(path) << "[web]\nw1 ansible_host=10.0.0.1\nw2\n[db]\nd1 ansible_port=2222\n"
                          "[prod:children]\nweb\n[web:vars]\nansible_user=deploy\n";
   auto all = SelectHosts({path}, "all", "");

@@ -289,6 +289,25 @@ TEST_CASE("lab: facts say Debian 12; the fact cache and --tree are written") {
   }
 }
 
+TEST_CASE("lab: authentication by password (-k) and through ssh-agent") {
+  SshLab lab;
+  lab.WriteInventory("nokey.ini", "");
+  Sh(fmt::format("sed -i '/ansible_ssh_private_key_file/d; s/^ansible_user=root/ansible_user={}/' "
+                 "{}/nokey.ini", kBob, lab.dir()));
+  Shell denied = lab.Tend("run h1 -i nokey.ini -m raw -a 'id -un' -o");
+  CHECK(denied.rc == 4);
+  CHECK(Contains(denied.out, "Permission denied"));
+  Shell by_password = lab.Tend("run h1 -i nokey.ini -m raw -a 'id -un' -o -k", kBobPassword);
+  CHECK(Contains(by_password.out, fmt::format("h1 | CHANGED | rc=0 | (stdout) {}", kBob)));
+
+  Shell by_agent = Sh(fmt::format(
+      "eval $(ssh-agent -s) >/dev/null && ssh-add -q {0}/client_key && cd {0} && "
+      "HOME={0}/home {1}/controller/cli/tend run h1 -i nokey.ini -m raw -a 'id -un' -o; "
+      "ssh-agent -k >/dev/null",
+      lab.dir(), Env("TEND_BINARY_DIR", fs::current_path().string() + "/build")));
+  CHECK(Contains(by_agent.out, fmt::format("h1 | CHANGED | rc=0 | (stdout) {}", kBob)));
+}
+
 TEST_CASE("lab: script uploads and runs a local script; -c local runs without ssh") {
   SshLab lab;
   std::ofstream(lab.dir() + "/hello.sh") << "#!/bin/sh\necho \"script says $1 as $(id -un)\"\n";

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent/serve.h"
+#include "core/hash.h"
 #include "modules/fake_host.h"
 
 namespace tend {
@@ -76,6 +77,61 @@ TEST_CASE("the agent says hello, answers requests one at a time and leaves on by
                                    .check = false, .diff = false});
   CHECK((*bye)["bye"] == true);
   CHECK(channel.Read().error().message == "connection closed");
+}
+
+TEST_CASE("put streams content only when the target differs") {
+  InProcessAgent agent;
+  agent.host.AddDirectory("/etc");
+  FdStream stream(agent.fds[0], agent.fds[0]);
+  FrameChannel channel(stream);
+  REQUIRE(protocol::ReadHello(channel).has_value());
+  std::string content(300 * 1024, 'z');  // more than one kData frame
+  Json args{{"dest", "/etc/big.conf"}, {"mode", "0640"},
+            {"_content", protocol::ContentDescriptor(Sha1Hex(content), content.size())}};
+  int sent = 0;
+  auto send = [&](FrameChannel& c) {
+    ++sent;
+    return protocol::SendContent(c, content);
+  };
+  Request put{.id = 1, .op = "put", .module = "", .args = args, .check = false, .diff = false};
+  auto first = Call(channel, put, send);
+  REQUIRE(first.has_value());
+  CHECK((*first)["changed"] == true);
+  CHECK(sent == 1);
+  put.id = 2;
+  auto second = Call(channel, put, send);
+  CHECK((*second)["changed"] == false);
+  CHECK(sent == 1);
+  CHECK(agent.host.Content("/etc/big.conf") == content);
+  CHECK(agent.host.Stat("/etc/big.conf")->mode == 0640);
+
+  // A controller that cannot read its file ends the stream with an error.
+  put.id = 3;
+  put.args["_content"] = protocol::ContentDescriptor("0000", 4);
+  auto failed = Call(channel, put, [](FrameChannel& c) {
+    return protocol::SendFileContent(c, "/nonexistent/src");
+  });
+  CHECK((*failed)["failed"] == true);
+  CHECK((*failed)["msg"] ==
+        "controller could not send the content: could not read /nonexistent/src: No such file or "
+        "directory");
+  CHECK(agent.host.Content("/etc/big.conf") == content);
+}
+
+TEST_CASE("facts and stat ops run setup and stat") {
+  InProcessAgent agent;
+  agent.host.AddFile("/etc/motd", "hi");
+  FdStream stream(agent.fds[0], agent.fds[0]);
+  FrameChannel channel(stream);
+  REQUIRE(protocol::ReadHello(channel).has_value());
+  auto facts = Call(channel, Request{.id = 1, .op = "facts", .module = "",
+                                     .args = Json{{"filter", "ansible_system"}}, .check = false,
+                                     .diff = false});
+  CHECK((*facts)["ansible_facts"]["ansible_system"] == "Linux");
+  auto stat = Call(channel, Request{.id = 2, .op = "stat", .module = "",
+                                    .args = Json{{"path", "/etc/motd"}}, .check = false,
+                                    .diff = false});
+  CHECK((*stat)["stat"]["size"] == 2);
 }
 
 TEST_CASE("garbage from the controller ends the agent with an error, not a crash") {

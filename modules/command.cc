@@ -153,3 +153,50 @@ Expected<Json> RunCommand(ModuleContext& context) { return RunCommandLine(contex
 Expected<Json> RunShell(ModuleContext& context) { return RunCommandLine(context, true); }
 
 }  // namespace tend
+
+namespace tend {
+
+// raw and script run on the controller's side of the connection (raw needs no
+// agent at all); their specs live here so arguments are checked the same way.
+const ModuleSpec& RawSpec() {
+  static const ModuleSpec spec{
+      .name = "raw",
+      .short_description = "Executes a low-down and dirty command (without the agent)",
+      .args = {{.name = "_raw_params", .type = ArgType::kStr},
+               {.name = "executable", .type = ArgType::kPath}},
+      .required_one_of = {{"_raw_params"}},
+      .free_form = true,
+      .supports_check_mode = false,
+      .returns = {"rc", "stdout", "stderr", "stdout_lines", "stderr_lines"},
+  };
+  return spec;
+}
+
+const ModuleSpec& ScriptSpec() {
+  static const ModuleSpec spec{
+      .name = "script",
+      .short_description = "Runs a local script on a remote node after transferring it",
+      .args = {{.name = "_raw_params", .type = ArgType::kStr},
+               {.name = "cmd", .type = ArgType::kStr},
+               {.name = "chdir", .type = ArgType::kPath},
+               {.name = "creates", .type = ArgType::kPath},
+               {.name = "removes", .type = ArgType::kPath},
+               {.name = "executable", .type = ArgType::kStr},
+               {.name = "decrypt", .type = ArgType::kBool, .default_value = true}},
+      .mutually_exclusive = {{"_raw_params", "cmd"}},
+      .required_one_of = {{"_raw_params", "cmd"}},
+      .free_form = true,
+      .returns = kCommandReturns,
+  };
+  return spec;
+}
+
+Expected<Json> RunRaw(ModuleContext&) {
+  return Fail("raw runs on the controller (over SSH, without the agent), not in tend-agent");
+}
+
+Expected<Json> RunScript(ModuleContext&) {
+  return Fail("script is run by the controller (it uploads the script), not by tend-agent");
+}
+
+}  // namespace tend

@@ -31,6 +31,13 @@ TEST_CASE("free-form modules keep the command with its quotes in _raw_params") {
   CHECK(shell->dump() == R"({"executable":"/bin/bash","_raw_params":"ls | wc -l"})");
 }
 
+TEST_CASE("raw and script are free-form too") {
+  auto raw = ParseFreeFormArgs("raw", "apt-get install -y python3 executable=/bin/bash");
+  CHECK(raw->dump() == R"({"executable":"/bin/bash","_raw_params":"apt-get install -y python3"})");
+  auto script = ParseFreeFormArgs("script", "files/setup.sh --fast creates=/opt/done");
+  CHECK(script->dump() == R"({"creates":"/opt/done","_raw_params":"files/setup.sh --fast"})");
+}
+
 TEST_CASE("leftover words of a regular module land in _raw_params") {
   auto args = ParseFreeFormArgs("ping", "data=x oops");
   REQUIRE(args.has_value());

@@ -18,10 +18,18 @@ const std::vector<Module>& Modules() {
       {SetupSpec, RunSetup},
       {CommandSpec, RunCommand},
       {ShellSpec, RunShell},
+      {RawSpec, RunRaw},
+      {ScriptSpec, RunScript},
       {StatSpec, RunStat},
       {FileSpec, RunFile},
       {CopySpec, RunCopy},
       {TemplateSpec, RunTemplate},
+      {LineinfileSpec, RunLineinfile},
+      {BlockinfileSpec, RunBlockinfile},
+      {ReplaceSpec, RunReplace},
+      {SlurpSpec, RunSlurp},
+      {UserSpec, RunUser},
+      {GroupSpec, RunGroup},
   };
   return modules;
 }

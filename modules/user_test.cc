@@ -1,0 +1,145 @@
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include "modules/test_support.h"
+
+namespace tend {
+namespace {
+
+// Stands in for shadow-utils: applies useradd/usermod/userdel/groupadd/
+// groupmod/groupdel to the fake /etc/passwd and /etc/group.
+ProcessResult ShadowUtils(const ProcessSpec& spec, FakeHost& host) {
+  auto passwd = ParsePasswd(host.Content("/etc/passwd"));
+  auto groups = ParseGroup(host.Content("/etc/group"));
+  const auto& argv = spec.argv;
+  std::string name = argv.back();
+  std::map<std::string, std::string> opt;
+  for (size_t i = 1; i + 1 < argv.size(); ++i) {
+    if (argv[i] == "-m" || argv[i] == "-M" || argv[i] == "-r" || argv[i] == "-a" ||
+        argv[i] == "-o" || argv[i] == "-f") {
+      opt[argv[i]] = "1";
+    } else {
+      opt[argv[i]] = argv[i + 1];
+      ++i;
+    }
+  }
+  auto gid_of = [&](const std::string& g) {
+    for (auto& e : groups) if (e.name == g) return e.gid;
+    return static_cast<gid_t>(std::stoul(g));
+  };
+  const std::string& tool = argv[0];
+  if (tool == "useradd") {
+    passwd.push_back({name, "x", opt.contains("-u") ? static_cast<uid_t>(std::stoul(opt["-u"])) : 1100,
+                      opt.contains("-g") ? gid_of(opt["-g"]) : 100, opt["-c"],
+                      opt.contains("-d") ? opt["-d"] : "/home/" + name,
+                      opt.contains("-s") ? opt["-s"] : "/bin/sh"});
+  }
+  for (auto& u : passwd) {
+    if (u.name != name || tool != "usermod") continue;
+    if (opt.contains("-u")) u.uid = static_cast<uid_t>(std::stoul(opt["-u"]));
+    if (opt.contains("-g")) u.gid = gid_of(opt["-g"]);
+    if (opt.contains("-s")) u.shell = opt["-s"];
+    if (opt.contains("-d")) u.home = opt["-d"];
+    if (opt.contains("-c")) u.gecos = opt["-c"];
+  }
+  if ((tool == "useradd" || tool == "usermod") && opt.contains("-G")) {
+    std::string list = "," + opt["-G"] + ",";
+    for (auto& g : groups) {
+      bool wanted = list.find("," + g.name + ",") != std::string::npos;
+      bool member = std::find(g.members.begin(), g.members.end(), name) != g.members.end();
+      if (!wanted && member && !opt.contains("-a")) std::erase(g.members, name);
+      if (wanted && !member) g.members.push_back(name);
+    }
+  }
+  if (tool == "userdel") std::erase_if(passwd, [&](auto& u) { return u.name == name; });
+  if (tool == "groupadd") {
+    groups.push_back({name, "x", opt.contains("-g") ? static_cast<gid_t>(std::stoul(opt["-g"])) : 2000, {}});
+  }
+  for (auto& g : groups) {
+    if (g.name == name && tool == "groupmod") g.gid = static_cast<gid_t>(std::stoul(opt["-g"]));
+  }
+  if (tool == "groupdel") std::erase_if(groups, [&](auto& g) { return g.name == name; });
+  std::string p, g;
+  for (auto& u : passwd) {
+    p += fmt::format("{}:{}:{}:{}:{}:{}:{}\n", u.name, u.password, u.uid, u.gid, u.gecos, u.home, u.shell);
+  }
+  for (auto& e : groups) {
+    std::string members;
+    for (auto& m : e.members) members += (members.empty() ? "" : ",") + m;
+    g += fmt::format("{}:x:{}:{}\n", e.name, e.gid, members);
+  }
+  host.AddFile("/etc/passwd", p);
+  host.AddFile("/etc/group", g);
+  return {};
+}
+
+FakeHost UserHost() {
+  FakeHost host = MakeHost();
+  host.AddFile("/etc/group", "root:x:0:\napp:x:1001:\ndocker:x:998:\nsudo:x:27:\n");
+  host.OnRun(ShadowUtils);
+  host.ClearRecords();
+  return host;
+}
+
+}  // namespace
+
+TEST_CASE("user: create, then nothing to do; check mode runs nothing") {
+  FakeHost host = UserHost();
+  Task task{host, "user", {{"name", "mlflow"}, {"uid", 1500}, {"group", "app"},
+                           {"groups", "docker,sudo"}, {"shell", "/bin/bash"}}};
+  task.check = true;
+  CHECK(task.Run()["changed"] == true);
+  CHECK(host.commands().empty());
+  task.check = false;
+  Json first = task.Run();
+  CHECK(first["changed"] == true);
+  REQUIRE(host.commands().size() == 1);
+  CHECK(host.commands()[0] == "useradd -u 1500 -g app -G docker,sudo -s /bin/bash -m mlflow");
+  CHECK(first["uid"] == 1500);
+  host.ClearRecords();
+  Json second = task.Run();
+  CHECK(second["changed"] == false);
+  CHECK(host.commands().empty());
+}
+
+TEST_CASE("user: modify only what differs, append groups, remove") {
+  FakeHost host = UserHost();
+  Task{host, "user", {{"name", "ml"}, {"shell", "/bin/sh"}}}.Run();
+  host.ClearRecords();
+  Json modified = Task{host, "user", {{"name", "ml"}, {"shell", "/bin/bash"}, {"groups", "docker"},
+                                      {"append", true}}}.Run();
+  CHECK(modified["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"usermod -a -G docker -s /bin/bash ml"});
+  CHECK(Task{host, "user", {{"name", "ml"}, {"groups", "docker"}, {"append", true}}}.Run()["changed"] == false);
+  CHECK(Task{host, "user", {{"name", "ml"}, {"group", "nope"}}}.Run()["msg"] == "Group nope does not exist");
+  host.ClearRecords();
+  Task remove{host, "user", {{"name", "ml"}, {"state", "absent"}, {"remove", true}}};
+  CHECK(remove.Run()["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"userdel -r ml"});
+  CHECK(remove.Run()["changed"] == false);
+}
+
+TEST_CASE("group: create, change gid, delete; idempotent") {
+  FakeHost host = UserHost();
+  Task add{host, "group", {{"name", "mlops"}, {"gid", 3000}, {"system", true}}};
+  Json first = add.Run();
+  CHECK(first["changed"] == true);
+  CHECK(first["gid"] == 3000);
+  CHECK(host.commands() == std::vector<std::string>{"groupadd -g 3000 -r mlops"});
+  host.ClearRecords();
+  CHECK(add.Run()["changed"] == false);
+  CHECK(host.commands().empty());
+  Task{host, "group", {{"name", "mlops"}, {"gid", 3001}}}.Run();
+  CHECK(host.commands() == std::vector<std::string>{"groupmod -g 3001 mlops"});
+  host.ClearRecords();
+  Task del{host, "group", {{"name", "mlops"}, {"state", "absent"}}};
+  del.check = true;
+  CHECK(del.Run()["changed"] == true);
+  CHECK(host.commands().empty());
+  del.check = false;
+  CHECK(del.Run()["changed"] == true);
+  CHECK(del.Run()["changed"] == false);
+}
+
+}  // namespace tend

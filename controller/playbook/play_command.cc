@@ -1,16 +1,395 @@
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
 
 #include "controller/cli/command.h"
+#include "controller/connection/adhoc.h"
+#include "controller/connection/session.h"
+#include "controller/inventory/inventory.h"
+#include "controller/playbook/executor.h"
+#include "controller/playbook/listing.h"
+#include "controller/playbook/loader.h"
+#include "controller/vault/vault.h"
+#include "controller/yaml/yaml.h"
 
 namespace tend {
+namespace {
+namespace fs = std::filesystem;
 
-// Placeholder until this subcommand's issue lands.
-CommandRunner SetupPlayCommand(CLI::App& sub) {
-  (void)sub;
-  return [] {
-    fmt::print(stderr, "tend: this command is not available yet\n");
+struct PlayFlags {
+  std::vector<std::string> playbooks;
+  std::vector<std::string> inventory;
+  std::string limit;
+  std::vector<std::string> extra_vars;
+  std::vector<std::string> tags;
+  std::vector<std::string> skip_tags;
+  bool check = false;
+  bool diff = false;
+  int forks = 50;
+  bool become = false;
+  std::string become_user = "root";
+  std::string become_method = "sudo";
+  bool ask_become_pass = false;
+  bool ask_pass = false;
+  std::string user;
+  std::string private_key;
+  std::string connection;
+  int timeout = 10;
+  std::string host_key_checking = "strict";
+  int verbosity = 0;
+  bool syntax_check = false;
+  bool list_tasks = false;
+  bool list_hosts = false;
+  bool list_tags = false;
+  std::string start_at_task;
+  bool force_handlers = false;
+  bool flush_cache = false;
+  std::string fact_cache;
+  std::string output = "human";
+  bool timing = false;
+  std::string color = "auto";
+  std::vector<std::string> roles_path;
+  VaultOptions vault;
+};
+
+// The inventory behind the executor's HostCatalog seam.
+class InventoryCatalog : public HostCatalog {
+ public:
+  InventoryCatalog(Inventory inventory, std::vector<std::string> sources, InventoryOptions options,
+                   std::string limit, std::vector<std::string> vars_dirs)
+      : inventory_(std::move(inventory)),
+        sources_(std::move(sources)),
+        options_(std::move(options)),
+        limit_(std::move(limit)),
+        vars_dirs_(std::move(vars_dirs)) {}
+
+  Expected<std::vector<std::string>> Match(const std::string& pattern) override {
+    std::lock_guard lock(mutex_);
+    return inventory_.Match(pattern);
+  }
+  Json HostVars(const std::string& host) override {
+    std::lock_guard lock(mutex_);
+    return inventory_.HostVars(host);
+  }
+  std::vector<std::string> GroupNames(const std::string& host) override {
+    std::lock_guard lock(mutex_);
+    return inventory_.GroupNames(host);
+  }
+  Json GroupsJson() override {
+    std::lock_guard lock(mutex_);
+    return inventory_.GroupsJson();
+  }
+  std::vector<std::string> AllHosts() override {
+    std::lock_guard lock(mutex_);
+    return inventory_.HostNames();
+  }
+  void AddHost(const std::string& host, const std::vector<std::string>& groups,
+               const Json& vars) override {
+    std::lock_guard lock(mutex_);
+    inventory_.AddHost(host, groups, vars);
+  }
+  std::string InventoryDir() override {
+    if (sources_.empty()) return "";
+    fs::path p = fs::absolute(sources_.front());
+    return fs::is_directory(p) ? p.string() : p.parent_path().string();
+  }
+  Expected<void> Refresh() override {
+    auto fresh = LoadInventory(sources_, options_);
+    if (!fresh) return std::unexpected(fresh.error());
+    std::lock_guard lock(mutex_);
+    inventory_ = std::move(*fresh);
+    if (auto ok = inventory_.Limit(limit_); !ok) return ok;
+    for (const auto& d : vars_dirs_) {
+      if (auto ok = inventory_.AddPlaybookVarsDir(d); !ok) return ok;
+    }
+    return {};
+  }
+
+ private:
+  std::mutex mutex_;
+  Inventory inventory_;
+  std::vector<std::string> sources_;
+  InventoryOptions options_;
+  std::string limit_;
+  std::vector<std::string> vars_dirs_;
+};
+
+// Hides every decrypted vault secret before another reporter prints.
+class RedactingReporter : public Reporter {
+ public:
+  explicit RedactingReporter(std::unique_ptr<Reporter> inner) : inner_(std::move(inner)) {}
+  void PlayStart(const Play& play) override { inner_->PlayStart(play); }
+  void TaskStart(const Task& task, std::string_view kind) override {
+    inner_->TaskStart(task, kind);
+  }
+  void Result(const HostResult& result) override {
+    const SecretRegistry& secrets = SecretRegistry::Global();
+    if (secrets.empty()) return inner_->Result(result);
+    HostResult copy = result;
+    copy.result = secrets.Redact(result.result);
+    copy.item_label = secrets.Redact(result.item_label);
+    inner_->Result(copy);
+  }
+  void Included(const std::string& file, const std::vector<std::string>& hosts) override {
+    inner_->Included(file, hosts);
+  }
+  void Warning(const std::string& text) override {
+    inner_->Warning(SecretRegistry::Global().Redact(text));
+  }
+  void Note(const std::string& text) override {
+    inner_->Note(SecretRegistry::Global().Redact(text));
+  }
+  void Recap(const std::map<std::string, HostStats>& stats) override { inner_->Recap(stats); }
+  void Progress(std::string_view task, int running, int total) override {
+    inner_->Progress(task, running, total);
+  }
+
+ private:
+  std::unique_ptr<Reporter> inner_;
+};
+
+void AddPlayOptions(CLI::App& app, PlayFlags& f) {
+  app.add_option("playbook", f.playbooks, "Playbooks to run, in order")->required();
+  app.add_option("-i,--inventory", f.inventory, "Inventory source (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("-l,--limit", f.limit, "Further limit the selected hosts");
+  app.add_option("-e,--extra-vars", f.extra_vars, "Extra variables: k=v, YAML/JSON, or @file")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("-t,--tags", f.tags, "Only tasks with these tags")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--skip-tags", f.skip_tags, "Skip tasks with these tags")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("-C,--check", f.check, "Report changes without making them");
+  app.add_flag("-D,--diff", f.diff, "Show differences in changed files");
+  app.add_option("-f,--forks", f.forks, "Hosts handled at once")->check(CLI::PositiveNumber);
+  app.add_flag("-b,--become", f.become, "Run operations with become");
+  app.add_option("--become-user", f.become_user, "User to become");
+  app.add_option("--become-method", f.become_method, "sudo or su")
+      ->check(CLI::IsMember({"sudo", "su"}));
+  app.add_flag("-K,--ask-become-pass", f.ask_become_pass, "Ask for the become password");
+  app.add_flag("-k,--ask-pass", f.ask_pass, "Ask for the SSH password");
+  app.add_option("-u,--user", f.user, "Connect as this user");
+  app.add_option("--private-key,--key-file", f.private_key, "Private key file");
+  app.add_option("-c,--connection", f.connection, "Connection type")
+      ->check(CLI::IsMember({"ssh", "local"}));
+  app.add_option("-T,--timeout", f.timeout, "Connect timeout in seconds");
+  app.add_option("--host-key-checking", f.host_key_checking, "strict, accept-new or off")
+      ->check(CLI::IsMember({"strict", "accept-new", "off"}));
+  app.add_flag("-v,--verbose", f.verbosity, "More output (repeat for more)");
+  app.add_flag("--syntax-check", f.syntax_check, "Check the playbooks, run nothing");
+  app.add_flag("--list-tasks", f.list_tasks, "List the tasks that would run");
+  app.add_flag("--list-hosts", f.list_hosts, "List the hosts each play would run on");
+  app.add_flag("--list-tags", f.list_tags, "List the tags");
+  app.add_option("--start-at-task", f.start_at_task, "Start at the task with this name");
+  app.add_flag("--force-handlers", f.force_handlers, "Run handlers even on failed hosts");
+  app.add_flag("--flush-cache", f.flush_cache, "Ignore cached facts");
+  app.add_option("--fact-cache", f.fact_cache, "Fact cache directory");
+  app.add_option("--output", f.output, "human or json (one event per line)")
+      ->check(CLI::IsMember({"human", "json"}));
+  app.add_flag("--timing", f.timing, "Per-task timing summary after the recap");
+  app.add_option("--color", f.color, "auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_option("--roles-path", f.roles_path, "Extra role directories")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  AddVaultOptions(app, f.vault);
+}
+
+Expected<Json> ParseExtraVars(const std::vector<std::string>& given) {
+  Json out = Json::object();
+  for (const auto& text : given) {
+    Expected<Json> vars;
+    if (text.starts_with("@")) {
+      vars = LoadYamlFile(text.substr(1));
+    } else if (text.starts_with("{") || text.starts_with("[")) {
+      vars = ParseYaml(text, "extra vars");
+    } else {
+      vars = ParseKeyValueArgs(text, false);
+    }
+    if (!vars) return vars;
+    if (!vars->is_object()) return Fail(fmt::format("extra vars '{}' must be a mapping", text));
+    for (const auto& [k, v] : vars->items()) out[k] = v;
+  }
+  return out;
+}
+
+ConnectionOptions ConnectionFrom(const PlayFlags& f) {
+  ConnectionOptions options;
+  options.user = f.user;
+  options.private_key = f.private_key;
+  if (!f.connection.empty()) {
+    options.connection = f.connection == "local" ? ConnectionType::kLocal : ConnectionType::kSsh;
+  }
+  options.timeout_seconds = f.timeout;
+  options.host_key_checking = f.host_key_checking == "off"          ? HostKeyChecking::kOff
+                              : f.host_key_checking == "accept-new" ? HostKeyChecking::kAcceptNew
+                                                                    : HostKeyChecking::kStrict;
+  options.become.enabled = f.become;
+  options.become.user = f.become_user;
+  options.become.method = f.become_method == "su" ? BecomeMethod::kSu : BecomeMethod::kSudo;
+  if (f.ask_pass) options.password = PromptPassword("SSH password: ");
+  if (f.ask_become_pass) {
+    std::string pw = PromptPassword(f.ask_pass ? "BECOME password[defaults to SSH password]: "
+                                               : "BECOME password: ");
+    options.become.password = pw.empty() && options.password ? *options.password : pw;
+  }
+  return options;
+}
+
+std::vector<std::string> SplitCommas(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (const auto& s : in) {
+    for (const auto& t : ToStringList(Json(s), true)) out.push_back(t);
+  }
+  return out;
+}
+
+int RunPlay(const PlayFlags& f) {
+  auto secrets = LoadVaultSecrets(f.vault);
+  if (!secrets) {
+    fmt::print(stderr, "ERROR! {}\n", secrets.error().ToString());
+    return kExitBadOptions;
+  }
+  auto extra = ParseExtraVars(f.extra_vars);
+  if (!extra) {
+    fmt::print(stderr, "ERROR! {}\n", extra.error().ToString());
+    return kExitBadOptions;
+  }
+  if (auto ok = DecryptVaultValues(*extra, *secrets, "extra vars"); !ok) {
+    fmt::print(stderr, "ERROR! {}\n", ok.error().ToString());
+    return kExitBadOptions;
+  }
+  LoadOptions load_options;
+  load_options.roles_path = f.roles_path;
+  if (const char* env = std::getenv("ANSIBLE_ROLES_PATH")) {
+    for (const auto& p : ToStringList(Json(std::string(env)), false)) {
+      size_t start = 0;
+      while (start <= p.size()) {
+        size_t colon = p.find(':', start);
+        load_options.roles_path.push_back(p.substr(start, colon - start));
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+      }
+    }
+  }
+  PlaybookLoader loader(load_options);
+  std::vector<Playbook> books;
+  for (const auto& path : f.playbooks) {
+    auto book = loader.Load(path);
+    if (!book) {
+      fmt::print(stderr, "ERROR! {}\n", book.error().ToString());
+      return kExitUnreachable;  // COMPAT.md: parse errors exit 4
+    }
+    books.push_back(std::move(*book));
+  }
+  if (f.syntax_check) {
+    for (const auto& b : books) fmt::print("\nplaybook: {}\n", b.path);
+    return kExitOk;
+  }
+  InventoryOptions inv_options;
+  inv_options.secrets = &*secrets;
+  std::vector<std::string> sources = f.inventory;
+  if (sources.empty()) sources.push_back("/etc/ansible/hosts");
+  auto inventory = LoadInventory(sources, inv_options);
+  if (!inventory) {
+    fmt::print(stderr, "ERROR! {}\n", inventory.error().ToString());
     return kExitError;
+  }
+  if (auto ok = inventory->Limit(f.limit); !ok) {
+    fmt::print(stderr, "ERROR! {}\n", ok.error().ToString());
+    return kExitBadOptions;
+  }
+  std::vector<std::string> vars_dirs;
+  for (const auto& path : f.playbooks) {
+    std::string dir = fs::absolute(path).parent_path().string();
+    if (std::find(vars_dirs.begin(), vars_dirs.end(), dir) != vars_dirs.end()) continue;
+    vars_dirs.push_back(dir);
+    if (auto ok = inventory->AddPlaybookVarsDir(dir); !ok) {
+      fmt::print(stderr, "ERROR! {}\n", ok.error().ToString());
+      return kExitError;
+    }
+  }
+  InventoryCatalog catalog(std::move(*inventory), sources, inv_options, f.limit, vars_dirs);
+  ExecOptions options;
+  options.tags = SplitCommas(f.tags);
+  options.skip_tags = SplitCommas(f.skip_tags);
+  if (f.list_hosts || f.list_tasks || f.list_tags) {
+    for (const auto& b : books) {
+      auto text = ListPlaybook(b, catalog, f.list_hosts, f.list_tasks, f.list_tags, options.tags,
+                               options.skip_tags);
+      if (!text) {
+        fmt::print(stderr, "ERROR! {}\n", text.error().ToString());
+        return kExitError;
+      }
+      fmt::print("{}", *text);
+    }
+    return kExitOk;
+  }
+  options.forks = f.forks;
+  options.check = f.check;
+  options.diff = f.diff;
+  options.extra_vars = std::move(*extra);
+  options.force_handlers = f.force_handlers;
+  options.start_at_task = f.start_at_task;
+  options.connection = ConnectionFrom(f);
+  options.fact_cache_dir = f.fact_cache;
+  options.flush_cache = f.flush_cache;
+  options.verbosity = f.verbosity;
+
+  bool tty = isatty(STDOUT_FILENO) != 0;
+  bool color =
+      f.color == "always" || (f.color == "auto" && tty && std::getenv("NO_COLOR") == nullptr);
+  std::unique_ptr<Reporter> inner;
+  if (f.output == "json") {
+    inner = std::make_unique<JsonReporter>(stdout);
+  } else {
+    HumanOptions human;
+    human.color = color;
+    human.verbosity = f.verbosity;
+    human.diff = f.diff;
+    human.status_line = tty && isatty(STDERR_FILENO) != 0;
+    human.timing = f.timing;
+    inner = std::make_unique<HumanReporter>(stdout, human);
+  }
+  RedactingReporter reporter(std::move(inner));
+  auto factory = MakeRealSessionFactory(RealSessionOptions{"", f.verbosity >= 3});
+  TemplarHooks hooks;
+  VaultSecrets vault_secrets = *secrets;
+  hooks.decrypt_vault = [vault_secrets](const std::string& text) -> Expected<std::string> {
+    auto plain = Decrypt(text, vault_secrets, "a vaulted variable");
+    if (plain) SecretRegistry::Global().Add(*plain);
+    return plain;
   };
+  // Several playbooks run as one, with one recap, as ansible-playbook does.
+  Playbook all;
+  all.path = books.front().path;
+  for (auto& b : books) {
+    for (auto& p : b.plays) all.plays.push_back(std::move(p));
+  }
+  Executor executor(catalog, *factory, reporter, loader, JinjaTemplarFactory(hooks), options);
+  RunSummary summary = executor.Run(all);
+  if (summary.error) {
+    fmt::print(stderr, "ERROR! {}\n", summary.error->ToString());
+    return kExitError;
+  }
+  if (summary.any_unreachable) return kExitUnreachable;
+  if (summary.any_failed) return kExitHostFailed;
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRunner SetupPlayCommand(CLI::App& sub) {
+  auto flags = std::make_shared<PlayFlags>();
+  AddPlayOptions(sub, *flags);
+  return [flags] { return RunPlay(*flags); };
 }
 
 }  // namespace tend

@@ -1,0 +1,434 @@
+#include "controller/playbook/executor.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+
+#include "controller/connection/fake_session.h"
+#include "controller/playbook/fake_templar.h"
+#include "controller/playbook/test_files.h"
+
+namespace tend {
+namespace {
+
+// Hosts h1..hN in group `web`, plus whatever add_host/group_by add.
+class FakeCatalog : public HostCatalog {
+ public:
+  explicit FakeCatalog(std::vector<std::string> hosts) : hosts_(std::move(hosts)) {
+    for (const auto& h : hosts_) groups_["web"].push_back(h);
+  }
+  Expected<std::vector<std::string>> Match(const std::string& pattern) override {
+    if (pattern == "all" || pattern == "web") return hosts_;
+    if (groups_.contains(pattern)) return groups_[pattern];
+    for (const auto& h : hosts_) {
+      if (h == pattern) return std::vector<std::string>{h};
+    }
+    return std::vector<std::string>{};
+  }
+  Json HostVars(const std::string& host) override {
+    return vars.contains(host) ? vars[host] : Json::object();
+  }
+  std::vector<std::string> GroupNames(const std::string& host) override {
+    std::vector<std::string> out;
+    for (const auto& [g, members] : groups_) {
+      if (std::find(members.begin(), members.end(), host) != members.end()) out.push_back(g);
+    }
+    return out;
+  }
+  Json GroupsJson() override {
+    Json out = {{"all", hosts_}};
+    for (const auto& [g, members] : groups_) out[g] = members;
+    return out;
+  }
+  std::vector<std::string> AllHosts() override { return hosts_; }
+  void AddHost(const std::string& host, const std::vector<std::string>& groups,
+               const Json&) override {
+    if (std::find(hosts_.begin(), hosts_.end(), host) == hosts_.end()) hosts_.push_back(host);
+    for (const auto& g : groups) groups_[g].push_back(host);
+  }
+  std::string InventoryDir() override { return "/inv"; }
+
+  Json vars = Json::object();
+
+ private:
+  std::vector<std::string> hosts_;
+  std::map<std::string, std::vector<std::string>> groups_;
+};
+
+// Modules answer from their arguments: `command: fail` fails, `command: change`
+// changes, `command: flaky` fails twice then succeeds.
+Json Answer(const HostTarget& target, const ModuleCall& call) {
+  std::string cmd = call.args.value("_raw_params", "");
+  if (call.module == "setup") {
+    return Json{
+        {"ansible_facts", {{"ansible_hostname", target.name}, {"ansible_os_family", "Debian"}}}};
+  }
+  if (cmd == "fail" || cmd == "fail " + target.name) {
+    return Json{{"changed", false}, {"failed", true}, {"msg", "boom"}, {"rc", 1}};
+  }
+  if (cmd == "change" || cmd == "change " + target.name) {
+    return Json{{"changed", true}, {"rc", 0}, {"stdout", "did it"}};
+  }
+  if (cmd == "flaky") {
+    static std::map<std::string, int> tries;
+    return Json{{"changed", false}, {"rc", ++tries[target.name] >= 3 ? 0 : 1}};
+  }
+  return Json{{"changed", false}, {"rc", 0}, {"stdout", cmd}};
+}
+
+struct RunOutput {
+  std::string text;
+  RunSummary summary;
+  std::vector<ModuleCall> calls;
+};
+
+RunOutput RunPlaybook(const std::string& yaml, std::vector<std::string> hosts = {"h1", "h2"},
+                      ExecOptions options = {}, FakeCatalog* catalog_in = nullptr,
+                      std::map<std::string, std::string> unreachable = {}) {
+  TestDir dir;
+  dir.Write("site.yml", yaml);
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  FakeCatalog local(hosts);
+  FakeCatalog& catalog = catalog_in ? *catalog_in : local;
+  FakeSessionFactory sessions(Answer);
+  sessions.unreachable = unreachable;
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&buffer, &size);
+  RunOutput result;
+  {
+    HumanReporter reporter(out, HumanOptions{});
+    options.forks = options.forks == 50 ? 1 : options.forks;  // deterministic output order
+    Executor executor(catalog, sessions, reporter, loader, FakeTemplarFactory(), options);
+    result.summary = executor.Run(*book);
+  }
+  std::fclose(out);
+  result.text.assign(buffer, size);
+  std::free(buffer);
+  result.calls = sessions.calls;
+  return result;
+}
+
+TEST_CASE("linear output matches Ansible's default callback") {
+  auto out = RunPlaybook(R"(- name: Demo
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Say hi
+      debug: msg="hi {{ inventory_hostname }}"
+    - name: Change one
+      command: change h2
+    - name: Skip on h1
+      command: ls
+      when: inventory_hostname == 'h2'
+)");
+  CHECK(out.text == R"(
+PLAY [Demo] ********************************************************************
+
+TASK [Say hi] ******************************************************************
+ok: [h1] => {
+    "msg": "hi h1"
+}
+ok: [h2] => {
+    "msg": "hi h2"
+}
+
+TASK [Change one] **************************************************************
+ok: [h1]
+changed: [h2]
+
+TASK [Skip on h1] **************************************************************
+skipping: [h1]
+ok: [h2]
+
+PLAY RECAP *********************************************************************
+h1                         : ok=2    changed=0    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0   
+h2                         : ok=3    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
+
+)");
+  CHECK_FALSE(out.summary.any_failed);
+}
+
+TEST_CASE("handlers run once, in definition order, at flush points") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: change
+      notify: [second, first]
+    - command: change
+      notify: second
+    - meta: flush_handlers
+    - command: change
+      notify: web restarted
+  handlers:
+    - name: first
+      command: h-first
+    - name: second
+      command: h-second
+    - name: third
+      command: h-third
+      listen: web restarted
+)",
+                         {"h1"});
+  std::vector<std::string> ran;
+  for (const auto& c : out.calls) ran.push_back(c.args.value("_raw_params", ""));
+  CHECK(ran ==
+        std::vector<std::string>{"change", "change", "h-first", "h-second", "change", "h-third"});
+  CHECK(out.text.find("RUNNING HANDLER [first]") != std::string::npos);
+  CHECK(out.summary.stats["h1"].ok == 6);
+  CHECK(out.summary.stats["h1"].changed == 3);
+}
+
+TEST_CASE("a failed host runs no handlers unless forced") {
+  const char* play = R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: change
+      notify: h
+    - command: fail
+  handlers:
+    - name: h
+      command: handler
+)";
+  auto out = RunPlaybook(play, {"h1"});
+  CHECK(out.calls.size() == 2);
+  CHECK(out.summary.any_failed);
+  ExecOptions forced;
+  forced.force_handlers = true;
+  out = RunPlaybook(play, {"h1"}, forced);
+  CHECK(out.calls.size() == 3);
+}
+
+TEST_CASE("rescue counts rescued, not failed; always runs") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - command: fail h1
+        - command: after
+      rescue:
+        - debug: msg="rescued {{ ansible_failed_task.action }}"
+      always:
+        - command: always
+    - command: next
+)");
+  CHECK(out.summary.stats["h1"].rescued == 1);
+  CHECK(out.summary.stats["h1"].failed == 0);
+  CHECK(out.summary.stats["h1"].ok == 3);  // debug, always, next
+  CHECK(out.summary.stats["h2"].ok == 4);  // fail h1, after, always, next
+  CHECK(out.text.find("fatal: [h1]: FAILED! => {\"changed\": false, \"failed\": true, \"msg\": "
+                      "\"boom\", \"rc\": 1}") != std::string::npos);
+  CHECK(out.text.find("\"msg\": \"rescued command\"") != std::string::npos);
+  CHECK_FALSE(out.summary.any_failed);
+}
+
+TEST_CASE("a failure without rescue ends the host; ignore_errors does not") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - command: fail h1
+      ignore_errors: true
+    - command: fail h2
+    - command: last
+)");
+  CHECK(out.text.find("...ignoring") != std::string::npos);
+  CHECK(out.summary.stats["h1"].ignored == 1);
+  CHECK(out.summary.stats["h1"].ok == 3);
+  CHECK(out.summary.stats["h2"].failed == 1);
+  CHECK(out.summary.stats["h2"].ok == 1);
+  CHECK(out.summary.any_failed);
+}
+
+TEST_CASE("loops: when per item, item lines, register .results") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: "{{ item }}"
+      loop: [a, change, c]
+      when: item != 'c'
+      register: r
+    - debug: msg="{{ r.results[1].changed }} {{ r.changed }}"
+    - command: "{{ x.name }}"
+      with_items:
+        - [{name: n1}]
+        - {name: n2}
+      loop_control:
+        loop_var: x
+        label: "{{ x.name }}"
+)",
+                         {"h1"});
+  CHECK(out.text.find("ok: [h1] => (item=a)\nchanged: [h1] => (item=change)\n"
+                      "skipping: [h1] => (item=c)\n") != std::string::npos);
+  CHECK(out.text.find("\"msg\": \"true true\"") != std::string::npos);
+  CHECK(out.text.find("ok: [h1] => (item=n1)\nok: [h1] => (item=n2)") != std::string::npos);
+  CHECK(out.summary.stats["h1"].changed == 1);
+  CHECK(out.summary.stats["h1"].ok == 3);
+}
+
+TEST_CASE("register stores skipped and failed results too") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: ls
+      when: false
+      register: s
+    - command: fail
+      register: f
+      ignore_errors: yes
+    - assert:
+        that:
+          - s is skipped
+          - f is failed
+          - f.rc == 1
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].failed == 0);
+  CHECK(out.text.find("All assertions passed") != std::string::npos);
+}
+
+TEST_CASE("changed_when, failed_when and until") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: ls
+      register: r
+      changed_when: r.rc == 0
+    - command: fail
+      failed_when: false
+    - command: flaky
+      register: f
+      until: f.rc == 0
+      retries: 5
+      delay: 0
+    - debug: msg="{{ f.attempts }}"
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].changed == 1);
+  CHECK(out.summary.stats["h1"].failed == 0);
+  CHECK(out.text.find("FAILED - RETRYING: [h1]: command (4 retries left).") != std::string::npos);
+  CHECK(out.text.find("\"msg\": 3") != std::string::npos);
+}
+
+TEST_CASE("variable precedence") {
+  FakeCatalog catalog({"h1"});
+  catalog.vars["h1"] = {{"a", "inventory"}, {"b", "inventory"}, {"c", "inventory"}};
+  ExecOptions options;
+  options.extra_vars = {{"e", "extra"}};
+  TestDir dir;
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  vars:
+    b: play
+    c: play
+    e: play
+  tasks:
+    - set_fact:
+        c: fact
+        e: fact
+    - debug: msg="{{ a }} {{ b }} {{ c }} {{ d }} {{ e }}"
+      vars:
+        d: task
+)",
+                         {"h1"}, options, &catalog);
+  CHECK(out.text.find("\"msg\": \"inventory play fact task extra\"") != std::string::npos);
+}
+
+TEST_CASE("tags select tasks") {
+  const char* play = R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: one
+      tags: [a]
+    - command: two
+      tags: [always]
+    - command: three
+      tags: never
+    - command: four
+)";
+  auto run = [&](std::vector<std::string> only, std::vector<std::string> skip) {
+    ExecOptions options;
+    options.tags = only;
+    options.skip_tags = skip;
+    auto out = RunPlaybook(play, {"h1"}, options);
+    std::string ran;
+    for (const auto& c : out.calls) ran += c.args.value("_raw_params", "") + " ";
+    return ran;
+  };
+  CHECK(run({}, {}) == "one two four ");
+  CHECK(run({"a"}, {}) == "one two ");
+  CHECK(run({"never"}, {}) == "two three ");
+  CHECK(run({}, {"a"}) == "two four ");
+  CHECK(run({"untagged"}, {}) == "two four ");
+  CHECK(run({}, {"always"}) == "one four ");
+}
+
+TEST_CASE("serial batches run the whole play per batch") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  serial: 1
+  tasks:
+    - command: one
+    - command: two
+)",
+                         {"h1", "h2"});
+  std::string order;
+  for (const auto& c : out.calls) order += c.args.value("_raw_params", "") + " ";
+  CHECK(order == "one two one two ");
+  CHECK(SerialBatches(Json("30%"), 10) == std::vector<size_t>{3, 3, 3, 1});
+  CHECK(SerialBatches(Json::array({1, "50%"}), 5) == std::vector<size_t>{1, 2, 2});
+  CHECK(SerialBatches(Json(), 4) == std::vector<size_t>{4});
+}
+
+TEST_CASE("unreachable hosts leave the play and count as unreachable") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - command: one
+    - command: two
+)",
+                         {"h1", "h2"}, {}, nullptr, {{"h2", "ssh: connect to host h2: refused"}});
+  CHECK(out.summary.any_unreachable);
+  CHECK(out.summary.stats["h2"].unreachable == 1);
+  CHECK(out.summary.stats["h1"].ok == 2);
+  CHECK(out.text.find("fatal: [h2]: UNREACHABLE! => {\"changed\": false, \"msg\": \"ssh: connect "
+                      "to host h2: refused\", \"unreachable\": true}") != std::string::npos);
+}
+
+TEST_CASE("facts are gathered once and reachable three ways") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  tasks:
+    - debug: msg="{{ ansible_hostname }} {{ ansible_facts.os_family }} {{ ansible_facts['hostname'] }}"
+)",
+                         {"h1"});
+  CHECK(out.text.find("TASK [Gathering Facts]") != std::string::npos);
+  CHECK(out.text.find("\"msg\": \"h1 Debian h1\"") != std::string::npos);
+}
+
+TEST_CASE("run_once runs on the first host and registers for all") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - command: once
+      run_once: true
+      register: r
+    - debug: msg="{{ r.stdout }}"
+)");
+  CHECK(out.calls.size() == 1);
+  CHECK(out.text.find("ok: [h2] => {\n    \"msg\": \"once\"") != std::string::npos);
+}
+
+TEST_CASE("any_errors_fatal ends the play for every host") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - command: fail h1
+    - command: two
+)");
+  CHECK(out.calls.size() == 2);
+}
+
+}  // namespace
+}  // namespace tend

@@ -1,0 +1,75 @@
+#include "controller/playbook/host_state.h"
+
+namespace tend {
+namespace {
+
+const Json* FindIn(const Json* layer, std::string_view name) {
+  if (layer == nullptr || !layer->is_object()) return nullptr;
+  auto it = layer->find(name);
+  return it == layer->end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+void HostState::SetFacts(const Json& ansible_facts) {
+  for (const auto& [k, v] : ansible_facts.items()) {
+    std::string full = k.starts_with("ansible_") ? k : "ansible_" + k;
+    std::string short_name = k.starts_with("ansible_") ? k.substr(8) : k;
+    facts[full] = v;
+    facts_short[short_name] = v;
+  }
+}
+
+TaskScope::TaskScope(const PlayVars& play, const HostState& host, const Task* task,
+                     const Json* item_vars, const Json* include_params,
+                     std::function<Json()> hostvars)
+    : play_(play),
+      host_(host),
+      task_(task),
+      item_vars_(item_vars),
+      include_params_(include_params),
+      hostvars_builder_(std::move(hostvars)) {}
+
+const Json* TaskScope::Find(std::string_view name) const {
+  // Magic variables first: users cannot override them.
+  if (const Json* v = FindIn(&host_.magic, name)) return v;
+  if (const Json* v = FindIn(&play_.magic, name)) return v;
+  const Role* role = task_ ? task_->role : nullptr;
+  if (name == "hostvars") {
+    if (!hostvars_) hostvars_ = hostvars_builder_ ? hostvars_builder_() : Json::object();
+    return &*hostvars_;
+  }
+  if (name == "role_name" || name == "ansible_role_name" || name == "role_path") {
+    if (role == nullptr) return nullptr;
+    auto [it, _] =
+        computed_.emplace(std::string(name), Json(name == "role_path" ? role->path : role->name));
+    return &it->second;
+  }
+  if (const Json* v = FindIn(play_.extra_vars, name)) return v;
+  if (const Json* v = FindIn(item_vars_, name)) return v;
+  if (const Json* v = FindIn(include_params_, name)) return v;
+  if (role != nullptr) {
+    if (const Json* v = FindIn(&role->params, name)) return v;
+  }
+  if (const Json* v = FindIn(&host_.host_facts, name)) return v;
+  if (const Json* v = FindIn(&host_.include_vars, name)) return v;
+  if (task_ != nullptr) {
+    if (const Json* v = FindIn(&task_->vars, name)) return v;
+  }
+  if (role != nullptr) {
+    if (const Json* v = FindIn(&role->vars, name)) return v;
+  }
+  if (const Json* v = FindIn(&play_.role_vars_all, name)) return v;
+  if (const Json* v = FindIn(&play_.play_vars, name)) return v;
+  if (name == "ansible_facts") return &host_.facts_short;
+  if (name.starts_with("ansible_")) {
+    if (const Json* v = FindIn(&host_.facts, name)) return v;
+  }
+  if (const Json* v = FindIn(&host_.inventory, name)) return v;
+  if (role != nullptr) {
+    if (const Json* v = FindIn(&role->defaults, name)) return v;
+  }
+  return FindIn(&play_.role_defaults_all, name);
+}
+
+}  // namespace tend

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controller/playbook/model.h"
+#include "core/error.h"
+#include "core/json.h"
+
+namespace tend {
+
+struct LoadOptions {
+  /// Extra role search directories (`roles_path`), after `roles/` beside the playbook.
+  std::vector<std::string> roles_path;
+};
+
+/// Reads playbooks, task files and roles into the model. Static imports
+/// (import_playbook, import_tasks, import_role) are inlined here; dynamic
+/// includes are loaded at run time through the same loader, which caches each
+/// file so every host shares one parsed copy. Every error names file:line:col.
+class PlaybookLoader {
+ public:
+  explicit PlaybookLoader(LoadOptions options = {});
+  ~PlaybookLoader();
+
+  Expected<Playbook> Load(const std::string& path);
+
+  /// An `include_tasks` file at run time; thread-safe.
+  Expected<const std::vector<Task>*> IncludeTasks(const std::string& path, const Role* role,
+                                                  const Location& where);
+  /// An `include_role` at run time; thread-safe. The role's handlers are not
+  /// added to the play (as in Ansible, only imported roles' handlers are).
+  Expected<std::shared_ptr<Role>> IncludeRole(const Json& args, const std::string& playbook_dir,
+                                              const Location& where);
+
+  /// Finds a relative file the way Ansible does for includes: beside the
+  /// including file, in the role's tasks/ dir, in the playbook dir.
+  static std::string ResolveTaskFile(const std::string& name, const std::string& including_file,
+                                     const Role* role, const std::string& playbook_dir);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Splits Ansible `k=v` argument text (`name=x state=present msg="a b"`).
+/// Quoted values keep spaces; quotes inside `{{ }}` are left alone. Values
+/// stay strings except YAML 1.1 booleans. Tokens without `=` are collected in
+/// `_raw_params` (space-joined) when `allow_raw` is set, and are an error otherwise.
+Expected<Json> ParseKeyValueArgs(std::string_view text, bool allow_raw);
+
+/// Free-form arguments of command-like modules: the `k=v` pairs whose key the
+/// module accepts (creates, removes, chdir, ...) become arguments, the rest of
+/// the text is `_raw_params` exactly as written.
+Json ParseFreeFormCommand(std::string_view text);
+
+/// "a,b" or ["a", "b"] or 7 → {"a","b"} / {"7"}.
+std::vector<std::string> ToStringList(const Json& value, bool split_commas);
+
+}  // namespace tend

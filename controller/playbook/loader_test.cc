@@ -1,0 +1,235 @@
+#include "controller/playbook/loader.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "controller/playbook/test_files.h"
+
+namespace tend {
+namespace {
+
+std::string LoadError(TestDir& dir, const std::string& playbook = "site.yml") {
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path(playbook));
+  REQUIRE_FALSE(book.has_value());
+  std::string text = book.error().ToString();
+  // Paths are relative to the test dir so the expected strings stay readable.
+  std::string prefix = dir.root() + "/";
+  for (size_t at; (at = text.find(prefix)) != std::string::npos;) text.erase(at, prefix.size());
+  for (size_t at; (at = text.find(dir.root())) != std::string::npos;) {
+    text.replace(at, dir.root().size(), ".");
+  }
+  return text;
+}
+
+TEST_CASE("a play with tasks in every argument style loads") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- name: Web
+  hosts: web:&prod
+  become: yes
+  serial: 2
+  vars:
+    port: 80
+  tasks:
+    - name: Make a dir
+      ansible.builtin.file: path=/srv/www state=directory mode=0755
+    - command: ls -l /tmp creates=/x chdir=/tmp
+    - name: Free form with args
+      shell: echo hi > /tmp/out
+      args:
+        chdir: /tmp
+    - community.docker.docker_container:
+        name: web
+      when:
+        - a
+        - b | bool
+      register: out
+      notify: restart
+    - action: debug msg="hello world"
+    - debug: msg={{ port }}
+      with_items: [1, 2]
+  handlers:
+    - name: restart
+      service: name=nginx state=restarted
+      listen: web changed
+)");
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  REQUIRE(book->plays.size() == 1);
+  const Play& play = book->plays[0];
+  CHECK(play.name == "Web");
+  CHECK(play.hosts == "web:&prod");
+  CHECK(play.become == true);
+  CHECK(play.serial == 2);
+  CHECK(play.vars["port"] == 80);
+  REQUIRE(play.tasks.size() == 6);
+  CHECK(play.tasks[0].action == "file");
+  CHECK(play.tasks[0].args == Json{{"path", "/srv/www"}, {"state", "directory"}, {"mode", "0755"}});
+  CHECK(play.tasks[0].where.line == 8);
+  CHECK(play.tasks[1].action == "command");
+  CHECK(play.tasks[1].args ==
+        Json{{"creates", "/x"}, {"chdir", "/tmp"}, {"_raw_params", "ls -l /tmp"}});
+  CHECK(play.tasks[2].args == Json{{"_raw_params", "echo hi > /tmp/out"}, {"chdir", "/tmp"}});
+  CHECK(play.tasks[3].action == "docker_container");
+  CHECK(play.tasks[3].when == std::vector<std::string>{"a", "b | bool"});
+  CHECK(play.tasks[3].register_as == "out");
+  CHECK(play.tasks[3].notify == std::vector<std::string>{"restart"});
+  CHECK(play.tasks[4].action == "debug");
+  CHECK(play.tasks[4].args == Json{{"msg", "hello world"}});
+  CHECK(play.tasks[5].args == Json{{"msg", "{{ port }}"}});
+  CHECK(play.tasks[5].loop_kind == "items");
+  REQUIRE(play.handlers.size() == 1);
+  CHECK(play.handlers[0].listen == std::vector<std::string>{"web changed"});
+  CHECK(play.handlers[0].DisplayName() == "restart");
+}
+
+TEST_CASE("located errors before any host is touched") {
+  TestDir dir;
+  struct Case {
+    const char* name;
+    const char* playbook;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"unknown module", "- hosts: all\n  tasks:\n    - name: x\n      copyy: {src: a, dest: b}\n",
+       "site.yml:3:7: unknown module 'copyy', did you mean 'copy'?"},
+      {"unknown FQCN", "- hosts: all\n  tasks:\n    - ansible.builtin.lineinfil: {}\n",
+       "site.yml:3:7: unknown module 'ansible.builtin.lineinfil', did you mean 'lineinfile'?"},
+      {"unknown task keyword", "- hosts: all\n  tasks:\n    - debug: msg=x\n      whn: x\n",
+       "site.yml:3:7: unknown task keyword 'whn', did you mean 'when'?"},
+      {"unknown play keyword", "- hosts: all\n  taks: []\n",
+       "site.yml:2:9: unknown play keyword 'taks', did you mean 'tasks'?"},
+      {"two modules", "- hosts: all\n  tasks:\n    - debug: msg=x\n      command: ls\n",
+       "site.yml:4:16: conflicting action statements: debug, command"},
+      {"no hosts", "- name: x\n  tasks: []\n", "site.yml:1:3: the play has no 'hosts'"},
+      {"missing role", "- hosts: all\n  roles:\n    - nope\n",
+       "site.yml:3:7: the role 'nope' was not found in roles:."},
+      {"bad yaml", "- hosts: all\n  tasks:\n    - debug: {msg: x\n",
+       "site.yml:4:1: YAML syntax error: end of map flow not found\n    \n    ^"},
+      {"block keyword", "- hosts: all\n  tasks:\n    - block: []\n      rescu: []\n",
+       "site.yml:4:14: unknown block keyword 'rescu', did you mean 'rescue'?"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    dir.Write("site.yml", c.playbook);
+    CHECK(LoadError(dir) == c.expected);
+  }
+}
+
+TEST_CASE("recursive imports are located errors") {
+  TestDir dir;
+  dir.Write("site.yml", "- hosts: all\n  tasks:\n    - import_tasks: a.yml\n");
+  dir.Write("a.yml", "- debug: msg=a\n- import_tasks: b.yml\n");
+  dir.Write("b.yml", "- import_tasks: a.yml\n");
+  CHECK(LoadError(dir) == "b.yml:1:3: recursive import_tasks of 'a.yml'");
+
+  dir.Write("site.yml", "- hosts: all\n  tasks:\n    - include_tasks: c.yml\n");
+  dir.Write("c.yml", "- include_tasks: c.yml\n");
+  CHECK(LoadError(dir) == "c.yml:1:3: recursive include_tasks of 'c.yml'");
+
+  dir.Write("site.yml", "- import_playbook: other.yml\n");
+  dir.Write("other.yml", "- import_playbook: site.yml\n");
+  CHECK(LoadError(dir) == "other.yml:1:20: recursive import_playbook of 'site.yml'");
+}
+
+TEST_CASE("roles: defaults, vars, handlers, dependencies and params") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  roles:
+    - role: app
+      app_port: 8080
+      tags: [app]
+      when: deploy
+  tasks:
+    - debug: msg=play
+  handlers:
+    - name: play handler
+      debug: msg=h
+)");
+  dir.Write("roles/base/tasks/main.yml", "- name: base task\n  debug: msg=base\n");
+  dir.Write("roles/base/defaults/main.yaml", "base_var: 1\n");
+  dir.Write("roles/app/meta/main.yml", "dependencies:\n  - base\n  - role: base\n");
+  dir.Write("roles/app/defaults/main.yml", "app_port: 80\n");
+  dir.Write("roles/app/vars/main.yml", "app_user: www\n");
+  dir.Write("roles/app/tasks/main.yml",
+            "- name: app task\n  debug: msg=app\n- import_tasks: extra.yml\n");
+  dir.Write("roles/app/tasks/extra.yml", "- name: extra\n  debug: msg=extra\n");
+  dir.Write("roles/app/handlers/main.yml", "- name: restart app\n  debug: msg=r\n");
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  const Play& play = book->plays[0];
+  REQUIRE(play.roles.size() == 2);  // base once (same params), then app
+  CHECK(play.roles[0]->name == "base");
+  CHECK(play.roles[0]->defaults["base_var"] == 1);
+  CHECK(play.roles[1]->params == Json{{"app_port", 8080}});
+  CHECK(play.roles[1]->vars["app_user"] == "www");
+  REQUIRE(play.tasks.size() == 4);
+  CHECK(play.tasks[0].DisplayName() == "base : base task");
+  CHECK(play.tasks[0].when == std::vector<std::string>{"deploy"});
+  CHECK(play.tasks[1].DisplayName() == "app : app task");
+  CHECK(play.tasks[1].tags == std::vector<std::string>{"app"});
+  CHECK(play.tasks[2].is_block);
+  CHECK(play.tasks[2].block[0].DisplayName() == "app : extra");
+  CHECK(play.tasks[2].block[0].when == std::vector<std::string>{"deploy"});
+  CHECK(play.tasks[3].DisplayName() == "debug");
+  REQUIRE(play.handlers.size() == 2);
+  CHECK(play.handlers[0].DisplayName() == "app : restart app");
+  CHECK(play.handlers[1].DisplayName() == "play handler");
+}
+
+TEST_CASE("block keywords reach every task inside") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  tasks:
+    - block:
+        - debug: msg=a
+          when: y
+      rescue:
+        - debug: msg=r
+      always:
+        - debug: msg=al
+      when: x
+      become: true
+      tags: t
+      vars: {v: 1}
+)");
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  const Task& block = book->plays[0].tasks[0];
+  REQUIRE(block.is_block);
+  CHECK(block.block[0].when == std::vector<std::string>{"x", "y"});
+  CHECK(block.block[0].become == true);
+  CHECK(block.rescue[0].tags == std::vector<std::string>{"t"});
+  CHECK(block.always[0].vars == Json{{"v", 1}});
+}
+
+TEST_CASE("k=v arguments") {
+  struct Case {
+    const char* text;
+    Json expected;
+  };
+  const Case cases[] = {
+      {"name=x state=present", {{"name", "x"}, {"state", "present"}}},
+      {"msg=\"a b\" update_cache=yes", {{"msg", "a b"}, {"update_cache", true}}},
+      {"msg='{{ a }} b'", {{"msg", "{{ a }} b"}}},
+      {"msg={{ a | default('x y') }}", {{"msg", "{{ a | default('x y') }}"}}},
+      {"mode=0644", {{"mode", "0644"}}},
+      {"hello there k=v", {{"k", "v"}, {"_raw_params", "hello there"}}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    auto parsed = ParseKeyValueArgs(c.text, true);
+    REQUIRE(parsed.has_value());
+    CHECK(*parsed == c.expected);
+  }
+  CHECK(ParseFreeFormCommand("echo  'a  b' removes=/x")["_raw_params"] == "echo  'a  b'");
+  CHECK_FALSE(ParseKeyValueArgs("oops", false).has_value());
+}
+
+}  // namespace
+}  // namespace tend

@@ -1,0 +1,133 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/json.h"
+
+namespace tend {
+
+struct Role;
+
+/// One task, handler or block after loading. Keyword values that may hold
+/// templates stay as Json and are evaluated per host when the task runs.
+struct Task {
+  std::string name;
+  /// Canonical module or action name ("file", "debug", "include_tasks"); empty for blocks.
+  std::string action;
+  Json args = Json::object();
+  Json vars = Json::object();
+  std::vector<std::string> when;  // ANDed raw expressions
+  Json loop;                      // null when the task has no loop
+  std::string loop_kind;          // "loop", "items", "dict", "fileglob", ...
+  Json loop_control = Json::object();
+  std::string register_as;
+  std::vector<std::string> notify;
+  std::vector<std::string> listen;
+  std::vector<std::string> tags;
+  std::vector<std::string> changed_when;
+  std::vector<std::string> failed_when;
+  std::vector<std::string> until;
+  Json retries;
+  Json delay;
+  Json ignore_errors;
+  Json ignore_unreachable;
+  Json delegate_to;
+  Json delegate_facts;
+  Json run_once;
+  Json check_mode;
+  Json diff;
+  Json no_log;
+  Json environment;
+  Json become;
+  Json become_user;
+  Json become_method;
+  Json throttle;
+  Json timeout;
+  Json any_errors_fatal;
+
+  bool is_block = false;
+  std::vector<Task> block;
+  std::vector<Task> rescue;
+  std::vector<Task> always;
+
+  /// The role whose tasks/handlers this came from, if any.
+  const Role* role = nullptr;
+  /// Where the task is defined, for messages and `--list-tasks`.
+  Location where;
+  /// The file that holds the task: relative include paths resolve beside it.
+  std::string file;
+
+  /// "role : name", as banners show it; falls back to the action.
+  std::string DisplayName() const;
+};
+
+/// A role as loaded from `roles/NAME`.
+struct Role {
+  std::string name;
+  std::string path;
+  Json defaults = Json::object();
+  Json vars = Json::object();
+  Json params = Json::object();  // role params from the play's `roles:` entry
+  std::vector<Task> tasks;
+  std::vector<Task> handlers;
+  std::vector<std::string> tags;  // tags from the `roles:` entry, inherited by its tasks
+  bool allow_duplicates = false;
+};
+
+/// `vars_prompt` entries; prompts are answered from extra vars or stdin.
+struct VarPrompt {
+  std::string name;
+  std::string prompt;
+  Json default_value;
+  bool is_private = true;
+};
+
+struct Play {
+  std::string name;
+  std::string hosts;
+  Json vars = Json::object();
+  std::vector<std::string> vars_files;
+  std::vector<VarPrompt> vars_prompt;
+  Json gather_facts = true;
+  Json gather_subset;
+  Json become;
+  Json become_user;
+  Json become_method;
+  Json remote_user;
+  Json connection;
+  Json serial;
+  std::string strategy = "linear";
+  std::string order = "inventory";
+  Json max_fail_percentage;
+  bool any_errors_fatal = false;
+  bool ignore_unreachable = false;
+  bool force_handlers = false;
+  Json environment;
+  Json module_defaults = Json::object();
+  std::vector<std::string> tags;
+  Json check_mode;
+  Json diff;
+  Json no_log;
+  Json throttle;
+
+  std::vector<Task> pre_tasks;
+  /// Role tasks (in dependency order) then `tasks:`, as one list.
+  std::vector<Task> tasks;
+  std::vector<Task> post_tasks;
+  /// Role handlers first, then the play's own: the definition order handlers run in.
+  std::vector<Task> handlers;
+  std::vector<std::shared_ptr<Role>> roles;
+
+  std::string playbook_dir;
+  Location where;
+};
+
+struct Playbook {
+  std::string path;
+  std::vector<Play> plays;
+};
+
+}  // namespace tend

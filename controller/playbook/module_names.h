@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tend {
+
+/// The name tend knows a module or action by: FQCNs of the collections we
+/// implement (`ansible.builtin.file`, `community.docker.docker_container`)
+/// and Ansible's redirects of old short names resolve to the short name.
+/// Anything else comes back unchanged. (modules/registry.h has the agent's
+/// own CanonicalModuleName; this one also knows the controller's actions.)
+std::string CanonicalActionName(std::string_view name);
+
+/// Actions the controller runs itself (debug, set_fact, include_tasks, ...).
+bool IsControllerAction(std::string_view name);
+
+/// Whether `name` (canonical) is an include/import of tasks, roles or vars.
+bool IsIncludeAction(std::string_view name);
+
+/// Every canonical module and action name a task may use: the agent's
+/// modules (modules/registry.h) and the controller's actions.
+const std::vector<std::string>& KnownActionNames();
+
+/// Whether `name` (canonical) is a module or action tend can run.
+bool IsKnownAction(std::string_view name);
+
+/// Modules whose free-form text is a command line (`command: ls -l`): the text
+/// becomes `_raw_params`, only the keys in this module's list become arguments.
+bool TakesFreeForm(std::string_view name);
+
+}  // namespace tend

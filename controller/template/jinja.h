@@ -89,6 +89,7 @@ class Value {
 
 /// Python's view of values, which Jinja2 output follows.
 std::string PyStr(const Json& v);
+void AppendPyStr(const Json& v, std::string& out);
 std::string PyRepr(const Json& v);
 std::string PyFloatRepr(double d);
 std::string PyTypeName(const Json& v);
@@ -204,7 +205,7 @@ class Renderer {
 
  private:
   const Value* FindLocal(std::string_view name) const;
-  void SetLocal(const std::string& name, Value v);
+  void SetLocal(std::string_view name, Value v);
   void ExecFor(const Node& n, std::string& out);
   void ExecSet(const Node& n, std::string& out);
   void ExecInclude(const Node& n, std::string& out);
@@ -221,7 +222,8 @@ class Renderer {
   const Program& program_;
   // A deque: references to its elements survive push_back (loops iterate
   // values that live here).
-  std::deque<std::pair<std::string, Value>> locals_;
+  // Names point into the compiled tree (or are literals), which outlives us.
+  std::deque<std::pair<std::string_view, Value>> locals_;
   size_t scope_start_ = 0;  // `set` writes here and above (for bodies and macros are scopes)
   int depth_ = 0;
 

@@ -295,7 +295,7 @@ std::vector<Value> Iterate(const Value& v) {
 void Renderer::Print(const Value& v, std::string& out) {
   const Json& j = v.json();
   if (j.is_string()) out += j.get_ref<const std::string&>();
-  else if (!j.is_null()) out += PyStr(j);
+  else if (!j.is_null()) AppendPyStr(j, out);
 }
 
 const Value* Renderer::FindLocal(std::string_view name) const {
@@ -304,7 +304,7 @@ const Value* Renderer::FindLocal(std::string_view name) const {
   return nullptr;
 }
 
-void Renderer::SetLocal(const std::string& name, Value v) {
+void Renderer::SetLocal(std::string_view name, Value v) {
   for (size_t k = locals_.size(); k-- > scope_start_;) {
     if (locals_[k].first == name) {
       locals_[k].second = std::move(v);

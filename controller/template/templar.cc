@@ -67,8 +67,8 @@ struct Templar::State {
   };
   std::unordered_map<std::string, const Json*, Hash, std::equal_to<>> resolved;
   std::vector<std::unique_ptr<Json>> owned;
+  std::unordered_map<const Json*, const Json*> containers;  // raw -> rendered
   std::unordered_set<std::string> resolving;
-  Json omit = Json(std::string(kOmitPlaceholder));
 };
 
 Templar::Templar(const Scope& vars, TemplarHooks hooks)
@@ -77,6 +77,7 @@ Templar::~Templar() = default;
 
 void Templar::Reset() {
   state_->resolved.clear();
+  state_->containers.clear();
   state_->owned.clear();
 }
 
@@ -171,17 +172,24 @@ Error LocatedError(const Program& p, const Renderer* r, const std::string& messa
 }  // namespace
 
 Expected<const Json*> Templar::Resolve(std::string_view name) {
+  static const Json kOmit = Json(std::string(kOmitPlaceholder));
   auto& st = *state_;
-  auto hit = st.resolved.find(name);
-  if (hit != st.resolved.end()) return hit->second;
   const Json* raw = vars_.Find(name);
-  if (!raw) {
-    if (name == "omit") return &st.omit;
-    return nullptr;
-  }
-  if (!NeedsRendering(*raw)) {
-    st.resolved.emplace(std::string(name), raw);
+  if (!raw) return name == "omit" ? &kOmit : nullptr;
+  // The common case, a scalar that is no template, costs no allocation.
+  if (raw->is_string() ? !ContainsTemplate(raw->get_ref<const std::string&>())
+                       : !raw->is_structured())
     return raw;
+  if (raw->is_structured()) {
+    auto hit = st.containers.find(raw);
+    if (hit != st.containers.end()) return hit->second;
+    if (!NeedsRendering(*raw)) {
+      st.containers.emplace(raw, raw);
+      return raw;
+    }
+  } else {
+    auto hit = st.resolved.find(name);
+    if (hit != st.resolved.end()) return hit->second;
   }
   std::string key(name);
   if (st.resolving.count(key)) {
@@ -194,7 +202,8 @@ Expected<const Json*> Templar::Resolve(std::string_view name) {
   if (!rendered) return std::unexpected(rendered.error());
   st.owned.push_back(std::make_unique<Json>(std::move(*rendered)));
   const Json* p = st.owned.back().get();
-  st.resolved.emplace(std::move(key), p);
+  if (raw->is_structured()) st.containers.emplace(raw, p);
+  else st.resolved.emplace(std::move(key), p);
   return p;
 }
 
@@ -316,6 +325,22 @@ Expected<bool> Templar::EvaluateCondition(std::string_view expression, std::stri
   } catch (const std::exception& e) {
     return std::unexpected(LocatedError(program, nullptr, e.what(), where));
   }
+}
+
+Expected<bool> Templar::EvaluateWhen(const Json& condition, std::string_view where) {
+  if (condition.is_boolean()) return condition.get<bool>();
+  if (condition.is_null()) return true;
+  if (condition.is_array()) {
+    for (const auto& c : condition) {
+      auto r = EvaluateWhen(c, where);
+      if (!r || !*r) return r;
+    }
+    return true;
+  }
+  if (condition.is_number()) return jinja::PyTruthy(condition);
+  if (IsUnsafe(condition)) return EvaluateWhen(condition["__ansible_unsafe"], where);
+  if (!condition.is_string()) return Fail("a conditional must be a string, a bool or a list", Location{std::string(where)});
+  return EvaluateCondition(std::string_view(condition.get_ref<const std::string&>()), where);
 }
 
 Expected<std::string> Templar::RenderTemplate(const Template& tmpl) {

@@ -165,6 +165,9 @@ class Templar {
   /// A `when:`/`changed_when:`/`failed_when:`/`until:`/assert `that:` expression,
   /// without braces (braces are tolerated as Ansible does); truthy per Jinja.
   Expected<bool> EvaluateCondition(std::string_view expression, std::string_view where);
+  /// A `when:` as loaded from YAML: a bool is itself, a list is ANDed, a
+  /// string is an expression as above.
+  Expected<bool> EvaluateWhen(const Json& condition, std::string_view where);
   /// Renders a compiled template to text (the `template` module).
   Expected<std::string> RenderTemplate(const Template& tmpl);
   /// Reads, compiles (with `hooks.file_options`) and renders a template file,

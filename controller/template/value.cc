@@ -97,7 +97,12 @@ void AppendStr(const Json& v, std::string& out) {
     case Json::value_t::string: out += v.get_ref<const std::string&>(); break;
     case Json::value_t::null: out += "None"; break;
     case Json::value_t::boolean: out += v.get<bool>() ? "True" : "False"; break;
-    case Json::value_t::number_integer: out += std::to_string(v.get<int64_t>()); break;
+    case Json::value_t::number_integer: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.get<int64_t>());
+      out.append(buf, r.ptr);
+      break;
+    }
     case Json::value_t::number_unsigned: out += std::to_string(v.get<uint64_t>()); break;
     case Json::value_t::number_float: out += PyFloatRepr(v.get<double>()); break;
     default: AppendRepr(v, out);
@@ -134,6 +139,8 @@ void AppendRepr(const Json& v, std::string& out) {
 }
 
 }  // namespace
+
+void AppendPyStr(const Json& v, std::string& out) { AppendStr(v, out); }
 
 std::string PyStr(const Json& v) {
   if (v.is_string()) return v.get<std::string>();

@@ -1,0 +1,176 @@
+// Runs the playbooks in this directory with the built `tend` and checks exit
+// codes, PLAY RECAP counts and the state the playbooks leave behind (their
+// own assert tasks check registered results on the hosts).
+//
+// TEND_PLAYBOOK_TARGET=local: this machine over the local connection.
+// TEND_PLAYBOOK_TARGET=lab:   two lab hosts (`tend lab up --name playbook -n 2`).
+
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <regex>
+#include <string>
+
+namespace {
+
+struct Run {
+  int rc = -1;
+  std::string out;
+};
+
+std::string Env(const char* name, const char* fallback = "") {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+Run Shell(const std::string& command) {
+  Run r;
+  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+struct Target {
+  std::string tend;
+  std::string suite;
+  std::string inventory_args;  // "-i ... [-c local]"
+  bool lab = false;
+};
+
+const Target& GetTarget() {
+  static Target t = [] {
+    Target t;
+    t.tend = Env("TEND_BINARY_DIR", "build") + "/controller/cli/tend";
+    t.suite = Env("TEND_SOURCE_DIR", ".") + "/tests/playbooks";
+    setenv("TEND_AGENT_PATH", (Env("TEND_BINARY_DIR", "build") + "/agent/tend-agent").c_str(), 0);
+    t.lab = Env("TEND_PLAYBOOK_TARGET") == "lab";
+    if (!t.lab) {
+      t.inventory_args = "-i localhost, -c local";
+      return t;
+    }
+    Run up = Shell(t.tend + " lab up --name playbook -n 2");
+    INFO(up.out);
+    REQUIRE(up.rc == 0);
+    Run inv = Shell(t.tend + " lab inventory --name playbook --path");
+    REQUIRE(inv.rc == 0);
+    std::string path = inv.out.substr(0, inv.out.find('\n'));
+    t.inventory_args = "-i " + path;
+    return t;
+  }();
+  return t;
+}
+
+Run Play(const std::string& playbook, const std::string& extra = "") {
+  const Target& t = GetTarget();
+  return Shell(t.tend + " play " + t.inventory_args + " " + extra + " " + t.suite + "/" + playbook);
+}
+
+void Reset() {
+  const Target& t = GetTarget();
+  if (t.lab) {
+    Shell(t.tend + " run all " + t.inventory_args +
+          " -m command -a 'rm -rf /tmp/tend-playbook-test'");
+  } else {
+    Shell("rm -rf /tmp/tend-playbook-test");
+  }
+}
+
+// host → {ok, changed, unreachable, failed, skipped, rescued, ignored}
+std::map<std::string, std::array<int, 7>> Recap(const std::string& out) {
+  static const std::regex line(
+      R"((\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+))");
+  std::map<std::string, std::array<int, 7>> recap;
+  for (std::sregex_iterator it(out.begin(), out.end(), line), end; it != end; ++it) {
+    std::array<int, 7> counts{};
+    for (int i = 0; i < 7; ++i) counts[i] = std::stoi((*it)[i + 2]);
+    recap[(*it)[1]] = counts;
+  }
+  return recap;
+}
+
+void CheckEveryHost(const Run& r, std::array<int, 7> expected) {
+  INFO(r.out);
+  auto recap = Recap(r.out);
+  REQUIRE_FALSE(recap.empty());
+  for (const auto& [host, counts] : recap) {
+    CAPTURE(host);
+    CHECK(counts == expected);
+  }
+}
+
+TEST_CASE("basics: loops, register, facts, precedence") {
+  Reset();
+  Run r = Play("basics.yml");
+  CHECK(r.rc == 0);
+  CheckEveryHost(r, {8, 2, 0, 0, 1, 0, 0});
+  CHECK(r.out.find("skipping: [") != std::string::npos);
+  CHECK(r.out.find("=> (item=gamma)") != std::string::npos);
+}
+
+TEST_CASE("handlers: once each, in definition order, listen topics") {
+  Reset();
+  Play("basics.yml");
+  Run r = Play("handlers.yml");
+  CHECK(r.rc == 0);
+  CheckEveryHost(r, {9, 6, 0, 0, 0, 0, 0});
+  CHECK(r.out.find("RUNNING HANDLER [first]") < r.out.find("RUNNING HANDLER [second]"));
+  CHECK(r.out.find("RUNNING HANDLER [third]") != std::string::npos);
+}
+
+TEST_CASE("blocks: rescued, always, ignored") {
+  Run r = Play("blocks.yml");
+  CHECK(r.rc == 0);
+  CheckEveryHost(r, {4, 0, 0, 0, 0, 1, 1});
+  CHECK(r.out.find("...ignoring") != std::string::npos);
+}
+
+TEST_CASE("roles: template, files/, handler; a second run changes nothing") {
+  Reset();
+  Run first = Play("roles.yml");
+  CHECK(first.rc == 0);
+  CheckEveryHost(first, {4, 4, 0, 0, 0, 0, 0});
+  CHECK(first.out.find("TASK [web : Config from a template]") != std::string::npos);
+  Run second = Play("roles.yml");
+  CHECK(second.rc == 0);
+  CheckEveryHost(second, {3, 0, 0, 0, 0, 0, 0});
+  const Target& t = GetTarget();
+  Run conf = t.lab ? Shell(t.tend + " run all " + t.inventory_args +
+                           " -m command -a 'cat /tmp/tend-playbook-test/web/site.conf'")
+                   : Shell("cat /tmp/tend-playbook-test/web/site.conf");
+  CHECK(conf.out.find("listen 8081") != std::string::npos);
+  // Check mode reports the change a new port would make and writes nothing.
+  Run check = Play("roles.yml", "--check -e web_port=9090");
+  CHECK(check.rc == 0);
+  CHECK(check.out.find("changed: [") != std::string::npos);
+  Run again = t.lab ? Shell(t.tend + " run all " + t.inventory_args +
+                            " -m command -a 'cat /tmp/tend-playbook-test/web/site.conf'")
+                    : Shell("cat /tmp/tend-playbook-test/web/site.conf");
+  CHECK(again.out.find("listen 8081") != std::string::npos);
+}
+
+TEST_CASE("bad input is a located error before any host is touched") {
+  Run r = Play("bad_module.yml");
+  CHECK(r.rc == 4);
+  CHECK(r.out.find("bad_module.yml:3:7: unknown module 'ansible.builtin.copyy', did you mean "
+                   "'copy'?") != std::string::npos);
+  Run syntax = Play("basics.yml", "--syntax-check");
+  CHECK(syntax.rc == 0);
+}
+
+TEST_CASE("json output: one event per line") {
+  Run r = Play("blocks.yml", "--output json");
+  CHECK(r.rc == 0);
+  CHECK(r.out.find("{\"event\":\"play\"") == 0);
+  CHECK(r.out.find("{\"event\":\"recap\"") != std::string::npos);
+}
+
+}  // namespace

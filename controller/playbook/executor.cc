@@ -1545,7 +1545,8 @@ struct Executor::Impl {
     if (path.empty()) return Fail(fmt::format("Could not find or access '{}'", src));
     auto text = templar.RenderFile(path);
     if (!text) return std::unexpected(text.error());
-    args.erase("src");
+    // The agent's template module keeps `src` for messages and takes the text
+    // as streamed content.
     call.content = std::move(*text);
     return {};
   }

@@ -190,6 +190,15 @@ Value FJoin(Renderer&, Value& in, const Args& a) {
   std::string sep = OptStr(a, 0, "d", "");
   const Json* attr = Opt(a, 1, "attribute");
   std::string out;
+  if (!attr && in.is_json() && in.json().is_array()) {
+    bool first = true;
+    for (const auto& e : in.json()) {
+      if (!first) out += sep;
+      first = false;
+      AppendPyStr(e, out);
+    }
+    return Value(Json(std::move(out)));
+  }
   bool first = true;
   for (auto& e : Iterate(in)) {
     if (!first) out += sep;

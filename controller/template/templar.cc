@@ -45,11 +45,14 @@ bool ContainsTemplate(std::string_view text) {
   return false;
 }
 
+JsonScope::JsonScope(const Json& vars, const Scope* parent) : vars_(vars), parent_(parent) {
+  if (vars_.is_object())
+    for (auto it = vars_.begin(); it != vars_.end(); ++it) index_.emplace(it.key(), &it.value());
+}
+
 const Json* JsonScope::Find(std::string_view name) const {
-  if (vars_.is_object()) {
-    auto it = vars_.find(name);
-    if (it != vars_.end()) return &*it;
-  }
+  auto it = index_.find(name);
+  if (it != index_.end()) return it->second;
   return parent_ ? parent_->Find(name) : nullptr;
 }
 

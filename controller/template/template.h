@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.h"
@@ -73,16 +74,17 @@ class Scope {
   virtual const Json* Find(std::string_view name) const = 0;
 };
 
-/// A Scope over one Json object (tests, `tend render`, extra vars).
+/// A Scope over one Json object (tests, `tend render`, extra vars). Indexes
+/// the object's keys once: `vars` must not change while the scope lives.
 class JsonScope : public Scope {
  public:
-  explicit JsonScope(const Json& vars, const Scope* parent = nullptr)
-      : vars_(vars), parent_(parent) {}
+  explicit JsonScope(const Json& vars, const Scope* parent = nullptr);
   const Json* Find(std::string_view name) const override;
 
  private:
   const Json& vars_;
   const Scope* parent_;
+  std::unordered_map<std::string_view, const Json*> index_;
 };
 
 /// What lookups, `template` lookups and file tests may touch on the controller.

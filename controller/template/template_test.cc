@@ -152,3 +152,24 @@ TEST_CASE("templates compile once and render many times") {
 }
 
 }  // namespace tend
+
+namespace tend {
+
+TEST_CASE("RenderFile renders as the template module does") {
+  std::string dir = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+  std::string path = dir + "/tend_template_test.j2";
+  {
+    std::ofstream f(path);
+    f << "#jinja2: lstrip_blocks: True\n[s]\n  {% for k, v in env.items() %}\n{{ k }}={{ v }}\n  {% endfor %}\n\n";
+  }
+  Json vars = {{"env", {{"A", 1}, {"B", "two"}}}};
+  JsonScope scope(vars);
+  Templar templar(scope);
+  CHECK(templar.RenderFile(path).value() == "[s]\nA=1\nB=two\n\n");
+  auto missing = templar.RenderFile("nope.j2");
+  REQUIRE(!missing);
+  CHECK(missing.error().message == "the template file nope.j2 could not be found");
+  std::remove(path.c_str());
+}
+
+}  // namespace tend

@@ -41,8 +41,12 @@ struct InProcessAgent {
 };
 
 Request Run(int64_t id, std::string module, Json args) {
-  return Request{.id = id, .op = "run", .module = std::move(module), .args = std::move(args),
-                 .check = false, .diff = false};
+  return Request{.id = id,
+                 .op = "run",
+                 .module = std::move(module),
+                 .args = std::move(args),
+                 .check = false,
+                 .diff = false};
 }
 
 }  // namespace
@@ -54,8 +58,7 @@ TEST_CASE("the agent says hello, answers requests one at a time and leaves on by
   auto hello = protocol::ReadHello(channel);
   REQUIRE(hello.has_value());
   CHECK(hello->protocol == protocol::kVersion);
-  CHECK(std::find(hello->modules.begin(), hello->modules.end(), "command") !=
-        hello->modules.end());
+  CHECK(std::find(hello->modules.begin(), hello->modules.end(), "command") != hello->modules.end());
   CHECK(hello->facts["system"] == "Linux");
 
   auto pong = Call(channel, Run(1, "ping", Json::object()));
@@ -69,12 +72,21 @@ TEST_CASE("the agent says hello, answers requests one at a time and leaves on by
   auto unknown = Call(channel, Run(3, "pnig", Json::object()));
   CHECK((*unknown)["msg"] == "couldn't resolve module 'pnig', did you mean 'ping'?");
 
-  auto bad_op = Call(channel, Request{.id = 4, .op = "exec", .module = "", .args = Json::object(),
-                                      .check = false, .diff = false});
-  CHECK((*bad_op)["msg"] == "protocol error: unknown op 'exec' (known: run, facts, stat, put, bye)");
+  auto bad_op = Call(channel, Request{.id = 4,
+                                      .op = "exec",
+                                      .module = "",
+                                      .args = Json::object(),
+                                      .check = false,
+                                      .diff = false});
+  CHECK((*bad_op)["msg"] ==
+        "protocol error: unknown op 'exec' (known: run, facts, stat, put, bye)");
 
-  auto bye = Call(channel, Request{.id = 5, .op = "bye", .module = "", .args = Json::object(),
-                                   .check = false, .diff = false});
+  auto bye = Call(channel, Request{.id = 5,
+                                   .op = "bye",
+                                   .module = "",
+                                   .args = Json::object(),
+                                   .check = false,
+                                   .diff = false});
   CHECK((*bye)["bye"] == true);
   CHECK(channel.Read().error().message == "connection closed");
 }
@@ -86,7 +98,8 @@ TEST_CASE("put streams content only when the target differs") {
   FrameChannel channel(stream);
   REQUIRE(protocol::ReadHello(channel).has_value());
   std::string content(300 * 1024, 'z');  // more than one kData frame
-  Json args{{"dest", "/etc/big.conf"}, {"mode", "0640"},
+  Json args{{"dest", "/etc/big.conf"},
+            {"mode", "0640"},
             {"_content", protocol::ContentDescriptor(Sha1Hex(content), content.size())}};
   int sent = 0;
   auto send = [&](FrameChannel& c) {
@@ -124,12 +137,18 @@ TEST_CASE("facts and stat ops run setup and stat") {
   FdStream stream(agent.fds[0], agent.fds[0]);
   FrameChannel channel(stream);
   REQUIRE(protocol::ReadHello(channel).has_value());
-  auto facts = Call(channel, Request{.id = 1, .op = "facts", .module = "",
-                                     .args = Json{{"filter", "ansible_system"}}, .check = false,
+  auto facts = Call(channel, Request{.id = 1,
+                                     .op = "facts",
+                                     .module = "",
+                                     .args = Json{{"filter", "ansible_system"}},
+                                     .check = false,
                                      .diff = false});
   CHECK((*facts)["ansible_facts"]["ansible_system"] == "Linux");
-  auto stat = Call(channel, Request{.id = 2, .op = "stat", .module = "",
-                                    .args = Json{{"path", "/etc/motd"}}, .check = false,
+  auto stat = Call(channel, Request{.id = 2,
+                                    .op = "stat",
+                                    .module = "",
+                                    .args = Json{{"path", "/etc/motd"}},
+                                    .check = false,
                                     .diff = false});
   CHECK((*stat)["stat"]["size"] == 2);
 }
@@ -180,8 +199,12 @@ TEST_CASE("the built tend-agent binary speaks the protocol over pipes") {
   CHECK((*shell)["failed"] == true);
   CHECK((*shell)["msg"] == "non-zero return code");
 
-  auto bye = Call(channel, Request{.id = 3, .op = "bye", .module = "", .args = Json::object(),
-                                   .check = false, .diff = false});
+  auto bye = Call(channel, Request{.id = 3,
+                                   .op = "bye",
+                                   .module = "",
+                                   .args = Json::object(),
+                                   .check = false,
+                                   .diff = false});
   CHECK((*bye)["bye"] == true);
   int status = 0;
   ::waitpid(pid, &status, 0);

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -50,9 +51,12 @@ int RunMain(int argc, char** argv) {
   std::string text;
   bool check = false, diff = false;
   for (int i = 3; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--check") == 0) check = true;
-    else if (std::strcmp(argv[i], "--diff") == 0) diff = true;
-    else text += (text.empty() ? "" : " ") + std::string(argv[i]);
+    if (std::strcmp(argv[i], "--check") == 0)
+      check = true;
+    else if (std::strcmp(argv[i], "--diff") == 0)
+      diff = true;
+    else
+      text += (text.empty() ? "" : " ") + std::string(argv[i]);
   }
   tend::Json args = tend::Json::parse(text.empty() ? "{}" : text, nullptr, false);
   if (args.is_discarded() || !args.is_object()) {
@@ -69,8 +73,8 @@ int RunMain(int argc, char** argv) {
     return 2;
   }
   tend::RealHost host;
-  tend::ModuleContext context{.args = args, .check = check, .diff = diff, .host = &host,
-                              .fetch_content = {}};
+  tend::ModuleContext context{
+      .args = args, .check = check, .diff = diff, .host = &host, .fetch_content = {}};
   tend::Json result = tend::RunModule(*found, context);
   std::printf("%s\n", result.dump(2, ' ', false, tend::Json::error_handler_t::replace).c_str());
   return result.value("failed", false) ? 1 : 0;
@@ -81,6 +85,9 @@ int RunMain(int argc, char** argv) {
 int main(int argc, char** argv) {
   // A child that exits early must not kill the agent while we write its stdin.
   ::signal(SIGPIPE, SIG_IGN);
+  // The static libcrypto must not read the target's openssl.cnf, which may
+  // name provider modules built for another libcrypto (dlopen would load them).
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::string command = argc > 1 ? argv[1] : "";
   if (command == "--version") {
     std::printf("tend-agent %s (%s)\n", tend::kVersion, tend::kGitRevision);

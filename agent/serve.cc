@@ -1,15 +1,14 @@
 #include "agent/serve.h"
 
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <exception>
 
-#include <fmt/format.h>
-
-#include "core/version.h"
 #include "core/suggest.h"
+#include "core/version.h"
 #include "modules/registry.h"
 
 namespace tend {
@@ -56,8 +55,7 @@ Json HelloFacts(Host& host) {
   return facts;
 }
 
-Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& channel,
-                   Host& host) {
+Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& channel, Host& host) {
   std::string name = ModuleForOp(request);
   const Module* module = FindModule(name);
   if (!module) {
@@ -66,9 +64,11 @@ Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& cha
                                 SuggestionSuffix(CanonicalModuleName(name), ModuleNames())));
   }
   bool fetched = false;
-  ModuleContext context{.args = request.args, .check = request.check, .diff = request.diff,
-                        .host = &host, .fetch_content = ContentFetcher(request.id, channel,
-                                                                       fetched)};
+  ModuleContext context{.args = request.args,
+                        .check = request.check,
+                        .diff = request.diff,
+                        .host = &host,
+                        .fetch_content = ContentFetcher(request.id, channel, fetched)};
   Json result = RunModule(*module, context);
   // A module that announced content but never asked for it leaves nothing
   // unread: the controller only streams after need_content.
@@ -77,8 +77,10 @@ Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& cha
 
 int Serve(protocol::ByteStream& stream, Host& host) {
   protocol::FrameChannel channel(stream);
-  protocol::Hello hello{.protocol = protocol::kVersion, .agent_version = kVersion,
-                        .modules = ModuleNames(), .facts = HelloFacts(host)};
+  protocol::Hello hello{.protocol = protocol::kVersion,
+                        .agent_version = kVersion,
+                        .modules = ModuleNames(),
+                        .facts = HelloFacts(host)};
   if (auto ok = channel.WriteJson(protocol::HelloToJson(hello)); !ok) {
     std::fprintf(stderr, "tend-agent: %s\n", ok.error().message.c_str());
     return 1;

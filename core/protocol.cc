@@ -2,12 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace tend::protocol {
 namespace {
@@ -28,8 +27,8 @@ Expected<T> Field(const Json& message, const char* what, const char* key, T fall
   try {
     return it->get<T>();
   } catch (const Json::exception&) {
-    return Fail(fmt::format("protocol error: {} field '{}' has the wrong type: {}", what, key,
-                            it->dump()));
+    return Fail(
+        fmt::format("protocol error: {} field '{}' has the wrong type: {}", what, key, it->dump()));
   }
 }
 
@@ -89,9 +88,9 @@ Expected<Request> ParseRequest(const Json& message) {
   auto module = Field<std::string>(message, "request", "module", "");
   auto check = Field<bool>(message, "request", "check", false);
   auto diff = Field<bool>(message, "request", "diff", false);
-  for (const Error* e : {id ? nullptr : &id.error(), op ? nullptr : &op.error(),
-                         module ? nullptr : &module.error(), check ? nullptr : &check.error(),
-                         diff ? nullptr : &diff.error()}) {
+  for (const Error* e :
+       {id ? nullptr : &id.error(), op ? nullptr : &op.error(), module ? nullptr : &module.error(),
+        check ? nullptr : &check.error(), diff ? nullptr : &diff.error()}) {
     if (e) return std::unexpected(*e);
   }
   request.id = *id;
@@ -171,9 +170,10 @@ Expected<Frame> FrameChannel::Read() {
     if (!n) return std::unexpected(n.error());
     if (*n == 0) {
       if (reader_.Pending() == 0) return Fail("connection closed");
-      return Fail(fmt::format("protocol error: connection closed inside a frame ({} bytes of it "
-                              "arrived)",
-                              reader_.Pending()));
+      return Fail(
+          fmt::format("protocol error: connection closed inside a frame ({} bytes of it "
+                      "arrived)",
+                      reader_.Pending()));
     }
     reader_.Feed(std::string_view(buffer, *n));
   }
@@ -188,8 +188,7 @@ Expected<Json> FrameChannel::ReadJson() {
   }
   Json message = Json::parse(frame->payload, nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded() || !message.is_object()) {
-    return Fail("protocol error: a message is not a JSON object: " +
-                frame->payload.substr(0, 200));
+    return Fail("protocol error: a message is not a JSON object: " + frame->payload.substr(0, 200));
   }
   return message;
 }
@@ -249,8 +248,8 @@ Expected<void> ReceiveContent(FrameChannel& channel,
     auto frame = channel.Read();
     if (!frame) return std::unexpected(frame.error());
     if (frame->type == FrameType::kEnd) {
-      if (!frame->payload.empty()) return Fail("controller could not send the content: " +
-                                               frame->payload);
+      if (!frame->payload.empty())
+        return Fail("controller could not send the content: " + frame->payload);
       if (sink_error) return std::unexpected(*sink_error);
       return {};
     }

@@ -13,8 +13,8 @@ namespace {
 // without the other.
 class MemoryStream : public ByteStream {
  public:
-  explicit MemoryStream(std::string input, size_t chunk = 3) : input_(std::move(input)),
-                                                               chunk_(chunk) {}
+  explicit MemoryStream(std::string input, size_t chunk = 3)
+      : input_(std::move(input)), chunk_(chunk) {}
   Expected<size_t> Read(char* buffer, size_t size) override {
     size_t n = std::min({size, chunk_, input_.size() - offset_});
     input_.copy(buffer, n, offset_);
@@ -59,10 +59,13 @@ Hello SampleHello() {
 }  // namespace
 
 TEST_CASE("hello, request and reply round-trip through a channel") {
-  Request request{.id = 7, .op = "run", .module = "command",
-                  .args = Json{{"_raw_params", "uptime"}}, .check = true, .diff = false};
-  MemoryStream stream(JsonFrame(HelloToJson(SampleHello())) +
-                      JsonFrame(RequestToJson(request)));
+  Request request{.id = 7,
+                  .op = "run",
+                  .module = "command",
+                  .args = Json{{"_raw_params", "uptime"}},
+                  .check = true,
+                  .diff = false};
+  MemoryStream stream(JsonFrame(HelloToJson(SampleHello())) + JsonFrame(RequestToJson(request)));
   FrameChannel channel(stream);
   auto hello = ReadHello(channel);
   REQUIRE(hello.has_value());
@@ -151,14 +154,13 @@ TEST_CASE("requests with unknown ops or wrong field types are refused") {
 }
 
 TEST_CASE("Call streams content when the agent asks for it") {
-  std::string agent_says = JsonFrame(MakeNeedContent(9)) +
-                           JsonFrame(MakeReply(9, Json{{"changed", true}}));
+  std::string agent_says =
+      JsonFrame(MakeNeedContent(9)) + JsonFrame(MakeReply(9, Json{{"changed", true}}));
   MemoryStream stream(agent_says);
   FrameChannel channel(stream);
   std::string content(kDataChunkSize + 10, 'x');
   Request request{.id = 9, .op = "put", .module = "", .args = Json{{"dest", "/tmp/x"}}};
-  auto reply = Call(channel, request,
-                    [&](FrameChannel& c) { return SendContent(c, content); });
+  auto reply = Call(channel, request, [&](FrameChannel& c) { return SendContent(c, content); });
   REQUIRE(reply.has_value());
   CHECK((*reply)["changed"] == true);
   auto frames = DecodeAll(stream.output);
@@ -182,8 +184,8 @@ TEST_CASE("Call without content answers need_content with an error end frame") {
 }
 
 TEST_CASE("ReceiveContent collects chunks and reports a controller-side error") {
-  MemoryStream ok_stream(EncodeFrame(FrameType::kData, "ab") +
-                         EncodeFrame(FrameType::kData, "cd") + EncodeFrame(FrameType::kEnd, ""));
+  MemoryStream ok_stream(EncodeFrame(FrameType::kData, "ab") + EncodeFrame(FrameType::kData, "cd") +
+                         EncodeFrame(FrameType::kEnd, ""));
   FrameChannel ok_channel(ok_stream);
   std::string got;
   REQUIRE(ReceiveContent(ok_channel, [&](std::string_view c) -> Expected<void> {

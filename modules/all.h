@@ -9,7 +9,7 @@
 
 namespace tend {
 
-#define TEND_DECLARE_MODULE(Name)  \
+#define TEND_DECLARE_MODULE(Name) \
   const ModuleSpec& Name##Spec(); \
   Expected<Json> Run##Name(ModuleContext& context);
 

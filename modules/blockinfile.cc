@@ -43,23 +43,28 @@ const ModuleSpec& BlockinfileSpec() {
     ModuleSpec s{
         .name = "blockinfile",
         .short_description = "Insert/update/remove a text block surrounded by marker lines",
-        .args = {{.name = "path", .type = ArgType::kPath, .required = true,
-                  .aliases = {"dest", "destfile", "name"}},
-                 {.name = "state", .type = ArgType::kStr, .default_value = "present",
-                  .choices = {"absent", "present"}},
-                 {.name = "marker", .type = ArgType::kStr,
-                  .default_value = "# {mark} ANSIBLE MANAGED BLOCK"},
-                 {.name = "block", .type = ArgType::kStr, .default_value = "",
-                  .aliases = {"content"}},
-                 {.name = "insertafter", .type = ArgType::kStr},
-                 {.name = "insertbefore", .type = ArgType::kStr},
-                 {.name = "create", .type = ArgType::kBool, .default_value = false},
-                 {.name = "backup", .type = ArgType::kBool, .default_value = false},
-                 {.name = "marker_begin", .type = ArgType::kStr, .default_value = "BEGIN"},
-                 {.name = "marker_end", .type = ArgType::kStr, .default_value = "END"},
-                 {.name = "append_newline", .type = ArgType::kBool, .default_value = false},
-                 {.name = "prepend_newline", .type = ArgType::kBool, .default_value = false},
-                 {.name = "validate", .type = ArgType::kStr}},
+        .args =
+            {{.name = "path",
+              .type = ArgType::kPath,
+              .required = true,
+              .aliases = {"dest", "destfile", "name"}},
+             {.name = "state",
+              .type = ArgType::kStr,
+              .default_value = "present",
+              .choices = {"absent", "present"}},
+             {.name = "marker",
+              .type = ArgType::kStr,
+              .default_value = "# {mark} ANSIBLE MANAGED BLOCK"},
+             {.name = "block", .type = ArgType::kStr, .default_value = "", .aliases = {"content"}},
+             {.name = "insertafter", .type = ArgType::kStr},
+             {.name = "insertbefore", .type = ArgType::kStr},
+             {.name = "create", .type = ArgType::kBool, .default_value = false},
+             {.name = "backup", .type = ArgType::kBool, .default_value = false},
+             {.name = "marker_begin", .type = ArgType::kStr, .default_value = "BEGIN"},
+             {.name = "marker_end", .type = ArgType::kStr, .default_value = "END"},
+             {.name = "append_newline", .type = ArgType::kBool, .default_value = false},
+             {.name = "prepend_newline", .type = ArgType::kBool, .default_value = false},
+             {.name = "validate", .type = ArgType::kStr}},
         .mutually_exclusive = {{"insertbefore", "insertafter"}},
         .supports_diff = true,
         .returns = {"msg", "backup", "diff"},
@@ -75,14 +80,17 @@ Expected<Json> RunBlockinfile(ModuleContext& context) {
   std::string path = ExpandUser(host, context.Str("path"));
   auto info = host.Stat(path);
   if (!info) return std::unexpected(info.error());
-  if (info->kind == FileKind::kDirectory) return Fail(fmt::format("Path {} is a directory !", path));
+  if (info->kind == FileKind::kDirectory)
+    return Fail(fmt::format("Path {} is a directory !", path));
   std::optional<std::string> before;
   if (info->exists()) {
     auto content = host.ReadFile(path);
     if (!content) return std::unexpected(content.error());
     before = std::move(*content);
   } else if (!context.Bool("create")) {
-    return Json{{"changed", false}, {"failed", true}, {"rc", 257},
+    return Json{{"changed", false},
+                {"failed", true},
+                {"rc", 257},
                 {"msg", fmt::format("Path {} does not exist !", path)}};
   }
   std::string marker = context.Str("marker");
@@ -115,7 +123,9 @@ Expected<Json> RunBlockinfile(ModuleContext& context) {
   lines.insert(lines.begin() + at, block_lines.begin(), block_lines.end());
   std::string after;
   for (const auto& l : lines) after += l + "\n";
-  std::string msg = !before ? "File created" : block_lines.empty() ? "Block removed" : "Block inserted";
+  std::string msg = !before               ? "File created"
+                    : block_lines.empty() ? "Block removed"
+                                          : "Block inserted";
   if (!before && block_lines.empty()) return Json{{"changed", false}, {"msg", ""}};
   return FinishTextEdit(context, path, before, after, msg);
 }

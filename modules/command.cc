@@ -19,15 +19,14 @@ std::vector<ArgSpec> CommandArgs(bool shell) {
   };
   if (!shell) {
     args.push_back({.name = "argv", .type = ArgType::kList});
-    args.push_back({.name = "expand_argument_vars", .type = ArgType::kBool,
-                    .default_value = true});
+    args.push_back({.name = "expand_argument_vars", .type = ArgType::kBool, .default_value = true});
   }
   return args;
 }
 
-const std::vector<std::string> kCommandReturns{"cmd",   "rc",    "stdout", "stderr",
-                                               "stdout_lines", "stderr_lines", "start",
-                                               "end",   "delta", "msg"};
+const std::vector<std::string> kCommandReturns{"cmd",          "rc",           "stdout", "stderr",
+                                               "stdout_lines", "stderr_lines", "start",  "end",
+                                               "delta",        "msg"};
 
 // Ansible's `creates`/`removes` guards; a non-empty result means "do not run".
 Expected<std::optional<Json>> Guard(ModuleContext& context) {
@@ -82,12 +81,15 @@ Json RunCommandLine(ModuleContext& context, bool shell) {
   }
   if (context.check) {
     bool guarded = context.Has("creates") || context.Has("removes");
-    Json result{{"changed", guarded}, {"rc", 0}, {"cmd", cmd},
+    Json result{{"changed", guarded},
+                {"rc", 0},
+                {"cmd", cmd},
                 {"msg", "Command would have run if not in check mode"}};
     if (!guarded) result["skipped"] = true;
     return result;
   }
-  ProcessSpec spec{.argv = argv, .stdin_data = std::nullopt, .cwd = context.Str("chdir"), .env = {}};
+  ProcessSpec spec{
+      .argv = argv, .stdin_data = std::nullopt, .cwd = context.Str("chdir"), .env = {}};
   if (context.Has("stdin")) {
     spec.stdin_data = context.Str("stdin") + (context.Bool("stdin_add_newline", true) ? "\n" : "");
   }

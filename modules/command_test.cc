@@ -8,8 +8,8 @@ namespace tend {
 namespace {
 
 Json Run(Host& host, std::string_view module, Json args, bool check = false) {
-  ModuleContext context{.args = std::move(args), .check = check, .diff = false, .host = &host,
-                        .fetch_content = {}};
+  ModuleContext context{
+      .args = std::move(args), .check = check, .diff = false, .host = &host, .fetch_content = {}};
   return RunModule(*FindModule(module), context);
 }
 
@@ -42,9 +42,11 @@ TEST_CASE("command failure, missing binary, stdin and chdir") {
   CHECK(missing["msg"] == "[Errno 2] No such file or directory: '/no/such/binary'");
   Json in = Run(host, "command", Json{{"_raw_params", "cat"}, {"stdin", "x"}});
   CHECK(in["stdout"] == "x");
-  Json raw_in = Run(host, "command", Json{{"_raw_params", "cat"}, {"stdin", "x"},
-                                          {"stdin_add_newline", false},
-                                          {"strip_empty_ends", false}});
+  Json raw_in = Run(host, "command",
+                    Json{{"_raw_params", "cat"},
+                         {"stdin", "x"},
+                         {"stdin_add_newline", false},
+                         {"strip_empty_ends", false}});
   CHECK(raw_in["stdout"] == "x");
   Json dir = Run(host, "command", Json{{"_raw_params", "pwd"}, {"chdir", "/tmp"}});
   CHECK(dir["stdout"] == "/tmp");
@@ -62,13 +64,13 @@ TEST_CASE("shell runs through /bin/sh or the given executable") {
 TEST_CASE("creates and removes guard the command, also in check mode") {
   FakeHost host;
   host.AddFile("/tmp/marker", "");
-  Json r = Run(host, "command", Json{{"_raw_params", "touch /tmp/marker"},
-                                     {"creates", "/tmp/marker"}});
+  Json r =
+      Run(host, "command", Json{{"_raw_params", "touch /tmp/marker"}, {"creates", "/tmp/marker"}});
   CHECK(r["changed"] == false);
   CHECK(r["msg"] == "Did not run command since '/tmp/marker' exists");
   CHECK(r["stdout"] == "skipped, since /tmp/marker exists");
-  Json removes = Run(host, "command", Json{{"_raw_params", "rm /tmp/gone"},
-                                           {"removes", "/tmp/gone"}}, true);
+  Json removes =
+      Run(host, "command", Json{{"_raw_params", "rm /tmp/gone"}, {"removes", "/tmp/gone"}}, true);
   CHECK(removes["msg"] == "Would not run command since '/tmp/gone' does not exist");
   CHECK(host.commands().empty());
 }

@@ -110,8 +110,11 @@ Expected<std::string> ResolveDest(ModuleContext& context) {
 Json ContentDiff(ModuleContext& context, const std::string& dest, const FileInfo& info,
                  const Source& source) {
   if (info.size > kMaxDiffSize || source.size > kMaxDiffSize) {
-    return Json{{"before_header", dest}, {"after_header", dest},
-                {"before", ""}, {"after", ""}, {"dst_larger", kMaxDiffSize}};
+    return Json{{"before_header", dest},
+                {"after_header", dest},
+                {"before", ""},
+                {"after", ""},
+                {"dst_larger", kMaxDiffSize}};
   }
   std::string before = info.exists() ? context.Machine().ReadFile(dest).value_or("") : "";
   std::string after;
@@ -148,9 +151,9 @@ const ModuleSpec& TemplateSpec() {
         .returns = CopySpec().returns,
     };
     // Only the controller reads these; the agent receives the rendered text.
-    for (const char* name : {"newline_sequence", "block_start_string", "block_end_string",
-                             "variable_start_string", "variable_end_string",
-                             "comment_start_string", "comment_end_string", "output_encoding"}) {
+    for (const char* name :
+         {"newline_sequence", "block_start_string", "block_end_string", "variable_start_string",
+          "variable_end_string", "comment_start_string", "comment_end_string", "output_encoding"}) {
       s.args.push_back({.name = name, .type = ArgType::kStr});
     }
     for (const char* name : {"trim_blocks", "lstrip_blocks"}) {
@@ -181,8 +184,8 @@ Expected<Json> RunCopy(ModuleContext& context) {
   }
   auto info = host.Stat(*dest, context.Bool("follow"));
   if (!info) return std::unexpected(info.error());
-  Json result{{"changed", false}, {"dest", *dest}, {"checksum", source->sha1},
-              {"size", source->size}};
+  Json result{
+      {"changed", false}, {"dest", *dest}, {"checksum", source->sha1}, {"size", source->size}};
   if (context.Has("src")) result["src"] = context.Str("src");
   // Checksums first: an unchanged file moves no content.
   bool differs = !info->exists();

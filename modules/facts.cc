@@ -2,11 +2,12 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fmt/format.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sys/statvfs.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,8 +16,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "modules/host.h"
 #include "modules/text.h"
@@ -79,13 +78,20 @@ struct Distribution {
 
 Distribution DistributionFor(const std::string& id, const std::string& name) {
   static const std::map<std::string, Distribution> known{
-      {"debian", {"Debian", "Debian"}},     {"ubuntu", {"Ubuntu", "Debian"}},
-      {"linuxmint", {"Linux Mint", "Debian"}}, {"raspbian", {"Debian", "Debian"}},
-      {"centos", {"CentOS", "RedHat"}},     {"rhel", {"RedHat", "RedHat"}},
-      {"fedora", {"Fedora", "RedHat"}},     {"rocky", {"Rocky", "RedHat"}},
-      {"almalinux", {"AlmaLinux", "RedHat"}}, {"amzn", {"Amazon", "RedHat"}},
-      {"ol", {"OracleLinux", "RedHat"}},    {"opensuse-leap", {"openSUSE Leap", "Suse"}},
-      {"sles", {"SLES", "Suse"}},           {"arch", {"Archlinux", "Archlinux"}},
+      {"debian", {"Debian", "Debian"}},
+      {"ubuntu", {"Ubuntu", "Debian"}},
+      {"linuxmint", {"Linux Mint", "Debian"}},
+      {"raspbian", {"Debian", "Debian"}},
+      {"centos", {"CentOS", "RedHat"}},
+      {"rhel", {"RedHat", "RedHat"}},
+      {"fedora", {"Fedora", "RedHat"}},
+      {"rocky", {"Rocky", "RedHat"}},
+      {"almalinux", {"AlmaLinux", "RedHat"}},
+      {"amzn", {"Amazon", "RedHat"}},
+      {"ol", {"OracleLinux", "RedHat"}},
+      {"opensuse-leap", {"openSUSE Leap", "Suse"}},
+      {"sles", {"SLES", "Suse"}},
+      {"arch", {"Archlinux", "Archlinux"}},
       {"alpine", {"Alpine", "Alpine"}},
   };
   auto it = known.find(id);
@@ -99,7 +105,8 @@ void AddDistributionFacts(const FactSources& s, Json& f) {
   std::string version = os.contains("VERSION_ID") ? os["VERSION_ID"] : "NA";
   // Debian's point release lives in /etc/debian_version ("12.5").
   std::string debian = Trim(s.debian_version);
-  if (d.name == "Debian" && !debian.empty() && std::isdigit(static_cast<unsigned char>(debian[0]))) {
+  if (d.name == "Debian" && !debian.empty() &&
+      std::isdigit(static_cast<unsigned char>(debian[0]))) {
     version = debian;
   }
   f["ansible_distribution"] = d.name;
@@ -110,8 +117,8 @@ void AddDistributionFacts(const FactSources& s, Json& f) {
       os.contains("VERSION_CODENAME") ? os["VERSION_CODENAME"] : "NA";
   std::string pkg_mgr = "unknown";
   static const std::vector<std::pair<std::string, std::string>> kManagers{
-      {"apt-get", "apt"}, {"dnf", "dnf"}, {"yum", "yum"}, {"zypper", "zypper"},
-      {"pacman", "pacman"}, {"apk", "apk"}};
+      {"apt-get", "apt"},   {"dnf", "dnf"},       {"yum", "yum"},
+      {"zypper", "zypper"}, {"pacman", "pacman"}, {"apk", "apk"}};
   for (const auto& [binary, name] : kManagers) {
     auto& found = s.package_managers;
     if (std::find(found.begin(), found.end(), binary) != found.end()) {
@@ -135,9 +142,8 @@ void AddPlatformFacts(const FactSources& s, Json& f) {
         std::find(names.begin(), names.end(), hostname) == names.end()) {
       continue;
     }
-    auto dotted = std::find_if(names.begin(), names.end(), [](const auto& n) {
-      return n.find('.') != std::string::npos;
-    });
+    auto dotted = std::find_if(names.begin(), names.end(),
+                               [](const auto& n) { return n.find('.') != std::string::npos; });
     fqdn = dotted != names.end() ? *dotted : names.front();
     break;
   }
@@ -239,8 +245,11 @@ void AddHardwareFacts(const FactSources& s, Json& f) {
   f["ansible_processor_threads_per_core"] = siblings > 0 ? std::max(1, siblings / cores) : 1;
   Json mounts = Json::array();
   for (const auto& m : ParseMounts(s.mounts)) {
-    Json entry{{"mount", m.mount}, {"device", m.device}, {"fstype", m.fstype},
-               {"options", m.options}, {"uuid", "N/A"}};
+    Json entry{{"mount", m.mount},
+               {"device", m.device},
+               {"fstype", m.fstype},
+               {"options", m.options},
+               {"uuid", "N/A"}};
     if (auto it = s.mount_sizes.find(m.mount); it != s.mount_sizes.end()) {
       for (const auto& [key, value] : it->second.items()) entry[key] = value;
     }
@@ -291,8 +300,8 @@ void AddNetworkFacts(const FactSources& s, Json& f) {
     if (a.family == "ipv4") {
       uint32_t network = ParseIpv4(a.address) & ParseIpv4(a.netmask);
       if (!iface.contains("ipv4")) {
-        iface["ipv4"] = Json{{"address", a.address}, {"netmask", a.netmask},
-                             {"network", FormatIpv4(network)}};
+        iface["ipv4"] =
+            Json{{"address", a.address}, {"netmask", a.netmask}, {"network", FormatIpv4(network)}};
       }
       if (!a.address.starts_with("127.")) all_v4.push_back(a.address);
     } else {
@@ -374,8 +383,8 @@ std::vector<Mount> ParseMounts(std::string_view content) {
   for (const auto& line : Lines(content)) {
     auto w = Words(line);
     if (w.size() < 4) continue;
-    bool device_path = w[0].starts_with('/') || w[0].starts_with('\\') ||
-                       w[0].find(":/") != std::string::npos;
+    bool device_path =
+        w[0].starts_with('/') || w[0].starts_with('\\') || w[0].find(":/") != std::string::npos;
     if (!device_path || w[2] == "none") continue;
     // /proc/mounts escapes spaces in paths as \040.
     auto unescape = [](std::string s) {
@@ -460,10 +469,10 @@ void ReadLiveFactSources(FactSources& s) {
       int family = a->ifa_addr->sa_family;
       if (family != AF_INET && family != AF_INET6) continue;
       char buffer[INET6_ADDRSTRLEN] = "";
-      const void* addr = family == AF_INET
-                             ? static_cast<const void*>(
-                                   &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr)
-                             : &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr;
+      const void* addr =
+          family == AF_INET
+              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr)
+              : &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr;
       ::inet_ntop(family, addr, buffer, sizeof buffer);
       s.addresses.push_back(InterfaceAddress{a->ifa_name, family == AF_INET ? "ipv4" : "ipv6",
                                              buffer, PrefixToNetmask(a->ifa_netmask)});
@@ -490,7 +499,8 @@ void ReadLiveFactSources(FactSources& s) {
   for (char** e = environ; e && *e; ++e) {
     std::string_view entry(*e);
     size_t eq = entry.find('=');
-    if (eq != std::string_view::npos) s.env[std::string(entry.substr(0, eq))] = entry.substr(eq + 1);
+    if (eq != std::string_view::npos)
+      s.env[std::string(entry.substr(0, eq))] = entry.substr(eq + 1);
   }
   s.uid = ::geteuid();
   s.gid = ::getegid();
@@ -512,17 +522,43 @@ Json ShapeFacts(const FactSources& sources) {
 
 const std::vector<std::string>& FactNames() {
   static const std::vector<std::string> names{
-      "ansible_distribution", "ansible_os_family", "ansible_distribution_version",
-      "ansible_distribution_major_version", "ansible_distribution_release", "ansible_pkg_mgr",
-      "ansible_system", "ansible_kernel", "ansible_kernel_version", "ansible_machine",
-      "ansible_architecture", "ansible_nodename", "ansible_hostname", "ansible_fqdn",
-      "ansible_domain", "ansible_machine_id", "ansible_service_mgr", "ansible_user_uid",
-      "ansible_user_gid", "ansible_user_id", "ansible_env", "ansible_date_time",
-      "ansible_uptime_seconds", "ansible_memtotal_mb", "ansible_memfree_mb",
-      "ansible_swaptotal_mb", "ansible_swapfree_mb", "ansible_processor",
-      "ansible_processor_vcpus", "ansible_processor_nproc", "ansible_processor_count",
-      "ansible_processor_cores", "ansible_processor_threads_per_core", "ansible_mounts",
-      "ansible_interfaces", "ansible_all_ipv4_addresses", "ansible_all_ipv6_addresses",
+      "ansible_distribution",
+      "ansible_os_family",
+      "ansible_distribution_version",
+      "ansible_distribution_major_version",
+      "ansible_distribution_release",
+      "ansible_pkg_mgr",
+      "ansible_system",
+      "ansible_kernel",
+      "ansible_kernel_version",
+      "ansible_machine",
+      "ansible_architecture",
+      "ansible_nodename",
+      "ansible_hostname",
+      "ansible_fqdn",
+      "ansible_domain",
+      "ansible_machine_id",
+      "ansible_service_mgr",
+      "ansible_user_uid",
+      "ansible_user_gid",
+      "ansible_user_id",
+      "ansible_env",
+      "ansible_date_time",
+      "ansible_uptime_seconds",
+      "ansible_memtotal_mb",
+      "ansible_memfree_mb",
+      "ansible_swaptotal_mb",
+      "ansible_swapfree_mb",
+      "ansible_processor",
+      "ansible_processor_vcpus",
+      "ansible_processor_nproc",
+      "ansible_processor_count",
+      "ansible_processor_cores",
+      "ansible_processor_threads_per_core",
+      "ansible_mounts",
+      "ansible_interfaces",
+      "ansible_all_ipv4_addresses",
+      "ansible_all_ipv6_addresses",
       "ansible_default_ipv4",
   };
   return names;

@@ -22,21 +22,21 @@ struct InterfaceAddress {
 /// Everything the facts are made of. ReadFactSources fills the file parts
 /// from a root directory ("/" on a target, a fixture in tests).
 struct FactSources {
-  std::string os_release;      // /etc/os-release
-  std::string debian_version;  // /etc/debian_version
-  std::string meminfo;         // /proc/meminfo
-  std::string cpuinfo;         // /proc/cpuinfo
-  std::string mounts;          // /proc/mounts
-  std::string route;           // /proc/net/route
-  std::string hosts;           // /etc/hosts
-  std::string passwd;          // /etc/passwd
-  std::string machine_id;      // /etc/machine-id
-  std::string uptime;          // /proc/uptime
-  std::string init_comm;       // /proc/1/comm
-  bool systemd_running = false;  // /run/systemd/system exists
+  std::string os_release;                            // /etc/os-release
+  std::string debian_version;                        // /etc/debian_version
+  std::string meminfo;                               // /proc/meminfo
+  std::string cpuinfo;                               // /proc/cpuinfo
+  std::string mounts;                                // /proc/mounts
+  std::string route;                                 // /proc/net/route
+  std::string hosts;                                 // /etc/hosts
+  std::string passwd;                                // /etc/passwd
+  std::string machine_id;                            // /etc/machine-id
+  std::string uptime;                                // /proc/uptime
+  std::string init_comm;                             // /proc/1/comm
+  bool systemd_running = false;                      // /run/systemd/system exists
   std::map<std::string, std::string> mac_addresses;  // /sys/class/net/*/address
   std::map<std::string, int> mtus;                   // /sys/class/net/*/mtu
-  std::vector<std::string> package_managers;  // of apt-get, dnf, yum, zypper, pacman, apk
+  std::vector<std::string> package_managers;         // of apt-get, dnf, yum, zypper, pacman, apk
 
   // Live parts, from syscalls.
   std::string system = "Linux";

@@ -90,8 +90,8 @@ TEST_CASE("the fact schema and the shaping code agree") {
   for (const auto& name : FactNames()) CHECK_MESSAGE(f.contains(name), name);
   for (const auto& [key, value] : f.items()) {
     bool listed = std::find(FactNames().begin(), FactNames().end(), key) != FactNames().end();
-    bool per_user_or_interface = key.starts_with("ansible_user_") ||
-                                 (value.is_object() && value.contains("device"));
+    bool per_user_or_interface =
+        key.starts_with("ansible_user_") || (value.is_object() && value.contains("device"));
     CHECK_MESSAGE((listed || per_user_or_interface), key);
   }
 }

@@ -1,7 +1,6 @@
 #include "modules/fake_host.h"
 
 #include <errno.h>
-
 #include <fmt/format.h>
 
 #include "modules/real_host.h"

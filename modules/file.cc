@@ -9,11 +9,16 @@ namespace {
 
 const char* StateName(FileKind kind) {
   switch (kind) {
-    case FileKind::kMissing: return "absent";
-    case FileKind::kFile: return "file";
-    case FileKind::kDirectory: return "directory";
-    case FileKind::kLink: return "link";
-    case FileKind::kOther: return "file";
+    case FileKind::kMissing:
+      return "absent";
+    case FileKind::kFile:
+      return "file";
+    case FileKind::kDirectory:
+      return "directory";
+    case FileKind::kLink:
+      return "link";
+    case FileKind::kOther:
+      return "file";
   }
   return "file";
 }
@@ -23,8 +28,7 @@ Json Diff(const std::string& path, const char* before, const char* after) {
               {"after", {{"path", path}, {"state", after}}}};
 }
 
-Expected<Json> EnsureAbsent(ModuleContext& context, const std::string& path,
-                            const FileInfo& info) {
+Expected<Json> EnsureAbsent(ModuleContext& context, const std::string& path, const FileInfo& info) {
   Json result{{"changed", false}, {"path", path}, {"state", "absent"}};
   if (!info.exists()) return result;
   result["changed"] = true;
@@ -85,7 +89,10 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
   if (hard) {
     auto source = host.Stat(src, false);
     if (!source) return std::unexpected(source.error());
-    if (!source->exists()) return Fail(fmt::format("src file does not exist, use \"force=yes\" if you really want to create the link: {}", src));
+    if (!source->exists())
+      return Fail(fmt::format(
+          "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
+          src));
     same = info.exists() && info.inode == source->inode && info.device == source->device;
   } else {
     same = info.kind == FileKind::kLink && info.link_target == src;
@@ -136,9 +143,9 @@ Expected<Json> EnsureExisting(ModuleContext& context, const std::string& path, F
     result["changed"] = true;  // Ansible: touch always updates the times
     diff = Diff(path, StateName(info.kind), "touch");
     if (!context.check) {
-      auto ok = info.exists() ? host.SetTimes(path, host.NowMicros() / 1000000,
-                                              host.NowMicros() / 1000000)
-                              : host.WriteFileAtomic(path, StringSource(""), {});
+      auto ok = info.exists()
+                    ? host.SetTimes(path, host.NowMicros() / 1000000, host.NowMicros() / 1000000)
+                    : host.WriteFileAtomic(path, StringSource(""), {});
       if (!ok) return std::unexpected(ok.error());
     }
   } else if (!info.exists()) {
@@ -170,19 +177,24 @@ const ModuleSpec& FileSpec() {
     ModuleSpec s{
         .name = "file",
         .short_description = "Manage files and file properties",
-        .args = {{.name = "path", .type = ArgType::kPath, .required = true,
+        .args = {{.name = "path",
+                  .type = ArgType::kPath,
+                  .required = true,
                   .aliases = {"dest", "name"}},
-                 {.name = "state", .type = ArgType::kStr,
+                 {.name = "state",
+                  .type = ArgType::kStr,
                   .choices = {"absent", "directory", "file", "hard", "link", "touch"}},
                  {.name = "src", .type = ArgType::kPath},
                  {.name = "recurse", .type = ArgType::kBool, .default_value = false},
                  {.name = "force", .type = ArgType::kBool, .default_value = false},
                  {.name = "follow", .type = ArgType::kBool, .default_value = true},
                  {.name = "modification_time", .type = ArgType::kStr},
-                 {.name = "modification_time_format", .type = ArgType::kStr,
+                 {.name = "modification_time_format",
+                  .type = ArgType::kStr,
                   .default_value = "%Y%m%d%H%M.%S"},
                  {.name = "access_time", .type = ArgType::kStr},
-                 {.name = "access_time_format", .type = ArgType::kStr,
+                 {.name = "access_time_format",
+                  .type = ArgType::kStr,
                   .default_value = "%Y%m%d%H%M.%S"}},
         .supports_diff = true,
         .returns = {"path", "state", "mode", "owner", "group", "uid", "gid", "size", "diff"},

@@ -1,8 +1,7 @@
 #include "modules/file_common.h"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "modules/text.h"
 
@@ -22,24 +21,47 @@ Expected<uint32_t> ApplySymbolicClause(std::string_view clause, uint32_t mode, b
   uint32_t who_mask = 0;
   if (who.empty() || who.find('a') != std::string_view::npos) who_mask = 07777;
   for (char c : who) {
-    if (c == 'u') who_mask |= 04700;
-    else if (c == 'g') who_mask |= 02070;
-    else if (c == 'o') who_mask |= 01007;
-    else if (c != 'a') return Fail(fmt::format("bad symbolic permission for mode: {}", whole));
+    if (c == 'u')
+      who_mask |= 04700;
+    else if (c == 'g')
+      who_mask |= 02070;
+    else if (c == 'o')
+      who_mask |= 01007;
+    else if (c != 'a')
+      return Fail(fmt::format("bad symbolic permission for mode: {}", whole));
   }
   uint32_t bits = 0;
   for (char c : perms) {
     switch (c) {
-      case 'r': bits |= 0444; break;
-      case 'w': bits |= 0222; break;
-      case 'x': bits |= 0111; break;
-      case 'X': if (is_directory || (mode & 0111)) bits |= 0111; break;
-      case 's': bits |= 06000; break;
-      case 't': bits |= 01000; break;
-      case 'u': bits |= ((mode & 0700) >> 6) * 0111; break;
-      case 'g': bits |= ((mode & 0070) >> 3) * 0111; break;
-      case 'o': bits |= (mode & 0007) * 0111; break;
-      default: return Fail(fmt::format("bad symbolic permission for mode: {}", whole));
+      case 'r':
+        bits |= 0444;
+        break;
+      case 'w':
+        bits |= 0222;
+        break;
+      case 'x':
+        bits |= 0111;
+        break;
+      case 'X':
+        if (is_directory || (mode & 0111)) bits |= 0111;
+        break;
+      case 's':
+        bits |= 06000;
+        break;
+      case 't':
+        bits |= 01000;
+        break;
+      case 'u':
+        bits |= ((mode & 0700) >> 6) * 0111;
+        break;
+      case 'g':
+        bits |= ((mode & 0070) >> 3) * 0111;
+        break;
+      case 'o':
+        bits |= (mode & 0007) * 0111;
+        break;
+      default:
+        return Fail(fmt::format("bad symbolic permission for mode: {}", whole));
     }
   }
   bits &= who_mask;
@@ -85,7 +107,8 @@ std::vector<ArgSpec> FileAttributeArgs() {
 Expected<uint32_t> ParseMode(const Json& mode, uint32_t current, bool is_directory) {
   if (mode.is_number_integer()) {
     int64_t n = mode.get<int64_t>();
-    if (n < 0 || n > 07777) return Fail(fmt::format("mode must be in octal or symbolic form: {}", n));
+    if (n < 0 || n > 07777)
+      return Fail(fmt::format("mode must be in octal or symbolic form: {}", n));
     return static_cast<uint32_t>(n);
   }
   if (!mode.is_string()) {
@@ -218,8 +241,8 @@ Expected<void> WriteValidated(ModuleContext& context, const std::string& path,
     return Fail(fmt::format("validate must contain %s: {}", validate));
   }
   // Validate a complete copy beside the destination, then rename it into place.
-  std::string tmp = fmt::format("{}/.{}.tend-validate-{}", DirName(path), BaseName(path),
-                                ::getpid());
+  std::string tmp =
+      fmt::format("{}/.{}.tend-validate-{}", DirName(path), BaseName(path), ::getpid());
   auto written = host.WriteFileAtomic(tmp, content, attrs);
   if (!written) return written;
   std::string command = validate;
@@ -249,8 +272,8 @@ Expected<Json> FinishTextEdit(ModuleContext& context, const std::string& path,
     result["changed"] = true;
     result["msg"] = std::move(msg);
     if (context.diff) {
-      result["diff"] = Json::array({MakeDiff(path + " (content)", before.value_or(""),
-                                             path + " (content)", after)});
+      result["diff"] = Json::array(
+          {MakeDiff(path + " (content)", before.value_or(""), path + " (content)", after)});
     }
     if (!context.check) {
       if (before && context.Bool("backup")) {

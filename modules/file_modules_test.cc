@@ -7,9 +7,7 @@
 #include "modules/test_support.h"
 
 namespace tend {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("ParseMode reads octal, ints and symbolic modes") {
   CHECK(ParseMode(Json("0644"), 0, false).value() == 0644);
@@ -37,15 +35,17 @@ TEST_CASE("stat reports existence, mode, owner and checksum") {
   CHECK(r["stat"]["checksum"] == Sha1Hex("hello"));
   Json missing = Task{host, "stat", {{"path", "/srv/none"}}}.Run();
   CHECK(missing["stat"].dump() == R"({"exists":false})");
-  Json sha256 = Task{host, "stat", {{"path", "/srv/a.txt"}, {"checksum_algorithm", "sha256"}}}.Run();
+  Json sha256 =
+      Task{host, "stat", {{"path", "/srv/a.txt"}, {"checksum_algorithm", "sha256"}}}.Run();
   CHECK(sha256["stat"]["checksum"] == Sha256Hex("hello"));
   CHECK(host.changes().empty());
 }
 
 TEST_CASE("file: directory, touch, absent, link — idempotent and check mode") {
   FakeHost host = MakeHost();
-  Task dir{host, "file", {{"path", "/srv/a/b"}, {"state", "directory"}, {"mode", "0750"},
-                          {"owner", "app"}}};
+  Task dir{host,
+           "file",
+           {{"path", "/srv/a/b"}, {"state", "directory"}, {"mode", "0750"}, {"owner", "app"}}};
   CheckCheckMode(dir);
   CheckIdempotent(dir);
   CHECK(host.Stat("/srv/a/b")->mode == 0750);
@@ -108,7 +108,8 @@ TEST_CASE("copy: inline content, idempotent, check mode, diff") {
 TEST_CASE("copy: controller content moves only when the checksum differs") {
   FakeHost host = MakeHost();
   std::string data = "model: v2\n";
-  Json args{{"dest", "/srv/"}, {"src", "files/model.yml"},
+  Json args{{"dest", "/srv/"},
+            {"src", "files/model.yml"},
             {"_content", {{"sha1", Sha1Hex(data)}, {"size", data.size()}}}};
   Task copy{host, "copy", args, false, false, StringSource(data)};
   Json first = copy.Run();
@@ -125,20 +126,23 @@ TEST_CASE("copy: backup, force=no, validate and missing directories") {
   FakeHost host = MakeHost();
   host.AddFile("/srv/sudoers", "old\n");
   host.ClearRecords();
-  Json backup = Task{host, "copy", {{"dest", "/srv/sudoers"}, {"content", "new\n"},
-                                    {"backup", true}}}.Run();
+  Json backup =
+      Task{host, "copy", {{"dest", "/srv/sudoers"}, {"content", "new\n"}, {"backup", true}}}.Run();
   REQUIRE(backup.contains("backup_file"));
   CHECK(host.Content(backup["backup_file"]) == "old\n");
   CHECK(host.Content("/srv/sudoers") == "new\n");
 
-  Json keep = Task{host, "copy", {{"dest", "/srv/sudoers"}, {"content", "x"}, {"force", "no"}}}.Run();
+  Json keep =
+      Task{host, "copy", {{"dest", "/srv/sudoers"}, {"content", "x"}, {"force", "no"}}}.Run();
   CHECK(keep["changed"] == false);
 
   host.OnRun([](const ProcessSpec& spec, FakeHost&) {
     return ProcessResult{spec.argv[0] == "visudo" ? 1 : 0, "", "syntax error"};
   });
-  Json invalid = Task{host, "copy", {{"dest", "/srv/sudoers"}, {"content", "bad"},
-                                     {"validate", "visudo -cf %s"}}}.Run();
+  Json invalid = Task{host,
+                      "copy",
+                      {{"dest", "/srv/sudoers"}, {"content", "bad"}, {"validate", "visudo -cf %s"}}}
+                     .Run();
   CHECK(invalid["failed"] == true);
   CHECK(invalid["msg"] == "failed to validate: rc:1 error:syntax error");
   CHECK(host.Content("/srv/sudoers") == "new\n");
@@ -155,8 +159,10 @@ TEST_CASE("copy: backup, force=no, validate and missing directories") {
 TEST_CASE("template writes the controller's rendered text like copy") {
   FakeHost host = MakeHost();
   std::string text = "listen 8080\n";
-  Task task{host, "template", {{"src", "nginx.conf.j2"}, {"dest", "/srv/nginx.conf"},
-                               {"_content", {{"text", text}}}}};
+  Task task{
+      host,
+      "template",
+      {{"src", "nginx.conf.j2"}, {"dest", "/srv/nginx.conf"}, {"_content", {{"text", text}}}}};
   CheckCheckMode(task);
   CheckIdempotent(task);
   CHECK(host.Content("/srv/nginx.conf") == text);

@@ -7,8 +7,8 @@ namespace tend {
 TEST_CASE("SplitArgs keeps quotes and Jinja2 blocks whole") {
   auto tokens = SplitArgs(R"(echo "a b" 'c d' {{ x | default('y z') }} e\ f)");
   REQUIRE(tokens.has_value());
-  CHECK(*tokens == std::vector<std::string>{"echo", "\"a b\"", "'c d'",
-                                            "{{ x | default('y z') }}", "e\\", "f"});
+  CHECK(*tokens == std::vector<std::string>{"echo", "\"a b\"", "'c d'", "{{ x | default('y z') }}",
+                                            "e\\", "f"});
   CHECK(SplitArgs("echo 'oops").error().message == "unbalanced quotes in arguments: echo 'oops");
   CHECK(SplitArgs("echo {{ x").error().message ==
         "unbalanced Jinja2 block in arguments: echo {{ x");
@@ -17,8 +17,7 @@ TEST_CASE("SplitArgs keeps quotes and Jinja2 blocks whole") {
 TEST_CASE("k=v arguments for a regular module") {
   auto args = ParseFreeFormArgs("file", "path=/tmp/x state=directory mode='0755' owner=\"a b\"");
   REQUIRE(args.has_value());
-  CHECK(args->dump() ==
-        R"({"path":"/tmp/x","state":"directory","mode":"0755","owner":"a b"})");
+  CHECK(args->dump() == R"({"path":"/tmp/x","state":"directory","mode":"0755","owner":"a b"})");
 }
 
 TEST_CASE("free-form modules keep the command with its quotes in _raw_params") {

@@ -1,8 +1,8 @@
 #include "modules/host.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace tend {
 namespace {
@@ -51,8 +51,8 @@ std::vector<PasswdEntry> ParsePasswd(std::string_view content) {
     auto uid = ParseId<uid_t>(f[2]);
     auto gid = ParseId<gid_t>(f[3]);
     if (!uid || !gid || f[0].empty()) return;
-    out.push_back(PasswdEntry{std::string(f[0]), std::string(f[1]), *uid, *gid,
-                              std::string(f[4]), std::string(f[5]), std::string(f[6])});
+    out.push_back(PasswdEntry{std::string(f[0]), std::string(f[1]), *uid, *gid, std::string(f[4]),
+                              std::string(f[5]), std::string(f[6])});
   });
   return out;
 }

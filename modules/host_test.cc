@@ -68,7 +68,8 @@ TEST_CASE("FakeHost records changes and mimics errno texts") {
   CHECK(host.Stat("/etc/link", false)->kind == FileKind::kLink);
   CHECK(host.ListDirectory("/etc").value() == std::vector<std::string>{"link", "motd"});
   CHECK(host.Remove("/etc").error().message == "could not remove /etc: Directory not empty");
-  CHECK(host.changes() == std::vector<std::string>{"write /etc/motd", "symlink /etc/link -> /etc/motd"});
+  CHECK(host.changes() ==
+        std::vector<std::string>{"write /etc/motd", "symlink /etc/link -> /etc/motd"});
 }
 
 TEST_CASE("RealHost writes atomically with the final mode and keeps no temp file") {
@@ -97,14 +98,18 @@ TEST_CASE("RealHost writes atomically with the final mode and keeps no temp file
 TEST_CASE("RealHost::Run captures output, feeds stdin and reports exec failures") {
   RealHost host;
   auto echo = host.Run({.argv = {"sh", "-c", "cat; echo err >&2; exit 3"},
-                        .stdin_data = "in\n", .cwd = "", .env = {}});
+                        .stdin_data = "in\n",
+                        .cwd = "",
+                        .env = {}});
   REQUIRE(echo.has_value());
   CHECK(echo->rc == 3);
   CHECK(echo->stdout_data == "in\n");
   CHECK(echo->stderr_data == "err\n");
   auto pwd = host.Run({.argv = {"pwd"}, .stdin_data = {}, .cwd = "/tmp", .env = {}});
   CHECK(pwd->stdout_data == "/tmp\n");
-  auto env = host.Run({.argv = {"sh", "-c", "echo $TEND_X"}, .stdin_data = {}, .cwd = "",
+  auto env = host.Run({.argv = {"sh", "-c", "echo $TEND_X"},
+                       .stdin_data = {},
+                       .cwd = "",
                        .env = {{"TEND_X", "y"}}});
   CHECK(env->stdout_data == "y\n");
   CHECK(host.Run({.argv = {"/nonexistent/cmd"}, .stdin_data = {}, .cwd = "", .env = {}})
@@ -116,8 +121,11 @@ TEST_CASE("RealHost::Run captures output, feeds stdin and reports exec failures"
         "Unable to change directory before execution: [Errno 2] No such file or directory: "
         "'/nonexistent'");
   // Large output on both streams does not deadlock.
-  auto big = host.Run({.argv = {"sh", "-c", "head -c 300000 /dev/zero; head -c 300000 /dev/zero >&2"},
-                       .stdin_data = std::string(300000, 'x'), .cwd = "", .env = {}});
+  auto big =
+      host.Run({.argv = {"sh", "-c", "head -c 300000 /dev/zero; head -c 300000 /dev/zero >&2"},
+                .stdin_data = std::string(300000, 'x'),
+                .cwd = "",
+                .env = {}});
   CHECK(big->stdout_data.size() == 300000);
   CHECK(big->stderr_data.size() == 300000);
 }

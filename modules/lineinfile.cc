@@ -47,10 +47,12 @@ Expected<std::string> Present(ModuleContext& context, std::vector<std::string> l
   std::string line = context.Str("line");
   std::string after = context.Str("insertafter"), before = context.Str("insertbefore");
   std::optional<std::regex> insert_re;
-  std::string insert_pattern = !after.empty() && after != "EOF" ? after
-                               : !before.empty() && before != "BOF" ? before : "";
+  std::string insert_pattern = !after.empty() && after != "EOF"     ? after
+                               : !before.empty() && before != "BOF" ? before
+                                                                    : "";
   if (!insert_pattern.empty()) {
-    auto compiled = CompilePythonRegex(insert_pattern, after.empty() ? "insertbefore" : "insertafter");
+    auto compiled =
+        CompilePythonRegex(insert_pattern, after.empty() ? "insertbefore" : "insertafter");
     if (!compiled) return std::unexpected(compiled.error());
     insert_re = std::move(*compiled);
   }
@@ -111,9 +113,13 @@ const ModuleSpec& LineinfileSpec() {
     ModuleSpec s{
         .name = "lineinfile",
         .short_description = "Manage lines in text files",
-        .args = {{.name = "path", .type = ArgType::kPath, .required = true,
+        .args = {{.name = "path",
+                  .type = ArgType::kPath,
+                  .required = true,
                   .aliases = {"dest", "destfile", "name"}},
-                 {.name = "state", .type = ArgType::kStr, .default_value = "present",
+                 {.name = "state",
+                  .type = ArgType::kStr,
+                  .default_value = "present",
                   .choices = {"absent", "present"}},
                  {.name = "regexp", .type = ArgType::kStr, .aliases = {"regex"}},
                  {.name = "search_string", .type = ArgType::kStr},
@@ -125,7 +131,8 @@ const ModuleSpec& LineinfileSpec() {
                  {.name = "backup", .type = ArgType::kBool, .default_value = false},
                  {.name = "firstmatch", .type = ArgType::kBool, .default_value = false},
                  {.name = "validate", .type = ArgType::kStr}},
-        .mutually_exclusive = {{"insertbefore", "insertafter"}, {"regexp", "search_string"},
+        .mutually_exclusive = {{"insertbefore", "insertafter"},
+                               {"regexp", "search_string"},
                                {"backrefs", "search_string"}},
         .supports_diff = true,
         .returns = {"msg", "backup", "diff"},
@@ -147,8 +154,10 @@ Expected<Json> RunLineinfile(ModuleContext& context) {
   if (context.Bool("backrefs") && !context.Has("regexp")) {
     return Fail("regexp is required with backrefs=true");
   }
-  Matcher matcher{.regexp = std::nullopt, .search_string = context.Str("search_string"),
-                  .use_search = context.Has("search_string"), .line = context.Str("line")};
+  Matcher matcher{.regexp = std::nullopt,
+                  .search_string = context.Str("search_string"),
+                  .use_search = context.Has("search_string"),
+                  .line = context.Str("line")};
   if (context.Has("regexp")) {
     auto compiled = CompilePythonRegex(context.Str("regexp"), "regexp");
     if (!compiled) return std::unexpected(compiled.error());
@@ -156,7 +165,8 @@ Expected<Json> RunLineinfile(ModuleContext& context) {
   }
   auto info = host.Stat(path);
   if (!info) return std::unexpected(info.error());
-  if (info->kind == FileKind::kDirectory) return Fail(fmt::format("Path {} is a directory !", path));
+  if (info->kind == FileKind::kDirectory)
+    return Fail(fmt::format("Path {} is a directory !", path));
   std::optional<std::string> before;
   if (info->exists()) {
     auto content = host.ReadFile(path);
@@ -165,7 +175,9 @@ Expected<Json> RunLineinfile(ModuleContext& context) {
   } else if (!present) {
     return Json{{"changed", false}, {"found", 0}, {"msg", "file not present"}};
   } else if (!context.Bool("create")) {
-    return Json{{"changed", false}, {"failed", true}, {"rc", 257},
+    return Json{{"changed", false},
+                {"failed", true},
+                {"rc", 257},
                 {"msg", fmt::format("Destination {} does not exist !", path)}};
   }
   std::vector<std::string> lines = SplitKeepEnds(before.value_or(""));

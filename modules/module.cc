@@ -39,7 +39,8 @@ Json RunModule(const Module& module, ModuleContext& context) {
   if (!args) return FailedResult(args.error().message);
   context.args = std::move(*args);
   if (context.check && !spec.supports_check_mode) {
-    return Json{{"changed", false}, {"skipped", true},
+    return Json{{"changed", false},
+                {"skipped", true},
                 {"msg", "remote module (" + spec.name + ") does not support check mode"}};
   }
   try {

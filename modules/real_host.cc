@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -12,8 +13,6 @@
 
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 extern char** environ;
 
@@ -342,7 +341,8 @@ Expected<ProcessResult> RealHost::Run(const ProcessSpec& spec) {
   for (int fd : {in[0], out[1], err[1], error_pipe[1]}) ::close(fd);
   // A child that exits without reading its stdin must only end our writing
   // (EPIPE), not kill the agent.
-  struct sigaction ignore {}, previous {};
+  struct sigaction ignore {
+  }, previous{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &previous);
   ProcessResult result;

@@ -15,7 +15,8 @@ Expected<std::regex> CompilePythonRegex(std::string_view pattern, std::string_vi
         continue;
       }
     }
-    if (pattern[i] == '\\' && i + 1 < pattern.size() && (pattern[i + 1] == 'A' || pattern[i + 1] == 'Z')) {
+    if (pattern[i] == '\\' && i + 1 < pattern.size() &&
+        (pattern[i + 1] == 'A' || pattern[i + 1] == 'Z')) {
       translated += pattern[i + 1] == 'A' ? '^' : '$';
       ++i;
       continue;
@@ -25,8 +26,8 @@ Expected<std::regex> CompilePythonRegex(std::string_view pattern, std::string_vi
   try {
     return std::regex(translated, std::regex::ECMAScript | std::regex::multiline);
   } catch (const std::regex_error& e) {
-    return Fail(fmt::format("{} is not a valid regular expression: {}: {}", argument, pattern,
-                            e.what()));
+    return Fail(
+        fmt::format("{} is not a valid regular expression: {}: {}", argument, pattern, e.what()));
   }
 }
 

@@ -36,9 +36,8 @@ const std::vector<Module>& Modules() {
 
 // Collections whose short names resolve (COMPAT.md, "Names").
 constexpr std::array kCollectionPrefixes{
-    "ansible.builtin.",     "ansible.legacy.",   "ansible.posix.",
-    "community.general.",   "community.docker.", "community.postgresql.",
-    "community.crypto.",
+    "ansible.builtin.",  "ansible.legacy.",       "ansible.posix.",    "community.general.",
+    "community.docker.", "community.postgresql.", "community.crypto.",
 };
 
 }  // namespace

@@ -14,8 +14,10 @@ Expected<std::pair<size_t, size_t>> Section(ModuleContext& context, const std::s
   if (context.Has("after")) {
     auto re = CompilePythonRegex(context.Str("after"), "after");
     if (!re) return std::unexpected(re.error());
-    if (std::regex_search(content, m, *re)) begin = static_cast<size_t>(m.position(0) + m.length(0));
-    else begin = content.size();
+    if (std::regex_search(content, m, *re))
+      begin = static_cast<size_t>(m.position(0) + m.length(0));
+    else
+      begin = content.size();
   }
   if (context.Has("before")) {
     auto re = CompilePythonRegex(context.Str("before"), "before");
@@ -33,7 +35,9 @@ const ModuleSpec& ReplaceSpec() {
     ModuleSpec s{
         .name = "replace",
         .short_description = "Replace all instances of a pattern within a file",
-        .args = {{.name = "path", .type = ArgType::kPath, .required = true,
+        .args = {{.name = "path",
+                  .type = ArgType::kPath,
+                  .required = true,
                   .aliases = {"dest", "destfile", "name"}},
                  {.name = "regexp", .type = ArgType::kStr, .required = true},
                  {.name = "replace", .type = ArgType::kStr, .default_value = ""},
@@ -56,9 +60,12 @@ Expected<Json> RunReplace(ModuleContext& context) {
   std::string path = ExpandUser(host, context.Str("path"));
   auto info = host.Stat(path);
   if (!info) return std::unexpected(info.error());
-  if (info->kind == FileKind::kDirectory) return Fail(fmt::format("Path {} is a directory !", path));
+  if (info->kind == FileKind::kDirectory)
+    return Fail(fmt::format("Path {} is a directory !", path));
   if (!info->exists()) {
-    return Json{{"changed", false}, {"failed", true}, {"rc", 257},
+    return Json{{"changed", false},
+                {"failed", true},
+                {"rc", 257},
                 {"msg", fmt::format("Path {} does not exist !", path)}};
   }
   auto before = host.ReadFile(path);
@@ -81,8 +88,8 @@ Expected<Json> RunReplace(ModuleContext& context) {
   }
   replaced.append(last, middle.cend());
   std::string after = before->substr(0, begin) + replaced + before->substr(end);
-  auto result = FinishTextEdit(context, path, *before, after,
-                               fmt::format("{} replacements made", count));
+  auto result =
+      FinishTextEdit(context, path, *before, after, fmt::format("{} replacements made", count));
   if (result && count > 0 && after == *before) (*result)["msg"] = "";
   return result;
 }

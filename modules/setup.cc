@@ -11,13 +11,14 @@ namespace {
 // Keys of the hardware and network subsets (everything else is "min").
 bool InSubset(const std::string& key, const Json& value, std::string_view subset) {
   static const std::set<std::string> kHardware{
-      "ansible_memtotal_mb", "ansible_memfree_mb", "ansible_swaptotal_mb", "ansible_swapfree_mb",
-      "ansible_processor", "ansible_processor_vcpus", "ansible_processor_nproc",
-      "ansible_processor_count", "ansible_processor_cores", "ansible_processor_threads_per_core",
-      "ansible_mounts", "ansible_uptime_seconds"};
-  static const std::set<std::string> kNetwork{
-      "ansible_interfaces", "ansible_all_ipv4_addresses", "ansible_all_ipv6_addresses",
-      "ansible_default_ipv4"};
+      "ansible_memtotal_mb",     "ansible_memfree_mb",
+      "ansible_swaptotal_mb",    "ansible_swapfree_mb",
+      "ansible_processor",       "ansible_processor_vcpus",
+      "ansible_processor_nproc", "ansible_processor_count",
+      "ansible_processor_cores", "ansible_processor_threads_per_core",
+      "ansible_mounts",          "ansible_uptime_seconds"};
+  static const std::set<std::string> kNetwork{"ansible_interfaces", "ansible_all_ipv4_addresses",
+                                              "ansible_all_ipv6_addresses", "ansible_default_ipv4"};
   if (subset == "hardware") return kHardware.contains(key);
   bool interface = value.is_object() && value.contains("device") && value.contains("active");
   return kNetwork.contains(key) || interface;
@@ -27,8 +28,10 @@ bool InSubset(const std::string& key, const Json& value, std::string_view subset
 Json SelectSubsets(Json facts, const std::vector<std::string>& subsets) {
   std::set<std::string> include, exclude;
   for (const auto& s : subsets) {
-    if (s.starts_with('!')) exclude.insert(s.substr(1));
-    else include.insert(s);
+    if (s.starts_with('!'))
+      exclude.insert(s.substr(1));
+    else
+      include.insert(s);
   }
   if (include.empty() && !exclude.contains("all")) include.insert("all");
   auto wanted = [&](const char* subset) {

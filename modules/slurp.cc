@@ -14,7 +14,8 @@ std::string Base64(std::string_view data) {
   size_t i = 0;
   for (; i + 2 < data.size(); i += 3) {
     uint32_t n = static_cast<unsigned char>(data[i]) << 16 |
-                 static_cast<unsigned char>(data[i + 1]) << 8 | static_cast<unsigned char>(data[i + 2]);
+                 static_cast<unsigned char>(data[i + 1]) << 8 |
+                 static_cast<unsigned char>(data[i + 2]);
     for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
   }
   if (i < data.size()) {
@@ -51,8 +52,8 @@ Expected<Json> RunSlurp(ModuleContext& context) {
   }
   auto content = host.ReadFile(src);
   if (!content) return std::unexpected(content.error());
-  return Json{{"changed", false}, {"content", Base64(*content)}, {"encoding", "base64"},
-              {"source", src}};
+  return Json{
+      {"changed", false}, {"content", Base64(*content)}, {"encoding", "base64"}, {"source", src}};
 }
 
 }  // namespace tend

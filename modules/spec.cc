@@ -13,9 +13,8 @@ namespace {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -61,8 +60,8 @@ Expected<Json> ToInt(const Json& value) {
     auto [end, ec] = std::from_chars(begin, s.data() + s.size(), n);
     if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) return Json(n);
   }
-  return Fail(fmt::format("{} '{}' cannot be converted to an int", PythonTypeName(value),
-                          Show(value)));
+  return Fail(
+      fmt::format("{} '{}' cannot be converted to an int", PythonTypeName(value), Show(value)));
 }
 
 Expected<Json> ToFloat(const Json& value) {
@@ -73,8 +72,8 @@ Expected<Json> ToFloat(const Json& value) {
     double d = std::strtod(s.c_str(), &end);
     if (!s.empty() && end == s.c_str() + s.size()) return Json(d);
   }
-  return Fail(fmt::format("{} '{}' cannot be converted to a float", PythonTypeName(value),
-                          Show(value)));
+  return Fail(
+      fmt::format("{} '{}' cannot be converted to a float", PythonTypeName(value), Show(value)));
 }
 
 Expected<Json> ToList(const Json& value, ArgType elements) {
@@ -211,9 +210,8 @@ Expected<void> CheckGroups(const ModuleSpec& spec, const Json& given) {
     }
   }
   for (const auto& group : spec.required_one_of) {
-    bool any = std::any_of(group.begin(), group.end(), [&](const auto& n) {
-      return given.contains(n);
-    });
+    bool any =
+        std::any_of(group.begin(), group.end(), [&](const auto& n) { return given.contains(n); });
     if (!any) return Fail("one of the following is required: " + JoinNames(group, ", "));
   }
   for (const auto& rule : spec.required_if) {
@@ -235,14 +233,22 @@ Expected<void> CheckGroups(const ModuleSpec& spec, const Json& given) {
 
 std::string_view ArgTypeName(ArgType type) {
   switch (type) {
-    case ArgType::kStr: return "str";
-    case ArgType::kInt: return "int";
-    case ArgType::kFloat: return "float";
-    case ArgType::kBool: return "bool";
-    case ArgType::kList: return "list";
-    case ArgType::kDict: return "dict";
-    case ArgType::kPath: return "path";
-    case ArgType::kRaw: return "raw";
+    case ArgType::kStr:
+      return "str";
+    case ArgType::kInt:
+      return "int";
+    case ArgType::kFloat:
+      return "float";
+    case ArgType::kBool:
+      return "bool";
+    case ArgType::kList:
+      return "list";
+    case ArgType::kDict:
+      return "dict";
+    case ArgType::kPath:
+      return "path";
+    case ArgType::kRaw:
+      return "raw";
   }
   return "raw";
 }
@@ -316,16 +322,19 @@ Expected<Json> ValidateArgs(const ModuleSpec& spec, const Json& args) {
   for (const auto& arg : spec.args) {
     auto it = canonical->find(arg.name);
     if (it == canonical->end() || it->is_null()) {
-      if (arg.required) missing.push_back(arg.name);
-      else if (!arg.default_value.is_null()) out[arg.name] = arg.default_value;
+      if (arg.required)
+        missing.push_back(arg.name);
+      else if (!arg.default_value.is_null())
+        out[arg.name] = arg.default_value;
       continue;
     }
     auto converted = ConvertArg(arg.type, *it, arg.elements);
     if (!converted) {
       std::string why = arg.no_log ? "(value hidden)" : converted.error().message;
-      return Fail(fmt::format("argument '{}' is of type {} and we were unable to convert to {}: "
-                              "{}",
-                              arg.name, PythonTypeName(*it), ArgTypeName(arg.type), why));
+      return Fail(
+          fmt::format("argument '{}' is of type {} and we were unable to convert to {}: "
+                      "{}",
+                      arg.name, PythonTypeName(*it), ArgTypeName(arg.type), why));
     }
     auto choice = CheckChoice(arg, *converted);
     if (!choice) return std::unexpected(choice.error());

@@ -10,17 +10,19 @@ namespace {
 const ModuleSpec& Sample() {
   static const ModuleSpec spec{
       .name = "sample",
-      .args = {{.name = "path", .type = ArgType::kPath, .required = true,
-                .aliases = {"dest", "name"}},
-               {.name = "state", .type = ArgType::kStr, .default_value = "file",
-                .choices = {"file", "directory", "absent"}},
-               {.name = "force", .type = ArgType::kBool, .default_value = false},
-               {.name = "count", .type = ArgType::kInt},
-               {.name = "groups", .type = ArgType::kList},
-               {.name = "env", .type = ArgType::kDict},
-               {.name = "src", .type = ArgType::kPath},
-               {.name = "content", .type = ArgType::kStr},
-               {.name = "password", .type = ArgType::kInt, .no_log = true}},
+      .args =
+          {{.name = "path", .type = ArgType::kPath, .required = true, .aliases = {"dest", "name"}},
+           {.name = "state",
+            .type = ArgType::kStr,
+            .default_value = "file",
+            .choices = {"file", "directory", "absent"}},
+           {.name = "force", .type = ArgType::kBool, .default_value = false},
+           {.name = "count", .type = ArgType::kInt},
+           {.name = "groups", .type = ArgType::kList},
+           {.name = "env", .type = ArgType::kDict},
+           {.name = "src", .type = ArgType::kPath},
+           {.name = "content", .type = ArgType::kStr},
+           {.name = "password", .type = ArgType::kInt, .no_log = true}},
       .mutually_exclusive = {{"src", "content"}},
   };
   return spec;
@@ -48,8 +50,11 @@ TEST_CASE("booleans are read the way Ansible reads them") {
 }
 
 TEST_CASE("arguments are converted, aliased and defaulted") {
-  auto out = ValidateArgs(Sample(), Json{{"dest", "/x"}, {"force", "yes"}, {"count", "12"},
-                                         {"groups", "a, b,c"}, {"env", "A=1 B=2"}});
+  auto out = ValidateArgs(Sample(), Json{{"dest", "/x"},
+                                         {"force", "yes"},
+                                         {"count", "12"},
+                                         {"groups", "a, b,c"},
+                                         {"env", "A=1 B=2"}});
   REQUIRE(out.has_value());
   CHECK(out->dump() ==
         R"({"path":"/x","state":"file","force":true,"count":12,"groups":["a","b","c"],)"
@@ -64,8 +69,8 @@ TEST_CASE("numbers and booleans become strings for str arguments") {
 }
 
 TEST_CASE("internal arguments pass through; null means not given") {
-  auto out = ValidateArgs(Sample(), Json{{"path", "/x"}, {"src", nullptr},
-                                         {"_content", {{"sha1", "ab"}}}});
+  auto out = ValidateArgs(Sample(),
+                          Json{{"path", "/x"}, {"src", nullptr}, {"_content", {{"sha1", "ab"}}}});
   REQUIRE(out.has_value());
   CHECK((*out)["_content"]["sha1"] == "ab");
   CHECK(!out->contains("src"));

@@ -19,8 +19,8 @@ struct Task {
   int fetches = 0;
 
   Json Run() {
-    ModuleContext context{.args = args, .check = check, .diff = diff, .host = &host,
-                          .fetch_content = {}};
+    ModuleContext context{
+        .args = args, .check = check, .diff = diff, .host = &host, .fetch_content = {}};
     if (controller_content) {
       context.fetch_content = [this] {
         ++fetches;

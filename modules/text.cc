@@ -1,8 +1,7 @@
 #include "modules/text.h"
 
-#include <time.h>
-
 #include <fmt/format.h>
+#include <time.h>
 
 namespace tend {
 
@@ -14,8 +13,10 @@ Expected<std::vector<std::string>> ShlexSplit(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quote == '\'') {
-      if (c == '\'') quote = 0;
-      else current += c;
+      if (c == '\'')
+        quote = 0;
+      else
+        current += c;
       continue;
     }
     if (quote == '"') {
@@ -55,16 +56,18 @@ std::string ShellQuote(std::string_view arg) {
   if (arg.empty()) return "''";
   bool safe = true;
   for (char c : arg) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./-_").find(c) !=
-                                                             std::string_view::npos)) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+          std::string_view("@%+=:,./-_").find(c) != std::string_view::npos)) {
       safe = false;
     }
   }
   if (safe) return std::string(arg);
   std::string out = "'";
   for (char c : arg) {
-    if (c == '\'') out += "'\"'\"'";
-    else out += c;
+    if (c == '\'')
+      out += "'\"'\"'";
+    else
+      out += c;
   }
   return out + "'";
 }

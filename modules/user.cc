@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "modules/all.h"
 #include "modules/file_common.h"
@@ -63,17 +63,22 @@ Expected<std::vector<std::string>> Options(ModuleContext& context,
       bool exists = std::any_of(groups.begin(), groups.end(), [&](auto& e) { return e.name == g; });
       if (!exists) return Fail(fmt::format("Group {} does not exist", g));
     }
-    std::vector<std::string> have = current ? MemberOf(groups, current->name) : std::vector<std::string>{};
-    std::set<std::string> have_set(have.begin(), have.end()), want_set(wanted.begin(), wanted.end());
+    std::vector<std::string> have =
+        current ? MemberOf(groups, current->name) : std::vector<std::string>{};
+    std::set<std::string> have_set(have.begin(), have.end()),
+        want_set(wanted.begin(), wanted.end());
     bool append = context.Bool("append");
-    bool missing = std::any_of(wanted.begin(), wanted.end(), [&](auto& g) { return !have_set.contains(g); });
+    bool missing =
+        std::any_of(wanted.begin(), wanted.end(), [&](auto& g) { return !have_set.contains(g); });
     if (missing || (!append && have_set != want_set)) {
       if (append && current) opts.push_back("-a");
       opts.insert(opts.end(), {"-G", JoinComma(wanted)});
     }
   }
-  if (differs("shell", current ? current->shell : "")) opts.insert(opts.end(), {"-s", context.Str("shell")});
-  if (differs("comment", current ? current->gecos : "")) opts.insert(opts.end(), {"-c", context.Str("comment")});
+  if (differs("shell", current ? current->shell : ""))
+    opts.insert(opts.end(), {"-s", context.Str("shell")});
+  if (differs("comment", current ? current->gecos : ""))
+    opts.insert(opts.end(), {"-c", context.Str("comment")});
   if (differs("home", current ? current->home : "")) {
     opts.insert(opts.end(), {"-d", context.Str("home")});
     if (current && context.Bool("move_home")) opts.push_back("-m");
@@ -85,7 +90,8 @@ Expected<std::vector<std::string>> Options(ModuleContext& context,
       if (shadow) hash = ParseShadow(*shadow)[current->name];
     }
     bool update = !current || context.Str("update_password", "always") == "always";
-    if (update && hash != context.Str("password")) opts.insert(opts.end(), {"-p", context.Str("password")});
+    if (update && hash != context.Str("password"))
+      opts.insert(opts.end(), {"-p", context.Str("password")});
   }
   return opts;
 }
@@ -123,9 +129,12 @@ Expected<Json> EnsureSshKey(ModuleContext& context, const PasswdEntry& user, Jso
     if (!made) return std::unexpected(made.error());
     (void)host.Chown(dir, user.uid, user.gid);
   }
-  std::vector<std::string> argv{"ssh-keygen", "-t", type, "-q", "-N",
-                                context.Str("ssh_key_passphrase"), "-f", file, "-C",
-                                context.Str("ssh_key_comment", "ansible-generated on host")};
+  std::vector<std::string> argv{
+      "ssh-keygen", "-t",
+      type,         "-q",
+      "-N",         context.Str("ssh_key_passphrase"),
+      "-f",         file,
+      "-C",         context.Str("ssh_key_comment", "ansible-generated on host")};
   if (context.Has("ssh_key_bits")) {
     argv.insert(argv.begin() + 3, {"-b", std::to_string(context.Int("ssh_key_bits"))});
   }
@@ -144,7 +153,9 @@ const ModuleSpec& UserSpec() {
       .name = "user",
       .short_description = "Manage user accounts",
       .args = {{.name = "name", .type = ArgType::kStr, .required = true, .aliases = {"user"}},
-               {.name = "state", .type = ArgType::kStr, .default_value = "present",
+               {.name = "state",
+                .type = ArgType::kStr,
+                .default_value = "present",
                 .choices = {"absent", "present"}},
                {.name = "uid", .type = ArgType::kInt},
                {.name = "non_unique", .type = ArgType::kBool, .default_value = false},
@@ -154,12 +165,16 @@ const ModuleSpec& UserSpec() {
                {.name = "comment", .type = ArgType::kStr},
                {.name = "shell", .type = ArgType::kStr},
                {.name = "home", .type = ArgType::kPath},
-               {.name = "create_home", .type = ArgType::kBool, .default_value = true,
+               {.name = "create_home",
+                .type = ArgType::kBool,
+                .default_value = true,
                 .aliases = {"createhome"}},
                {.name = "move_home", .type = ArgType::kBool, .default_value = false},
                {.name = "system", .type = ArgType::kBool, .default_value = false},
                {.name = "password", .type = ArgType::kStr, .no_log = true},
-               {.name = "update_password", .type = ArgType::kStr, .default_value = "always",
+               {.name = "update_password",
+                .type = ArgType::kStr,
+                .default_value = "always",
                 .choices = {"always", "on_create"}},
                {.name = "password_lock", .type = ArgType::kBool},
                {.name = "remove", .type = ArgType::kBool, .default_value = false},
@@ -214,7 +229,8 @@ Expected<Json> RunUser(ModuleContext& context) {
       if (!ran) return std::unexpected(ran.error());
     }
   }
-  if (context.Has("groups")) result["groups"] = JoinComma(context.args["groups"].get<std::vector<std::string>>());
+  if (context.Has("groups"))
+    result["groups"] = JoinComma(context.args["groups"].get<std::vector<std::string>>());
   result["system"] = context.Bool("system");
   result["create_home"] = context.Bool("create_home", true);
   result = Describe(host, name, std::move(result));
@@ -234,7 +250,9 @@ const ModuleSpec& GroupSpec() {
       .short_description = "Add or remove groups",
       .args = {{.name = "name", .type = ArgType::kStr, .required = true},
                {.name = "gid", .type = ArgType::kInt},
-               {.name = "state", .type = ArgType::kStr, .default_value = "present",
+               {.name = "state",
+                .type = ArgType::kStr,
+                .default_value = "present",
                 .choices = {"absent", "present"}},
                {.name = "system", .type = ArgType::kBool, .default_value = false},
                {.name = "non_unique", .type = ArgType::kBool, .default_value = false},
@@ -250,7 +268,9 @@ Expected<Json> RunGroup(ModuleContext& context) {
   std::string name = context.Str("name");
   auto current = host.FindGroup(name);
   if (!current) return std::unexpected(current.error());
-  Json result{{"changed", false}, {"name", name}, {"state", context.Str("state", "present")},
+  Json result{{"changed", false},
+              {"name", name},
+              {"state", context.Str("state", "present")},
               {"system", context.Bool("system")}};
   std::vector<std::string> argv;
   if (context.Str("state") == "absent") {

@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-
 #include <fmt/format.h>
 
 #include "modules/test_support.h"
@@ -25,12 +24,14 @@ ProcessResult ShadowUtils(const ProcessSpec& spec, FakeHost& host) {
     }
   }
   auto gid_of = [&](const std::string& g) {
-    for (auto& e : groups) if (e.name == g) return e.gid;
+    for (auto& e : groups)
+      if (e.name == g) return e.gid;
     return static_cast<gid_t>(std::stoul(g));
   };
   const std::string& tool = argv[0];
   if (tool == "useradd") {
-    passwd.push_back({name, "x", opt.contains("-u") ? static_cast<uid_t>(std::stoul(opt["-u"])) : 1100,
+    passwd.push_back({name, "x",
+                      opt.contains("-u") ? static_cast<uid_t>(std::stoul(opt["-u"])) : 1100,
                       opt.contains("-g") ? gid_of(opt["-g"]) : 100, opt["-c"],
                       opt.contains("-d") ? opt["-d"] : "/home/" + name,
                       opt.contains("-s") ? opt["-s"] : "/bin/sh"});
@@ -54,7 +55,8 @@ ProcessResult ShadowUtils(const ProcessSpec& spec, FakeHost& host) {
   }
   if (tool == "userdel") std::erase_if(passwd, [&](auto& u) { return u.name == name; });
   if (tool == "groupadd") {
-    groups.push_back({name, "x", opt.contains("-g") ? static_cast<gid_t>(std::stoul(opt["-g"])) : 2000, {}});
+    groups.push_back(
+        {name, "x", opt.contains("-g") ? static_cast<gid_t>(std::stoul(opt["-g"])) : 2000, {}});
   }
   for (auto& g : groups) {
     if (g.name == name && tool == "groupmod") g.gid = static_cast<gid_t>(std::stoul(opt["-g"]));
@@ -62,7 +64,8 @@ ProcessResult ShadowUtils(const ProcessSpec& spec, FakeHost& host) {
   if (tool == "groupdel") std::erase_if(groups, [&](auto& g) { return g.name == name; });
   std::string p, g;
   for (auto& u : passwd) {
-    p += fmt::format("{}:{}:{}:{}:{}:{}:{}\n", u.name, u.password, u.uid, u.gid, u.gecos, u.home, u.shell);
+    p += fmt::format("{}:{}:{}:{}:{}:{}:{}\n", u.name, u.password, u.uid, u.gid, u.gecos, u.home,
+                     u.shell);
   }
   for (auto& e : groups) {
     std::string members;
@@ -86,8 +89,13 @@ FakeHost UserHost() {
 
 TEST_CASE("user: create, then nothing to do; check mode runs nothing") {
   FakeHost host = UserHost();
-  Task task{host, "user", {{"name", "mlflow"}, {"uid", 1500}, {"group", "app"},
-                           {"groups", "docker,sudo"}, {"shell", "/bin/bash"}}};
+  Task task{host,
+            "user",
+            {{"name", "mlflow"},
+             {"uid", 1500},
+             {"group", "app"},
+             {"groups", "docker,sudo"},
+             {"shell", "/bin/bash"}}};
   task.check = true;
   CHECK(task.Run()["changed"] == true);
   CHECK(host.commands().empty());
@@ -107,12 +115,17 @@ TEST_CASE("user: modify only what differs, append groups, remove") {
   FakeHost host = UserHost();
   Task{host, "user", {{"name", "ml"}, {"shell", "/bin/sh"}}}.Run();
   host.ClearRecords();
-  Json modified = Task{host, "user", {{"name", "ml"}, {"shell", "/bin/bash"}, {"groups", "docker"},
-                                      {"append", true}}}.Run();
+  Json modified =
+      Task{host,
+           "user",
+           {{"name", "ml"}, {"shell", "/bin/bash"}, {"groups", "docker"}, {"append", true}}}
+          .Run();
   CHECK(modified["changed"] == true);
   CHECK(host.commands() == std::vector<std::string>{"usermod -a -G docker -s /bin/bash ml"});
-  CHECK(Task{host, "user", {{"name", "ml"}, {"groups", "docker"}, {"append", true}}}.Run()["changed"] == false);
-  CHECK(Task{host, "user", {{"name", "ml"}, {"group", "nope"}}}.Run()["msg"] == "Group nope does not exist");
+  CHECK(Task{host, "user", {{"name", "ml"}, {"groups", "docker"}, {"append", true}}}
+            .Run()["changed"] == false);
+  CHECK(Task{host, "user", {{"name", "ml"}, {"group", "nope"}}}.Run()["msg"] ==
+        "Group nope does not exist");
   host.ClearRecords();
   Task remove{host, "user", {{"name", "ml"}, {"state", "absent"}, {"remove", true}}};
   CHECK(remove.Run()["changed"] == true);

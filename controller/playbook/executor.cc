@@ -1312,8 +1312,10 @@ struct Executor::Impl {
         Report(w, task, out, false, "");
         return Account(w, task, out);
       }
+      ++w.h.stats.ok;  // an include counts as ok, as in Ansible's recap
       w.pos.push_back(static_cast<int>(i));
-      Flow f = task.action == "include_tasks" ? IncludeTasks(w, task, *args, params, env)
+      std::string label = task.loop.is_null() ? "" : ItemLabel(items[i]);
+      Flow f = task.action == "include_tasks" ? IncludeTasks(w, task, *args, params, env, label)
                                               : IncludeRole(w, task, *args, params, env);
       w.pos.pop_back();
       if (f == Flow::kStop) return f;
@@ -1328,13 +1330,16 @@ struct Executor::Impl {
   }
 
   Flow IncludeTasks(Worker& w, const Task& task, const Json& args, const Json& params,
-                    const Env& env) {
+                    const Env& env, const std::string& label) {
     std::string name = args.value("file", args.value("_raw_params", ""));
     std::string path =
         PlaybookLoader::ResolveTaskFile(name, task.file, task.role, w.run.play->playbook_dir);
     auto tasks = loader.IncludeTasks(path, task.role, task.where);
     if (!tasks) return IncludeFailed(w, task, tasks.error());
-    reporter.Included(path, {w.h.name});
+    std::string shown = fs::absolute(path).lexically_normal().string();
+    reporter.Included(
+        label.empty() ? shown : shown + " for " + w.h.name + " => (item=" + label + ")",
+        label.empty() ? std::vector<std::string>{w.h.name} : std::vector<std::string>{});
     Json merged = params;
     for (const auto& [k, v] : task.vars.items()) merged[k] = v;
     Env inner{&merged, env.depth + 1};

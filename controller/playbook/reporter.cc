@@ -495,7 +495,8 @@ void HumanReporter::Included(const std::string& file, const std::vector<std::str
   std::lock_guard lock(mutex_);
   std::string list;
   for (const auto& h : hosts) list += (list.empty() ? "" : ", ") + h;
-  Write(fmt::format("included: {} for {}", file, list), kCyan);
+  // Without hosts, `file` already carries " for host => (item=...)".
+  Write(list.empty() ? "included: " + file : fmt::format("included: {} for {}", file, list), kCyan);
 }
 
 void HumanReporter::Warning(const std::string& text) {

@@ -305,8 +305,7 @@ Value FFloat(Renderer&, Value& in, const Args& a) {
 Value FString(Renderer&, Value& in, const Args&) { return Value(Json(PyStr(in.json()))); }
 Value FBool(Renderer&, Value& in, const Args&) {
   const Json& j = in.json();
-  if (j.is_null()) return Value(Json(false));
-  if (j.is_boolean()) return Value(j);
+  if (j.is_null() || j.is_boolean()) return Value(j);
   std::string s = PyLower(PyStr(j));
   return Value(Json(s == "yes" || s == "on" || s == "1" || s == "true" || s == "y" || s == "t"));
 }
@@ -985,7 +984,9 @@ Value FPasswordHash(Renderer&, Value& in, const Args& a) {
   std::string prefix = scheme == "sha512" ? "$6$" : scheme == "sha256" ? "$5$" : scheme == "md5" ? "$1$" : "";
   if (prefix.empty()) throw RenderError("unsupported password hash scheme " + scheme);
   std::string setting = prefix;
-  if (rounds && !rounds->is_null()) setting += fmt::format("rounds={}$", rounds->get<int64_t>());
+  // Ansible writes the rounds out, with passlib's defaults.
+  int64_t r = rounds && !rounds->is_null() ? rounds->get<int64_t>() : prefix == "$6$" ? 656000 : prefix == "$5$" ? 535000 : 0;
+  if (r) setting += fmt::format("rounds={}$", r);
   std::string s = SaltFrom(salt, nullptr);
   if (prefix != "$1$" && s.size() > 16) s.resize(16);
   setting += s;
@@ -1186,11 +1187,7 @@ Value FStrftime(Renderer&, Value& in, const Args& a) {
 }
 Value FTypeDebug(Renderer&, Value& in, const Args&) {
   if (in.undefined()) return Value(Json("AnsibleUndefined"));
-  const Json& j = in.json();
-  std::string t = PyTypeName(j);
-  if (t == "str") return Value(Json("AnsibleUnicode"));
-  if (t == "dict") return Value(Json("dict"));
-  return Value(Json(t));
+  return Value(Json(PyTypeName(in.json())));
 }
 Value FUrlencode(Renderer&, Value& in, const Args&) {
   auto quote = [](const std::string& s, bool plus_safe_slash) {
@@ -1237,7 +1234,6 @@ Value FEscape(Renderer&, Value& in, const Args&) {
   return Value(Json(out));
 }
 Value FSafe(Renderer&, Value& in, const Args&) { return in; }
-Value FVersionCompare(Renderer& r, Value& in, const Args& a) { return Value(Json(r.ApplyTest("version", in, a))); }
 Value FSplit(Renderer&, Value& in, const Args& a) {
   std::string s = PyStr(in.json());
   const Json* sep = Opt(a, 0, "sep");
@@ -1347,8 +1343,7 @@ const std::vector<FilterEntry>& Filters() {
       {"difference", FDifference}, {"intersect", FIntersect}, {"union", FUnion},
       {"symmetric_difference", FSymDiff}, {"ipaddr", FIpAddr}, {"ipv4", FIpAddr},
       {"to_uuid", FToUuid}, {"comment", FComment}, {"strftime", FStrftime},
-      {"type_debug", FTypeDebug}, {"version_compare", FVersionCompare},
-      {"version", FVersionCompare}, {"split", FSplit}, {"subelements", FSubelements},
+      {"type_debug", FTypeDebug}, {"split", FSplit}, {"subelements", FSubelements},
       {"dict", FDictFilter}, {"extract", FExtract}, {"human_readable", FHumanReadable},
       {"random_mac", FRandomMac}, {"log", FLog}, {"pow", FPow}, {"root", FRoot},
   };

@@ -348,7 +348,10 @@ Expected<Json> LookupSubelements(const Json& terms, const Json&, Templar&) {
       return Fail(fmt::format("could not find '{}' key in iterated item '{}'", key, jinja::PyRepr(item)));
     }
     if (!cur->is_array()) return Fail(fmt::format("the key {} should point to a list, got '{}'", key, jinja::PyStr(*cur)));
-    for (const auto& s : *cur) out.push_back(Json::array({item, s}));
+    // Like Ansible, the pair's first element is the item without the list.
+    Json trimmed = item;
+    if (key.find('.') == std::string::npos) trimmed.erase(key);
+    for (const auto& s : *cur) out.push_back(Json::array({trimmed, s}));
   }
   return out;
 }

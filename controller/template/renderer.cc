@@ -425,19 +425,20 @@ void Renderer::ExecFor(const Node& n, std::string& out) {
     if (filter) {
       bind(k);
       bool keep = PyTruthy(Eval(*filter).json());
-      locals_.resize(mark);
+      while (locals_.size() > mark) locals_.pop_back();
       if (!keep) continue;
     }
     kept.push_back(k);
   }
-  std::vector<Value> kept_items;
   if (!dict_items) {
     if (kept.size() != items.size()) {
-      for (size_t k : kept) kept_items.push_back(items[k]);
-      state->items = &kept_items;
-    } else {
-      state->items = &items;
+      std::vector<Value> kept_items;
+      kept_items.reserve(kept.size());
+      for (size_t k : kept) kept_items.push_back(std::move(items[k]));
+      items = std::move(kept_items);
+      for (size_t k = 0; k < kept.size(); ++k) kept[k] = k;
     }
+    state->items = &items;
   }
   state->length = kept.size();
   Value loop = Value::Object(Value::Kind::kLoop, state);
@@ -447,7 +448,7 @@ void Renderer::ExecFor(const Node& n, std::string& out) {
     locals_.emplace_back("loop", loop);
     bind(kept[idx]);
     Render(*n.kids[1], out);
-    locals_.resize(mark);
+    while (locals_.size() > mark) locals_.pop_back();
   }
   scope_start_ = scope;
   if (kept.empty() && n.kids[2]) Render(*n.kids[2], out);

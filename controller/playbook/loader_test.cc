@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -229,6 +230,25 @@ TEST_CASE("k=v arguments") {
   }
   CHECK(ParseFreeFormCommand("echo  'a  b' removes=/x")["_raw_params"] == "echo  'a  b'");
   CHECK_FALSE(ParseKeyValueArgs("oops", false).has_value());
+}
+
+}  // namespace
+}  // namespace tend
+
+namespace tend {
+namespace {
+
+TEST_CASE("the estate playbooks in playbooks/ load") {
+  const char* source = std::getenv("TEND_SOURCE_DIR");
+  std::string root = source ? source : ".";
+  PlaybookLoader loader;
+  auto book = loader.Load(root + "/playbooks/site.yml");
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  CHECK(book->plays.size() >= 4);
+  for (const auto& play : book->plays) {
+    CAPTURE(play.name);
+    CHECK_FALSE(play.tasks.empty());
+  }
 }
 
 }  // namespace

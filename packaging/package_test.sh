@@ -124,10 +124,14 @@ Log "installed ${#files[@]} paths, including ${#expected[@]} checked ones"
 # directory (keys, known_hosts, inventory) bound read-only at the same path.
 tend_host=$root/usr/bin/tend
 LabPing() {
-  if ! "$tend_host" lab --help | HelpSubcommands | grep -q '^up'$'\t'; then
+  # Whole help texts first: grep -q closing a pipe early would fail the pipeline.
+  local lab_help run_help
+  lab_help=$("$tend_host" lab --help | HelpSubcommands)
+  run_help=$(InRoot tend run --help | HelpOptions)
+  if ! grep -q '^up'$'\t' <<<"$lab_help"; then
     Log "SKIP lab ping: the installed tend has no 'tend lab up' yet"; return
   fi
-  if ! InRoot tend run --help | HelpOptions | grep -q '^-m'$'\t''1'; then
+  if ! grep -q '^-m'$'\t''1' <<<"$run_help"; then
     Log "SKIP lab ping: the installed tend has no 'tend run -m' yet"; return
   fi
   Log "tend lab up --name $lab_name -n 1"

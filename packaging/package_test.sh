@@ -113,7 +113,7 @@ while IFS=$'\t' read -r sub _; do
   expected+=("/usr/share/man/man1/tend-$sub.1.gz")
 done < <(InRoot tend --help | HelpSubcommands)
 for f in "${expected[@]}"; do
-  printf '%s\n' "${files[@]}" | grep -qxF "$f" || Fail "package lacks $f"
+  printf "%s\n" "${files[@]}" | grep -xF -- "$f" >/dev/null || Fail "package lacks $f"
   [[ -e $root$f ]] || Fail "$f is not installed"
 done
 Log "installed ${#files[@]} paths, including ${#expected[@]} checked ones"

@@ -439,6 +439,10 @@ struct Executor::Impl {
   void RunBatch(PlayRun& run, const std::vector<HostState*>& batch) {
     run.batch = batch;
     run.failed_seen = 0;
+    {
+      std::lock_guard lock(misc_mutex);
+      run_once_results.clear();  // run_once runs once per serial batch
+    }
     Json names = Json::array();
     for (auto* h : batch) names.push_back(h->name);
     run.vars.magic["ansible_play_batch"] = names;

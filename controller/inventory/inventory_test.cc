@@ -310,6 +310,13 @@ TEST_CASE("located errors for bad inventories") {
           fmt::format("{0}: cannot read {0}: Permission denied", unreadable));
   }
   fs::permissions(unreadable, fs::perms(0644));
+  fs::remove(unreadable);
+  fs::create_symlink(dir.path + "/nowhere.yml", unreadable);  // unreadable even for root
+  auto dangling = LoadInventory({dir.path + "/inv/hosts"}, Quiet());
+  REQUIRE(!dangling);
+  CHECK(dangling.error().ToString() ==
+        fmt::format("{0}: cannot read {0}: No such file or directory", unreadable));
+  fs::remove(unreadable);
   dir.Write("inv/group_vars/web.yml", "- not\n- a mapping\n");
   auto r = LoadInventory({dir.path + "/inv/hosts"}, Quiet());
   REQUIRE(!r);

@@ -25,9 +25,10 @@ Expected<std::vector<SelectedHost>> SelectHosts(const std::vector<std::string>& 
                                                 const std::string& limit,
                                                 const VaultSecrets* secrets = nullptr);
 
-/// -a text to module args (k=v, free form for command/shell/raw/script, or a
-/// JSON object).
+/// -a text to module args (a JSON object, or ParseFreeFormArgs's k=v and free form).
 Expected<Json> ParseAdhocArgs(const std::string& module, const std::string& text);
+/// ParseAdhocArgs, then the module's spec (ValidateModuleArgs), before connecting.
+Expected<Json> PrepareModuleArgs(const std::string& module, const std::string& text);
 
 enum class HostStatus { kOk, kChanged, kFailed, kUnreachable, kSkipped };
 

@@ -1,8 +1,8 @@
 #include "controller/connection/adhoc_cli.h"
 
-#include <mutex>
-
 #include <fmt/format.h>
+
+#include <mutex>
 
 #include "controller/cli/command.h"
 

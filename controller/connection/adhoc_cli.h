@@ -3,11 +3,10 @@
 // Options shared by `tend run` and `tend facts`, and the loop that opens one
 // session per host (at most -f at a time) and prints each result as it comes.
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "controller/connection/adhoc.h"
 #include "controller/connection/session.h"
@@ -40,7 +39,7 @@ Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& flags);
 
 /// Opens each host's session and calls `work` with it (or the error that
 /// made it unreachable); results are printed in completion order.
-using HostWork = std::function<Json(const HostTarget&, Expected<HostSession*>)>;
+using HostWork = std::function<Json(const HostTarget&, const Expected<HostSession*>&)>;
 int RunOnHosts(const AdhocFlags& flags, const std::vector<HostTarget>& targets,
                SessionFactory& factory, const HostWork& work,
                const std::function<std::string(const HostTarget&, const Json&)>& format);

@@ -1,10 +1,9 @@
+#include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "controller/cli/command.h"
@@ -53,7 +52,8 @@ std::string CommandMessage(const std::string& host, const Json& r, const char* c
   std::string out = r.value("stdout", "");
   std::string err = r.value("stderr", "");
   if (oneline) {
-    std::string line = fmt::format("{} | {} | rc={} | (stdout) {}", host, caption, rc, Escaped(out));
+    std::string line =
+        fmt::format("{} | {} | rc={} | (stdout) {}", host, caption, rc, Escaped(out));
     if (!err.empty()) line += " (stderr) " + Escaped(err);
     return line + "\n";
   }
@@ -77,8 +77,8 @@ HostStatus StatusOf(const Json& r) {
   return HostStatus::kOk;
 }
 
-std::string FormatAdhocResult(const std::string& host, const std::string& module,
-                              const Json& r, bool oneline) {
+std::string FormatAdhocResult(const std::string& host, const std::string& module, const Json& r,
+                              bool oneline) {
   HostStatus status = StatusOf(r);
   if (status == HostStatus::kUnreachable) {
     if (oneline) return fmt::format("{} | UNREACHABLE!: {}\n", host, r.value("msg", ""));

@@ -16,17 +16,17 @@ std::optional<RunAs> ResolveRunAs(bool become, const BecomeSettings& settings,
 
 Expected<std::string> WrapCommand(const std::string& script, const std::optional<RunAs>& run_as,
                                   const std::string& prompt) {
-  std::string shell = "/bin/sh -c " + ShellQuote(script);
+  std::string shell = "/bin/sh -c " + SingleQuote(script);
   if (!run_as) return shell;
   if (run_as->method == BecomeMethod::kSu) {
     // su reads a password from a terminal only; tend opens none.
     if (run_as->has_password) {
       return Fail("become_method su with a password is not supported; use sudo");
     }
-    return fmt::format("su -s /bin/sh {} -c {}", ShellQuote(run_as->user), ShellQuote(script));
+    return fmt::format("su -s /bin/sh {} -c {}", SingleQuote(run_as->user), SingleQuote(script));
   }
-  std::string auth = run_as->has_password ? "-p " + ShellQuote(prompt) : "-n";
-  return fmt::format("sudo -H -S {} -u {} -- {}", auth, ShellQuote(run_as->user), shell);
+  std::string auth = run_as->has_password ? "-p " + SingleQuote(prompt) : "-n";
+  return fmt::format("sudo -H -S {} -u {} -- {}", auth, SingleQuote(run_as->user), shell);
 }
 
 std::string AgentFileName(const std::string& sha256) { return "agent-" + sha256.substr(0, 16); }

@@ -1,12 +1,12 @@
 #include "controller/connection/fact_cache.h"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
-
-#include <fmt/format.h>
 
 namespace tend {
 

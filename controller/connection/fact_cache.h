@@ -18,7 +18,6 @@ namespace tend {
 std::optional<Json> ReadCachedFacts(const std::string& dir, const std::string& host,
                                     long ttl_seconds);
 /// Writes atomically (temp file + rename), creating DIR if needed.
-Expected<void> WriteCachedFacts(const std::string& dir, const std::string& host,
-                                const Json& facts);
+Expected<void> WriteCachedFacts(const std::string& dir, const std::string& host, const Json& facts);
 
 }  // namespace tend

@@ -1,11 +1,11 @@
 // `tend facts PATTERN -i INV`: facts per host, like `ansible -m setup`, with
 // --tree (one file per host) and a JSON fact cache the playbook engine reads.
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "controller/cli/command.h"
 #include "controller/connection/adhoc_cli.h"
@@ -24,7 +24,7 @@ struct FactsFlags {
 
 // With a cache, a fresh entry answers without connecting (Ansible's "smart"
 // gathering); a gathered result refreshes it.
-Json Gather(const FactsFlags& f, const HostTarget& target, Expected<HostSession*> session) {
+Json Gather(const FactsFlags& f, const HostTarget& target, const Expected<HostSession*>& session) {
   if (!session) return UnreachableResult(session.error());
   auto result = (*session)->Facts();
   if (!result) return UnreachableResult(result.error());
@@ -69,7 +69,7 @@ int Facts(const FactsFlags& f) {
   CachedFirst factory(*real, f);
   return RunOnHosts(
       f.adhoc, *targets, factory,
-      [&](const HostTarget& t, Expected<HostSession*> session) -> Json {
+      [&](const HostTarget& t, const Expected<HostSession*>& session) -> Json {
         if (session && *session == nullptr) {
           if (auto cached = ReadCachedFacts(f.cache, t.name, f.cache_ttl)) {
             return Json{{"ansible_facts", *cached}, {"changed", false}};

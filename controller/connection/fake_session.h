@@ -19,7 +19,10 @@ class FakeHostSession : public HostSession {
   using Handler = std::function<Json(const HostTarget&, const ModuleCall&)>;
   FakeHostSession(HostTarget target, Handler handler, std::vector<ModuleCall>* log,
                   std::mutex* log_mutex)
-      : target_(std::move(target)), handler_(std::move(handler)), log_(log), log_mutex_(log_mutex) {}
+      : target_(std::move(target)),
+        handler_(std::move(handler)),
+        log_(log),
+        log_mutex_(log_mutex) {}
 
   const HostTarget& Target() const override { return target_; }
   Expected<Json> Run(const ModuleCall& call) override;

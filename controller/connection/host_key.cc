@@ -29,9 +29,8 @@ HostKeyDecision DecideHostKey(KnownHostState state, HostKeyChecking mode, const 
       break;
   }
   if (mode == HostKeyChecking::kOff) return {HostKeyAction::kAccept, ""};
-  return {HostKeyAction::kReject,
-          fmt::format("cannot read known_hosts {} to check the key of {}", key.known_hosts,
-                      key.host)};
+  return {HostKeyAction::kReject, fmt::format("cannot read known_hosts {} to check the key of {}",
+                                              key.known_hosts, key.host)};
 }
 
 }  // namespace tend

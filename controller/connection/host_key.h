@@ -12,8 +12,8 @@ namespace tend {
 enum class KnownHostState { kKnown, kUnknown, kChanged, kOtherType, kNoFile, kError };
 
 struct ServerKey {
-  std::string host;  // as connected: "127.0.0.2" or "[127.0.0.2]:2222"
-  std::string type;  // "ssh-ed25519"
+  std::string host;         // as connected: "127.0.0.2" or "[127.0.0.2]:2222"
+  std::string type;         // "ssh-ed25519"
   std::string fingerprint;  // "SHA256:..."
   std::string known_hosts;  // the file consulted
 };

@@ -1,9 +1,9 @@
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "controller/connection/session.h"
 #include "controller/connection/ssh_config.h"

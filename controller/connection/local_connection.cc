@@ -1,13 +1,12 @@
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include <boost/process.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-
-#include <boost/process.hpp>
-#include <fmt/format.h>
 
 #include "controller/connection/connection.h"
 
@@ -22,7 +21,8 @@ namespace bp = boost::process;
 // pipes being handed to the child.)
 bp::pipe CloexecPipe() {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw std::system_error(errno, std::generic_category(), "pipe2");
   return bp::pipe(fds[0], fds[1]);
 }
 

@@ -1,6 +1,7 @@
 // The real HostSession: a Connection (SSH or local), the agent deployed and
 // started through it (one per become user), and raw/script run without it.
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,8 +10,6 @@
 #include <map>
 #include <random>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "controller/connection/become.h"
 #include "controller/connection/connection.h"
@@ -43,7 +42,9 @@ class HandshakenProcess : public RemoteProcess {
  public:
   HandshakenProcess(std::unique_ptr<RemoteProcess> inner, std::string out, std::string err,
                     std::string prompt)
-      : inner_(std::move(inner)), out_(std::move(out)), err_(std::move(err)),
+      : inner_(std::move(inner)),
+        out_(std::move(out)),
+        err_(std::move(err)),
         prompt_(std::move(prompt)) {}
   Expected<void> Write(std::string_view data) override { return inner_->Write(data); }
   Expected<void> CloseStdin() override { return inner_->CloseStdin(); }
@@ -128,7 +129,9 @@ class RealHostSession : public HostSession {
  public:
   RealHostSession(HostTarget target, std::unique_ptr<Connection> connection,
                   const AgentBinary& agent, bool verbose)
-      : target_(std::move(target)), connection_(std::move(connection)), agent_(agent),
+      : target_(std::move(target)),
+        connection_(std::move(connection)),
+        agent_(agent),
         verbose_(verbose) {}
   ~RealHostSession() override { Close(); }
 
@@ -159,8 +162,8 @@ class RealHostSession : public HostSession {
     protocol::Request request;
     request.op = std::string(protocol::kOpFacts);
     request.module = "setup";
-    auto result = CallAgent(request, become.value_or(target_.become.enabled), target_.become.user,
-                            nullptr);
+    auto result =
+        CallAgent(request, become.value_or(target_.become.enabled), target_.become.user, nullptr);
     if (result && !result->contains("ansible_facts") && !result->value("failed", false)) {
       Json facts = *result;
       facts.erase("changed");
@@ -206,7 +209,8 @@ class RealHostSession : public HostSession {
     auto process = connection_->Start(*command);
     if (!process || !run_as || !run_as->has_password) return process;
     std::string out, err;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(target_.timeout_seconds);
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(target_.timeout_seconds);
     while (out.empty()) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
@@ -227,8 +231,8 @@ class RealHostSession : public HostSession {
     return std::make_unique<HandshakenProcess>(std::move(*process), out, err, prompt);
   }
 
-  Expected<ExecResult> ExecLocked(const std::string& command, bool become,
-                                  const std::string& user, std::string_view stdin_data) {
+  Expected<ExecResult> ExecLocked(const std::string& command, bool become, const std::string& user,
+                                  std::string_view stdin_data) {
     auto process = StartAs(command, RunAsFor(become, user));
     if (!process) return std::unexpected(process.error());
     auto result = RunToCompletion(**process, stdin_data);
@@ -259,7 +263,8 @@ class RealHostSession : public HostSession {
       std::string err = Trim((*agent)->stream->stderr_text());
       agents_.erase(key);  // the next call starts a fresh agent
       if (!connection_->Alive()) return Fail("Failed to connect to the host via ssh: " + why);
-      return FailedResult(fmt::format("the agent stopped: {}{}", why, err.empty() ? "" : ": " + err));
+      return FailedResult(
+          fmt::format("the agent stopped: {}{}", why, err.empty() ? "" : ": " + err));
     }
     reply->erase("id");
     return *reply;
@@ -292,17 +297,15 @@ class RealHostSession : public HostSession {
       if (err.find("a password is required") != std::string::npos) {
         return Fail("Missing sudo password");
       }
-      return Fail(fmt::format("cannot start the agent{}: {}{}",
-                              run_as ? " as " + run_as->user : "", hello.error().message,
-                              err.empty() ? "" : ": " + err));
+      return Fail(fmt::format("cannot start the agent{}: {}{}", run_as ? " as " + run_as->user : "",
+                              hello.error().message, err.empty() ? "" : ": " + err));
     }
   }
 
   Expected<void> Upload(const std::optional<RunAs>& run_as) {
     if (verbose_) {
-      fmt::print(stderr, "{}: uploading the agent ({} bytes) to ~{}/.cache/tend/{}\n",
-                 target_.name, agent_.bytes.size(), run_as ? run_as->user : "",
-                 AgentFileName(agent_.sha256));
+      fmt::print(stderr, "{}: uploading the agent ({} bytes) to ~{}/.cache/tend/{}\n", target_.name,
+                 agent_.bytes.size(), run_as ? run_as->user : "", AgentFileName(agent_.sha256));
     }
     ++stats_.agent_uploads;
     auto process = StartAs(AgentUploadScript(agent_.sha256, agent_.bytes.size()), run_as);
@@ -330,14 +333,17 @@ class RealHostSession : public HostSession {
     if (plan->result) return *plan->result;
     for (const auto& [path, want] : {std::pair{plan->creates, false}, {plan->removes, true}}) {
       if (path.empty()) continue;
-      auto test = ExecLocked("test -e " + ShellQuote(path), become, user, "");
+      auto test = ExecLocked("test -e " + SingleQuote(path), become, user, "");
       if (!test) return std::unexpected(test.error());
       if ((test->rc == 0) != want) {
-        return Json{{"changed", false},
-                    {"msg", fmt::format("skipped, since {} {}", path,
-                                        want ? "does not exist" : "exists")},
-                    {"rc", 0}, {"stdout", ""}, {"stdout_lines", Json::array()},
-                    {"stderr", ""}, {"stderr_lines", Json::array()}};
+        return Json{
+            {"changed", false},
+            {"msg", fmt::format("skipped, since {} {}", path, want ? "does not exist" : "exists")},
+            {"rc", 0},
+            {"stdout", ""},
+            {"stdout_lines", Json::array()},
+            {"stderr", ""},
+            {"stderr_lines", Json::array()}};
       }
     }
     if (call.check) return Json{{"changed", true}};
@@ -419,8 +425,9 @@ Expected<std::string> FindAgentBinary() {
   for (const auto& c : candidates) {
     if (fs::exists(c, ec)) return fs::weakly_canonical(c, ec).string();
   }
-  return Fail("cannot find tend-agent (looked beside the controller and in /usr/lib/tend; "
-              "set TEND_AGENT_PATH)");
+  return Fail(
+      "cannot find tend-agent (looked beside the controller and in /usr/lib/tend; "
+      "set TEND_AGENT_PATH)");
 }
 
 }  // namespace tend

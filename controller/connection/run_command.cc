@@ -1,8 +1,8 @@
 // `tend run PATTERN -i INV -m MODULE -a ARGS`: one module on many hosts, like `ansible`.
 
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "controller/cli/command.h"
 #include "controller/connection/adhoc_cli.h"
@@ -19,13 +19,14 @@ struct RunFlags {
   bool diff = false;
 };
 
-int Run(const RunFlags& f) {
-  if ((f.module == "command" || f.module == "shell" || f.module == "raw" ||
-       f.module == "script") && f.args.empty()) {
+int Run(RunFlags f) {
+  if (f.module.rfind("ansible.builtin.", 0) == 0) f.module = f.module.substr(16);
+  if ((f.module == "command" || f.module == "shell" || f.module == "raw" || f.module == "script") &&
+      f.args.empty()) {
     fmt::print(stderr, "tend: module '{}' needs a command (-a)\n", f.module);
     return kExitBadOptions;
   }
-  auto args = ParseAdhocArgs(f.module, f.args);
+  auto args = PrepareModuleArgs(f.module, f.args);
   if (!args) {
     fmt::print(stderr, "tend: {}\n", args.error().ToString());
     return kExitBadOptions;
@@ -43,7 +44,7 @@ int Run(const RunFlags& f) {
   auto factory = MakeRealSessionFactory({"", f.adhoc.verbose});
   return RunOnHosts(
       f.adhoc, *targets, *factory,
-      [&](const HostTarget&, Expected<HostSession*> session) -> Json {
+      [&](const HostTarget&, const Expected<HostSession*>& session) -> Json {
         if (!session) return UnreachableResult(session.error());
         auto result = (*session)->Run(call);
         if (!result) return UnreachableResult(result.error());

@@ -1,9 +1,9 @@
 #include "controller/connection/script_module.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "controller/connection/ssh_config.h"
 
@@ -26,12 +26,9 @@ std::string Trimmed(std::string s) {
 }  // namespace
 
 Json CommandResult(const ExecResult& exec, bool changed) {
-  Json r{{"changed", changed},
-         {"rc", exec.rc},
-         {"stderr", exec.err},
-         {"stderr_lines", Lines(exec.err)},
-         {"stdout", exec.out},
-         {"stdout_lines", Lines(exec.out)}};
+  Json r{{"changed", changed}, {"rc", exec.rc},
+         {"stderr", exec.err}, {"stderr_lines", Lines(exec.err)},
+         {"stdout", exec.out}, {"stdout_lines", Lines(exec.out)}};
   if (exec.rc != 0) {
     r["failed"] = true;
     r["msg"] = "non-zero return code";
@@ -67,7 +64,7 @@ Expected<ScriptPlan> PlanScript(const Json& args, bool check) {
   std::string run = "\"$t\"";
   if (auto exe = args.value("executable", ""); !exe.empty()) run = exe + " \"$t\"";
   std::string cd;
-  if (auto dir = args.value("chdir", ""); !dir.empty()) cd = "cd " + ShellQuote(dir) + " && ";
+  if (auto dir = args.value("chdir", ""); !dir.empty()) cd = "cd " + SingleQuote(dir) + " && ";
   plan.command = fmt::format(
       "t=$(mktemp \"${{TMPDIR:-/tmp}}/tend-script.XXXXXX\") || exit 1; head -c {} > \"$t\"; "
       "chmod 700 \"$t\"; {}{} {} </dev/null; rc=$?; rm -f \"$t\"; exit $rc",

@@ -39,17 +39,17 @@ struct BecomeSettings {
 /// inventory's host vars and the command line; ~/.ssh/config is applied when
 /// the session connects (explicit values here win over it).
 struct HostTarget {
-  std::string name;     // inventory hostname, used in output
-  std::string address;  // ansible_host, else name
-  int port = 0;         // ansible_port; 0 = ssh config, else 22
-  std::string user;     // ansible_user / -u; empty = ssh config, else local user
-  std::vector<std::string> key_files;    // ansible_ssh_private_key_file / --private-key
-  std::optional<std::string> password;   // ansible_password / -k
+  std::string name;                     // inventory hostname, used in output
+  std::string address;                  // ansible_host, else name
+  int port = 0;                         // ansible_port; 0 = ssh config, else 22
+  std::string user;                     // ansible_user / -u; empty = ssh config, else local user
+  std::vector<std::string> key_files;   // ansible_ssh_private_key_file / --private-key
+  std::optional<std::string> password;  // ansible_password / -k
   ConnectionType connection = ConnectionType::kSsh;
   std::string known_hosts;  // tend_known_hosts / UserKnownHostsFile; empty = ~/.ssh/known_hosts
   HostKeyChecking host_key_checking = HostKeyChecking::kStrict;
-  std::string ssh_config;  // -F in ansible_ssh_common_args; empty = ~/.ssh/config
-  std::string proxy_jump;  // -J / -o ProxyJump in ansible_ssh_common_args
+  std::string ssh_config;    // -F in ansible_ssh_common_args; empty = ~/.ssh/config
+  std::string proxy_jump;    // -J / -o ProxyJump in ansible_ssh_common_args
   int timeout_seconds = 10;  // connect and authentication
   BecomeSettings become;
 };

@@ -1,10 +1,10 @@
 #include "controller/connection/ssh_config.h"
 
-#include <algorithm>
-#include <cctype>
+#include <fmt/format.h>
 #include <fnmatch.h>
 
-#include <fmt/format.h>
+#include <algorithm>
+#include <cctype>
 
 namespace tend {
 namespace {
@@ -103,7 +103,7 @@ Expected<std::vector<SshConfigBlock>> ParseSshConfig(std::string_view text,
                                                      const std::string& file) {
   std::vector<SshConfigBlock> blocks;
   blocks.push_back({{"*"}, {}, 0});  // options before the first Host apply to all
-  bool skipping = false;  // inside a Match block
+  bool skipping = false;             // inside a Match block
   int line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -196,7 +196,7 @@ Expected<std::vector<std::string>> ShellSplit(std::string_view text) {
   return words;
 }
 
-std::string ShellQuote(std::string_view word) {
+std::string SingleQuote(std::string_view word) {
   std::string out = "'";
   for (char c : word) {
     if (c == '\'') {
@@ -218,8 +218,8 @@ Expected<SshSettings> ParseSshArgs(std::string_view args) {
   for (size_t i = 0; i < w.size(); ++i) {
     std::string flag = w[i];
     std::string value;
-    if (flag.size() > 2 && flag[0] == '-' && std::string_view("oFJpli").find(flag[1]) !=
-                                                 std::string_view::npos) {
+    if (flag.size() > 2 && flag[0] == '-' &&
+        std::string_view("oFJpli").find(flag[1]) != std::string_view::npos) {
       value = flag.substr(2);
       flag = flag.substr(0, 2);
     } else if (flag == "-o" || flag == "-F" || flag == "-J" || flag == "-p" || flag == "-l" ||
@@ -233,8 +233,8 @@ Expected<SshSettings> ParseSshArgs(std::string_view args) {
       auto kv = SplitConfigLine(value);
       if (!kv || kv->second.empty()) return Fail(fmt::format("-o '{}' needs Key=Value", value));
       if (kv->first == "stricthostkeychecking" && !ParseStrict(kv->second)) {
-        return Fail(fmt::format("StrictHostKeyChecking '{}' is not yes, accept-new or no",
-                                kv->second));
+        return Fail(
+            fmt::format("StrictHostKeyChecking '{}' is not yes, accept-new or no", kv->second));
       }
       ApplyOption(kv->first, kv->second, "", home, s);
     } else if (flag == "-F") {

@@ -28,7 +28,7 @@ struct SshSettings {
 };
 
 struct SshConfigBlock {
-  std::vector<std::string> patterns;  // "Host" patterns; "!x" negates
+  std::vector<std::string> patterns;                         // "Host" patterns; "!x" negates
   std::vector<std::pair<std::string, std::string>> options;  // lower-case key, value
   int line = 0;
 };
@@ -54,6 +54,6 @@ Expected<SshSettings> ParseSshArgs(std::string_view args);
 Expected<std::vector<std::string>> ShellSplit(std::string_view text);
 
 /// Quotes `word` for a POSIX shell ('...' with embedded quotes escaped).
-std::string ShellQuote(std::string_view word);
+std::string SingleQuote(std::string_view word);
 
 }  // namespace tend

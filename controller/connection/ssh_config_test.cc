@@ -68,7 +68,7 @@ TEST_CASE("ssh args from ansible_ssh_common_args") {
 
 TEST_CASE("shell split and quote round-trip") {
   for (std::string word : {"plain", "with space", "it's", "", "$HOME `x` \"q\""}) {
-    auto words = ShellSplit(ShellQuote(word));
+    auto words = ShellSplit(SingleQuote(word));
     REQUIRE(words);
     REQUIRE(words->size() == 1);
     CHECK((*words)[0] == word);

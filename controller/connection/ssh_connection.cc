@@ -1,4 +1,6 @@
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <libssh/libssh.h>
 #include <pwd.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -8,9 +10,6 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <libssh/libssh.h>
 
 #include "controller/connection/connection.h"
 #include "controller/connection/host_key.h"
@@ -140,7 +139,8 @@ class SshConnection : public Connection {
 
   Expected<std::unique_ptr<RemoteProcess>> Start(const std::string& command) override {
     ssh_channel channel = ssh_channel_new(session_);
-    if (channel == nullptr) return Fail(fmt::format("cannot open a channel: {}", ssh_get_error(session_)));
+    if (channel == nullptr)
+      return Fail(fmt::format("cannot open a channel: {}", ssh_get_error(session_)));
     if (ssh_channel_open_session(channel) != SSH_OK ||
         ssh_channel_request_exec(channel, command.c_str()) != SSH_OK) {
       std::string why = ssh_get_error(session_);
@@ -199,28 +199,35 @@ std::string ProxyCommandFor(const Endpoint& e, const HostTarget& t) {
   std::vector<std::string> hops;
   std::stringstream list(e.proxy_jump);
   for (std::string hop; std::getline(list, hop, ',');) hops.push_back(hop);
-  std::string cmd = "ssh -o BatchMode=yes -o UserKnownHostsFile=" + ShellQuote(e.known_hosts);
-  cmd += t.host_key_checking == HostKeyChecking::kOff          ? " -o StrictHostKeyChecking=no"
-         : t.host_key_checking == HostKeyChecking::kAcceptNew ? " -o StrictHostKeyChecking=accept-new"
-                                                                : " -o StrictHostKeyChecking=yes";
-  if (!t.ssh_config.empty()) cmd += " -F " + ShellQuote(ExpandHome(t.ssh_config));
-  for (const auto& k : e.key_files) cmd += " -i " + ShellQuote(k);
+  std::string cmd = "ssh -o BatchMode=yes -o UserKnownHostsFile=" + SingleQuote(e.known_hosts);
+  cmd += t.host_key_checking == HostKeyChecking::kOff ? " -o StrictHostKeyChecking=no"
+         : t.host_key_checking == HostKeyChecking::kAcceptNew
+             ? " -o StrictHostKeyChecking=accept-new"
+             : " -o StrictHostKeyChecking=yes";
+  if (!t.ssh_config.empty()) cmd += " -F " + SingleQuote(ExpandHome(t.ssh_config));
+  for (const auto& k : e.key_files) cmd += " -i " + SingleQuote(k);
   if (hops.size() > 1) {
     std::string rest;
     for (size_t i = 0; i + 1 < hops.size(); ++i) rest += (i ? "," : "") + hops[i];
-    cmd += " -J " + ShellQuote(rest);
+    cmd += " -J " + SingleQuote(rest);
   }
-  return cmd + " -W '[%h]:%p' " + ShellQuote("ssh://" + hops.back());
+  return cmd + " -W '[%h]:%p' " + SingleQuote("ssh://" + hops.back());
 }
 
 KnownHostState StateOf(ssh_known_hosts_e state) {
   switch (state) {
-    case SSH_KNOWN_HOSTS_OK: return KnownHostState::kKnown;
-    case SSH_KNOWN_HOSTS_CHANGED: return KnownHostState::kChanged;
-    case SSH_KNOWN_HOSTS_OTHER: return KnownHostState::kOtherType;
-    case SSH_KNOWN_HOSTS_UNKNOWN: return KnownHostState::kUnknown;
-    case SSH_KNOWN_HOSTS_NOT_FOUND: return KnownHostState::kNoFile;
-    default: return KnownHostState::kError;
+    case SSH_KNOWN_HOSTS_OK:
+      return KnownHostState::kKnown;
+    case SSH_KNOWN_HOSTS_CHANGED:
+      return KnownHostState::kChanged;
+    case SSH_KNOWN_HOSTS_OTHER:
+      return KnownHostState::kOtherType;
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+      return KnownHostState::kUnknown;
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+      return KnownHostState::kNoFile;
+    default:
+      return KnownHostState::kError;
   }
 }
 
@@ -256,8 +263,8 @@ Expected<void> RecordHostKey(ssh_session s, const std::string& known_hosts) {
   Expected<void> result;
   if (ssh_session_is_known_server(s) != SSH_KNOWN_HOSTS_OK &&
       ssh_session_update_known_hosts(s) != SSH_OK) {
-    result = Fail(fmt::format("cannot record the host key in {}: {}", known_hosts,
-                              ssh_get_error(s)));
+    result =
+        Fail(fmt::format("cannot record the host key in {}: {}", known_hosts, ssh_get_error(s)));
   }
   flock(fd, LOCK_UN);
   close(fd);
@@ -321,7 +328,8 @@ Expected<std::unique_ptr<Connection>> ConnectSsh(const HostTarget& t, bool verbo
   if (!e.proxy_jump.empty()) {
     ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, ProxyCommandFor(e, t).c_str());
   }
-  std::string where = fmt::format("{}{}:{}", e.user.empty() ? "" : e.user + "@", e.hostname, e.port);
+  std::string where =
+      fmt::format("{}{}:{}", e.user.empty() ? "" : e.user + "@", e.hostname, e.port);
   auto fail = [&](const std::string& why) {
     std::string message = fmt::format("Failed to connect to the host via ssh: {}: {}", where, why);
     ssh_disconnect(s);

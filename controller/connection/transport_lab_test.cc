@@ -2,6 +2,8 @@
 // hosts, each its own sshd with its own host key. Needs root (sshd, test
 // users, sudo rules) and openssh-server + sudo (scripts/deps).
 
+#include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,9 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <doctest/doctest.h>
-#include <fmt/format.h>
 
 #include "core/json.h"
 
@@ -108,7 +107,8 @@ class SshLab {
   // Tend with this lab's inventory; HOME is private so each test starts with
   // an empty agent cache for root.
   Shell Tend(const std::string& args, const std::string& input = "") {
-    std::string tend = Env("TEND_BINARY_DIR", fs::current_path().string() + "/build") + "/controller/cli/tend";
+    std::string tend =
+        Env("TEND_BINARY_DIR", fs::current_path().string() + "/build") + "/controller/cli/tend";
     std::string feed = input.empty() ? "true" : "printf '%s\\n' '" + input + "'";
     return Sh(fmt::format("cd {} && {} | HOME={}/home {} {}", dir_, feed, dir_, tend, args));
   }
@@ -127,7 +127,8 @@ class SshLab {
     }
     Must(fmt::format("usermod -p '*' {}", kAlice));
     Must(fmt::format("echo '{}:{}' | chpasswd", kBob, kBobPassword));
-    std::ofstream(std::string("/etc/sudoers.d/") + kAlice) << kAlice << " ALL=(ALL) NOPASSWD: ALL\n";
+    std::ofstream(std::string("/etc/sudoers.d/") + kAlice)
+        << kAlice << " ALL=(ALL) NOPASSWD: ALL\n";
     std::ofstream(std::string("/etc/sudoers.d/") + kBob) << kBob << " ALL=(ALL) ALL\n";
     fs::create_directories(dir_ + "/home");
     for (const char* user : {kAlice, kBob}) {
@@ -143,9 +144,9 @@ class SshLab {
 };
 
 bool RealAgentServes() {
-  std::string agent = Env("TEND_AGENT_PATH", Env("TEND_BINARY_DIR", fs::current_path().string() +
-                                                                        "/build") +
-                                                 "/agent/tend-agent");
+  std::string agent =
+      Env("TEND_AGENT_PATH",
+          Env("TEND_BINARY_DIR", fs::current_path().string() + "/build") + "/agent/tend-agent");
   return Sh("timeout 5 " + agent + " serve </dev/null 2>/dev/null | head -c 2").out == "TN";
 }
 
@@ -166,11 +167,13 @@ TEST_CASE("lab: unknown and changed host keys are rejected, accept-new records")
   lab.WriteInventory("unknown.ini", "", lab.dir() + "/empty_known_hosts");
   Shell unknown = lab.Tend("run all -i unknown.ini -m raw -a true -o");
   CHECK(unknown.rc == 4);
-  CHECK(Contains(unknown.out, "h1 | UNREACHABLE!: Failed to connect to the host via ssh: "
-                              "root@127.0.0.1:2311: host key for [127.0.0.1]:2311 is unknown: "
-                              "the server offered ssh-ed25519 SHA256:"));
+  CHECK(Contains(unknown.out,
+                 "h1 | UNREACHABLE!: Failed to connect to the host via ssh: "
+                 "root@127.0.0.1:2311: host key for [127.0.0.1]:2311 is unknown: "
+                 "the server offered ssh-ed25519 SHA256:"));
 
-  Shell accept = lab.Tend("run all -i unknown.ini -m raw -a true -o --host-key-checking accept-new");
+  Shell accept =
+      lab.Tend("run all -i unknown.ini -m raw -a true -o --host-key-checking accept-new");
   CHECK(accept.rc == 0);
   std::ifstream recorded(lab.dir() + "/empty_known_hosts");
   int lines = 0;
@@ -183,8 +186,10 @@ TEST_CASE("lab: unknown and changed host keys are rejected, accept-new records")
   fs::remove(lab.dir() + "/h2/host_key");
   lab.StartHost(1);
   for (const char* mode : {"strict", "accept-new", "off"}) {
-    Shell changed = lab.Tend(fmt::format("run all -i unknown.ini -m raw -a true -o "
-                                         "--host-key-checking {}", mode));
+    Shell changed =
+        lab.Tend(fmt::format("run all -i unknown.ini -m raw -a true -o "
+                             "--host-key-checking {}",
+                             mode));
     CHECK(changed.rc == 4);
     CHECK(Contains(changed.out, "host key for [127.0.0.1]:2312 has CHANGED"));
     CHECK(Contains(changed.out, "h1 | CHANGED | rc=0"));
@@ -196,9 +201,10 @@ TEST_CASE("lab: an unreachable host is reported while the others succeed") {
   lab.Stop(2);
   Shell r = lab.Tend("run all -i inventory.ini -m raw -a 'echo up' --timeout 3");
   CHECK(r.rc == 4);
-  CHECK(Contains(r.out, "h3 | UNREACHABLE! => {\n    \"changed\": false,\n    \"msg\": \"Failed to "
-                        "connect to the host via ssh: root@127.0.0.1:2313: Connection refused\",\n"
-                        "    \"unreachable\": true\n}"));
+  CHECK(Contains(r.out,
+                 "h3 | UNREACHABLE! => {\n    \"changed\": false,\n    \"msg\": \"Failed to "
+                 "connect to the host via ssh: root@127.0.0.1:2313: Connection refused\",\n"
+                 "    \"unreachable\": true\n}"));
   CHECK(Contains(r.out, "h1 | CHANGED | rc=0 >>\nup\n"));
   CHECK(Contains(r.out, "h2 | CHANGED | rc=0 >>\nup\n"));
 }
@@ -206,12 +212,16 @@ TEST_CASE("lab: an unreachable host is reported while the others succeed") {
 TEST_CASE("lab: become to root and to other users, with and without a password") {
   SshLab lab;
   // Root becomes alice: no password needed.
-  Shell to_alice = lab.Tend(fmt::format("run h1 -i inventory.ini -m raw -a 'id -un' -o -b "
-                                        "--become-user {}", kAlice));
+  Shell to_alice =
+      lab.Tend(fmt::format("run h1 -i inventory.ini -m raw -a 'id -un' -o -b "
+                           "--become-user {}",
+                           kAlice));
   CHECK(Contains(to_alice.out, fmt::format("h1 | CHANGED | rc=0 | (stdout) {}", kAlice)));
   // alice becomes root through passwordless sudo.
-  Shell alice_root = lab.Tend(fmt::format("run h1 -i inventory.ini -e ansible_user={} -m raw "
-                                          "-a 'id -un' -o -b", kAlice));
+  Shell alice_root =
+      lab.Tend(fmt::format("run h1 -i inventory.ini -e ansible_user={} -m raw "
+                           "-a 'id -un' -o -b",
+                           kAlice));
   (void)alice_root;  // -e lands with the playbook engine; covered by the inventory below.
   lab.WriteInventory("alice.ini", "");
   Sh(fmt::format("sed -i 's/^ansible_user=root/ansible_user={}/' {}/alice.ini", kAlice, lab.dir()));
@@ -237,8 +247,10 @@ TEST_CASE("lab: become to root and to other users, with and without a password")
   CHECK(Contains(agent_bob.out, "h1 | CHANGED | rc=0 | (stdout) root"));
   Shell agent_wrong = lab.Tend("run h1 -i bob.ini -m ping -o -b -K", "wrong");
   CHECK(Contains(agent_wrong.out, "Incorrect become password"));
-  Shell agent_to_alice = lab.Tend(fmt::format("run h1 -i inventory.ini -m command -a 'id -un' -o "
-                                              "-b --become-user {}", kAlice));
+  Shell agent_to_alice =
+      lab.Tend(fmt::format("run h1 -i inventory.ini -m command -a 'id -un' -o "
+                           "-b --become-user {}",
+                           kAlice));
   CHECK(Contains(agent_to_alice.out, fmt::format("h1 | CHANGED | rc=0 | (stdout) {}", kAlice)));
 }
 
@@ -292,8 +304,10 @@ TEST_CASE("lab: facts say Debian 12; the fact cache and --tree are written") {
 TEST_CASE("lab: authentication by password (-k) and through ssh-agent") {
   SshLab lab;
   lab.WriteInventory("nokey.ini", "");
-  Sh(fmt::format("sed -i '/ansible_ssh_private_key_file/d; s/^ansible_user=root/ansible_user={}/' "
-                 "{}/nokey.ini", kBob, lab.dir()));
+  Sh(
+      fmt::format("sed -i '/ansible_ssh_private_key_file/d; s/^ansible_user=root/ansible_user={}/' "
+                  "{}/nokey.ini",
+                  kBob, lab.dir()));
   Shell denied = lab.Tend("run h1 -i nokey.ini -m raw -a 'id -un' -o");
   CHECK(denied.rc == 4);
   CHECK(Contains(denied.out, "Permission denied"));

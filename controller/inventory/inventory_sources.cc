@@ -129,7 +129,7 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
           line));
     }
     if (state == "hosts") {
-      auto tokens = ShlexSplit(line);
+      auto tokens = ShlexSplitIni(line);
       if (!tokens) return error(fmt::format("cannot parse host line '{}': {}", line, tokens.error().message));
       if (tokens->empty()) continue;
       int port = 0;

@@ -310,7 +310,7 @@ std::optional<Json> PythonLiteral(std::string_view text) {
   return LiteralReader(text).ReadAll();
 }
 
-Expected<std::vector<std::string>> ShlexSplit(std::string_view line) {
+Expected<std::vector<std::string>> ShlexSplitIni(std::string_view line) {
   std::vector<std::string> tokens;
   std::string token;
   bool in_token = false;

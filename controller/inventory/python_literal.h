@@ -16,7 +16,7 @@ namespace tend {
 std::optional<Json> PythonLiteral(std::string_view text);
 
 /// shlex.split(line, comments=True) in POSIX mode; errors as Python words them.
-Expected<std::vector<std::string>> ShlexSplit(std::string_view line);
+Expected<std::vector<std::string>> ShlexSplitIni(std::string_view line);
 
 /// str(value) / repr(value) as Python prints a JSON-like value, for --graph --vars.
 std::string PythonStr(const Json& value);

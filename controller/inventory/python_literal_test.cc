@@ -47,11 +47,11 @@ TEST_CASE("INI values resolve like ast.literal_eval") {
 }
 
 TEST_CASE("shlex splitting of INI host lines") {
-  CHECK(ShlexSplit("h1 a=1 b=\"x y\" 'c'=z # note").value() ==
+  CHECK(ShlexSplitIni("h1 a=1 b=\"x y\" 'c'=z # note").value() ==
         std::vector<std::string>{"h1", "a=1", "b=x y", "c=z"});
-  CHECK(ShlexSplit("h a=b#c").value() == std::vector<std::string>{"h", "a=b"});
-  CHECK(ShlexSplit("h a=\"q\\\"x\"").value() == std::vector<std::string>{"h", "a=q\"x"});
-  CHECK(ShlexSplit("h a='open").error().message == "No closing quotation");
+  CHECK(ShlexSplitIni("h a=b#c").value() == std::vector<std::string>{"h", "a=b"});
+  CHECK(ShlexSplitIni("h a=\"q\\\"x\"").value() == std::vector<std::string>{"h", "a=q\"x"});
+  CHECK(ShlexSplitIni("h a='open").error().message == "No closing quotation");
 }
 
 TEST_CASE("host ranges expand like Ansible's") {

@@ -38,6 +38,17 @@ bool RejectUnknownCommand(int argc, char** argv) {
   return true;
 }
 
+// CLI11 lets a repeatable (vector) option swallow every following word, so
+// `tend play -i hosts site.yml` would read site.yml as a second inventory.
+// Ansible's options take one value per occurrence; make every named option
+// do the same, in every subcommand, so no command can forget it.
+void OneValuePerOccurrence(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    if (!opt->get_positional()) opt->allow_extra_args(false);
+  }
+  for (CLI::App* sub : app.get_subcommands({})) OneValuePerOccurrence(*sub);
+}
+
 int Main(int argc, char** argv) {
   if (RejectUnknownCommand(argc, argv)) return kExitBadOptions;
   CLI::App app{"tend: configure machines with Ansible playbooks, fast", "tend"};
@@ -48,6 +59,7 @@ int Main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(c.name, c.summary);
     runners.emplace_back(sub, c.setup(*sub));
   }
+  OneValuePerOccurrence(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

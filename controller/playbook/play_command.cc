@@ -129,7 +129,7 @@ class RedactingReporter : public Reporter {
     const SecretRegistry& secrets = SecretRegistry::Global();
     if (secrets.empty()) return inner_->Result(result);
     HostResult copy = result;
-    copy.result = secrets.Redact(result.result);
+    copy.result = secrets.RedactJson(result.result);
     copy.item_label = secrets.Redact(result.item_label);
     inner_->Result(copy);
   }

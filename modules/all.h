@@ -31,6 +31,14 @@ TEND_DECLARE_MODULE(Slurp)
 TEND_DECLARE_MODULE(User)
 TEND_DECLARE_MODULE(Group)
 
+// Packages (apt family)
+
+// System (services, keys, time, kernel settings)
+
+// Network, Python and PostgreSQL
+
+// Docker
+
 #undef TEND_DECLARE_MODULE
 
 }  // namespace tend

@@ -30,6 +30,10 @@ const std::vector<Module>& Modules() {
       {SlurpSpec, RunSlurp},
       {UserSpec, RunUser},
       {GroupSpec, RunGroup},
+      // Packages (apt family)
+      // System (services, keys, time, kernel settings)
+      // Network, Python and PostgreSQL
+      // Docker
   };
   return modules;
 }

@@ -12,6 +12,7 @@
 #include "controller/playbook/executor.h"
 #include "controller/playbook/listing.h"
 #include "controller/playbook/loader.h"
+#include "controller/playbook/play_command.h"
 #include "controller/vault/vault.h"
 #include "controller/yaml/yaml.h"
 
@@ -19,41 +20,6 @@ namespace tend {
 namespace {
 namespace fs = std::filesystem;
 
-struct PlayFlags {
-  std::vector<std::string> playbooks;
-  std::vector<std::string> inventory;
-  std::string limit;
-  std::vector<std::string> extra_vars;
-  std::vector<std::string> tags;
-  std::vector<std::string> skip_tags;
-  bool check = false;
-  bool diff = false;
-  int forks = 50;
-  bool become = false;
-  std::string become_user = "root";
-  std::string become_method = "sudo";
-  bool ask_become_pass = false;
-  bool ask_pass = false;
-  std::string user;
-  std::string private_key;
-  std::string connection;
-  int timeout = 10;
-  std::string host_key_checking = "strict";
-  int verbosity = 0;
-  bool syntax_check = false;
-  bool list_tasks = false;
-  bool list_hosts = false;
-  bool list_tags = false;
-  std::string start_at_task;
-  bool force_handlers = false;
-  bool flush_cache = false;
-  std::string fact_cache;
-  std::string output = "human";
-  bool timing = false;
-  std::string color = "auto";
-  std::vector<std::string> roles_path;
-  VaultOptions vault;
-};
 
 // The inventory behind the executor's HostCatalog seam.
 class InventoryCatalog : public HostCatalog {
@@ -71,8 +37,16 @@ class InventoryCatalog : public HostCatalog {
     return inventory_.Match(pattern);
   }
   Json HostVars(const std::string& host) override {
-    std::lock_guard lock(mutex_);
-    return inventory_.HostVars(host);
+    Json vars;
+    {
+      std::lock_guard lock(mutex_);
+      vars = inventory_.HostVars(host);
+    }
+    if (hook_) hook_(host, vars);
+    return vars;
+  }
+  void SetHostVarsHook(std::function<void(const std::string&, Json&)> hook) {
+    hook_ = std::move(hook);
   }
   std::vector<std::string> GroupNames(const std::string& host) override {
     std::lock_guard lock(mutex_);
@@ -115,6 +89,7 @@ class InventoryCatalog : public HostCatalog {
   InventoryOptions options_;
   std::string limit_;
   std::vector<std::string> vars_dirs_;
+  std::function<void(const std::string&, Json&)> hook_;
 };
 
 // Hides every decrypted vault secret before another reporter prints.
@@ -150,6 +125,8 @@ class RedactingReporter : public Reporter {
  private:
   std::unique_ptr<Reporter> inner_;
 };
+
+}  // namespace
 
 void AddPlayOptions(CLI::App& app, PlayFlags& f) {
   app.add_option("playbook", f.playbooks, "Playbooks to run, in order")->required();
@@ -202,6 +179,8 @@ void AddPlayOptions(CLI::App& app, PlayFlags& f) {
   AddVaultOptions(app, f.vault);
 }
 
+namespace {
+
 Expected<Json> ParseExtraVars(const std::vector<std::string>& given) {
   Json out = Json::object();
   for (const auto& text : given) {
@@ -250,6 +229,8 @@ std::vector<std::string> SplitCommas(const std::vector<std::string>& in) {
   }
   return out;
 }
+
+}  // namespace
 
 int RunPlay(const PlayFlags& f) {
   auto secrets = LoadVaultSecrets(f.vault);
@@ -317,6 +298,7 @@ int RunPlay(const PlayFlags& f) {
     }
   }
   InventoryCatalog catalog(std::move(*inventory), sources, inv_options, f.limit, vars_dirs);
+  catalog.SetHostVarsHook(f.host_vars_hook);
   ExecOptions options;
   options.tags = SplitCommas(f.tags);
   options.skip_tags = SplitCommas(f.skip_tags);
@@ -384,7 +366,6 @@ int RunPlay(const PlayFlags& f) {
   return kExitOk;
 }
 
-}  // namespace
 
 CommandRunner SetupPlayCommand(CLI::App& sub) {
   auto flags = std::make_shared<PlayFlags>();

@@ -32,6 +32,13 @@ TEND_DECLARE_MODULE(User)
 TEND_DECLARE_MODULE(Group)
 
 // Packages (apt family)
+TEND_DECLARE_MODULE(Apt)
+TEND_DECLARE_MODULE(Package)
+TEND_DECLARE_MODULE(AptRepository)
+TEND_DECLARE_MODULE(Deb822Repository)
+TEND_DECLARE_MODULE(AptKey)
+TEND_DECLARE_MODULE(DpkgSelections)
+TEND_DECLARE_MODULE(PackageFacts)
 
 // System (services, keys, time, kernel settings)
 

@@ -31,6 +31,13 @@ const std::vector<Module>& Modules() {
       {UserSpec, RunUser},
       {GroupSpec, RunGroup},
       // Packages (apt family)
+      {AptSpec, RunApt},
+      {PackageSpec, RunPackage},
+      {AptRepositorySpec, RunAptRepository},
+      {Deb822RepositorySpec, RunDeb822Repository},
+      {AptKeySpec, RunAptKey},
+      {DpkgSelectionsSpec, RunDpkgSelections},
+      {PackageFactsSpec, RunPackageFacts},
       // System (services, keys, time, kernel settings)
       // Network, Python and PostgreSQL
       // Docker

@@ -1,0 +1,232 @@
+// The apt family (apt, package, apt_repository, deb822_repository, apt_key,
+// dpkg_selections, package_facts) against a real lab host with real apt and
+// the Debian mirror, driven through the built `tend` binary: playbooks from
+// tests/modules/packages/ and ad-hoc `tend run`. What the modules did is
+// checked on the host itself over plain OpenSSH.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace {
+
+constexpr const char* kLab = "packages";
+constexpr const char* kTenPackages = "bash,coreutils,dpkg,apt,tar,gzip,sed,grep,findutils,login";
+
+struct Run {
+  int rc = -1;
+  std::string out;
+  double seconds = 0;
+};
+
+std::string Env(const char* name, const char* fallback = "") {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+Run Sh(const std::string& command) {
+  Run r;
+  auto start = std::chrono::steady_clock::now();
+  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// {ok, changed, unreachable, failed} of the (single) recap line.
+std::array<int, 4> RecapOf(const std::string& out) {
+  static const std::regex line(R"(\S+\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+))");
+  std::smatch m;
+  std::array<int, 4> counts{-1, -1, -1, -1};
+  if (std::regex_search(out, m, line)) {
+    for (int i = 0; i < 4; ++i) counts[i] = std::stoi(m[i + 1]);
+  }
+  return counts;
+}
+
+struct Lab {
+  std::string tend;
+  std::string inventory;
+  std::string dir;
+  std::string address;
+
+  Run Play(const std::string& playbook, const std::string& extra = "") const {
+    return Sh(tend + " play -i " + inventory + " " + extra + " tests/modules/packages/" + playbook);
+  }
+  Run Adhoc(const std::string& module, const std::string& args, const std::string& extra = "") const {
+    return Sh(tend + " run -i " + inventory + " all " + extra + " -m " + module + " -a '" + args + "'");
+  }
+  Run On(const std::string& command) const {
+    return Sh("ssh -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes "
+              "-o UserKnownHostsFile=" + dir + "/known_hosts -i " + dir + "/id_ed25519 root@" +
+              address + " '" + command + "'");
+  }
+};
+
+const Lab& GetLab() {
+  static Lab lab = [] {
+    Lab l;
+    std::string bin = Env("TEND_BINARY_DIR", "build");
+    l.tend = bin + "/controller/cli/tend";
+    setenv("TEND_AGENT_PATH", (bin + "/agent/tend-agent").c_str(), 0);
+    std::string name = std::string(" --name ") + kLab;
+    Run up = Sh(l.tend + " lab up -n 1" + name);
+    INFO(up.out);
+    REQUIRE(up.rc == 0);
+    // A fresh overlay: every first run below starts from the stock image.
+    Run reset = Sh(l.tend + " lab reset" + name);
+    INFO(reset.out);
+    REQUIRE(reset.rc == 0);
+    l.inventory = Trim(Sh(l.tend + " lab inventory --path" + name).out);
+    l.dir = std::filesystem::path(l.inventory).parent_path().string();
+    std::smatch m;
+    std::string text = Slurp(l.inventory);
+    REQUIRE(std::regex_search(text, m, std::regex(R"(ansible_host=(\S+))")));
+    l.address = m[1];
+    return l;
+  }();
+  return lab;
+}
+
+}  // namespace
+
+TEST_CASE("apt installs a real package with a cache update; the second run changes nothing") {
+  const Lab& lab = GetLab();
+  Run first = lab.Play("install.yml");
+  INFO(first.out);
+  REQUIRE(first.rc == 0);
+  CHECK(RecapOf(first.out)[1] == 1);
+  CHECK(lab.On("dpkg-query -W -f=\\${Status} tree").out == "install ok installed");
+  Run second = lab.Play("install.yml");
+  INFO(second.out);
+  CHECK(second.rc == 0);
+  CHECK(RecapOf(second.out)[1] == 0);
+}
+
+TEST_CASE("apt check mode reports the install and installs nothing; unknown packages fail") {
+  const Lab& lab = GetLab();
+  Run check = lab.Play("check.yml", "--check");
+  INFO(check.out);
+  CHECK(check.rc == 0);
+  CHECK(RecapOf(check.out)[1] == 1);
+  CHECK(lab.On("dpkg-query -W -f=\\${Status} jq").out.find("install ok installed") ==
+        std::string::npos);
+  Run unknown = lab.Adhoc("apt", "name=no-such-package-tend");
+  INFO(unknown.out);
+  CHECK(unknown.rc == 2);
+  CHECK(unknown.out.find("No package matching 'no-such-package-tend' is available") !=
+        std::string::npos);
+}
+
+TEST_CASE("apt over ten installed packages answers idempotently in milliseconds") {
+  const Lab& lab = GetLab();
+  Run adhoc = lab.Adhoc("apt", std::string("name=") + kTenPackages);
+  INFO(adhoc.out);
+  REQUIRE(adhoc.rc == 0);
+  CHECK(adhoc.out.find("\"changed\": false") != std::string::npos);
+  // The agent alone on the host: 20 runs of the module, timed there.
+  std::string json = std::string("{\"name\":[\"") +
+                     std::regex_replace(kTenPackages, std::regex(","), "\",\"") + "\"]}";
+  Run local = lab.On(
+      "a=$(ls -1 ~/.cache/tend/agent-* | head -1); s=$(date +%s%N); for i in $(seq 20); do "
+      "$a run apt '\\''" + json + "'\\'' >/dev/null || exit 1; done; e=$(date +%s%N); "
+      "echo $(( (e - s) / 20000 ))");
+  INFO(local.out);
+  REQUIRE(local.rc == 0);
+  double per_run_us = std::stod(Trim(local.out));
+  Run many = lab.Play("bench.yml");
+  REQUIRE(many.rc == 0);
+  CHECK(RecapOf(many.out)[1] == 0);
+  Run pings = lab.Play("bench.yml", "-e bench_module=ping");
+  REQUIRE(pings.rc == 0);
+  double per_task_ms = (many.seconds - pings.seconds) / 50.0 * 1000;
+  MESSAGE("idempotent apt name=[10 installed]: tend-agent run on the host ", per_run_us / 1000,
+          " ms per run (process start included); ad-hoc incl. ssh + agent start ", adhoc.seconds,
+          " s; in a playbook ", per_task_ms, " ms more per task than ping (50 loops: ",
+          many.seconds, " s vs ", pings.seconds, " s)");
+  CHECK(per_run_us < 50000);
+}
+
+TEST_CASE("repositories, keys, selections and facts on the real host") {
+  const Lab& lab = GetLab();
+  Run first = lab.Play("repos.yml");
+  INFO(first.out);
+  REQUIRE(first.rc == 0);
+  CHECK(lab.On("cat /etc/apt/sources.list.d/deb_debian_org_debian.list").out ==
+        "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian "
+        "bookworm-backports main\n");
+  CHECK(lab.On("cat /etc/apt/sources.list.d/tend-updates.sources").out ==
+        "X-Repolib-Name: tend updates\nTypes: deb\nURIs: http://deb.debian.org/debian\n"
+        "Suites: bookworm-updates\nComponents: main\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
+  CHECK(lab.On("stat -c %a /etc/apt/sources.list.d/tend-updates.sources").out == "644\n");
+  CHECK(lab.On("apt-cache policy | grep -c bookworm-backports").out != "0\n");
+  CHECK(lab.On("cmp /etc/apt/keyrings/tend-debian.gpg "
+               "/usr/share/keyrings/debian-archive-bookworm-stable.gpg && echo same").out == "same\n");
+  CHECK(lab.On("dpkg --get-selections tree").out.find("hold") != std::string::npos);
+  Run second = lab.Play("repos.yml");
+  INFO(second.out);
+  CHECK(second.rc == 0);
+  CHECK(RecapOf(second.out)[1] == 0);
+  Run removed = lab.Play("repos.yml", "-e state=absent");
+  INFO(removed.out);
+  CHECK(removed.rc == 0);
+  CHECK(RecapOf(removed.out)[1] == 2);
+  CHECK(lab.On("ls /etc/apt/sources.list.d/").out.find("debian") == std::string::npos);
+  CHECK(lab.On("ls /etc/apt/sources.list.d/").out.find("tend-updates") == std::string::npos);
+  Run facts = lab.Play("facts.yml");
+  INFO(facts.out);
+  CHECK(facts.rc == 0);
+  CHECK(RecapOf(facts.out)[3] == 0);
+}
+
+TEST_CASE("apt removes the package; the second removal changes nothing") {
+  const Lab& lab = GetLab();
+  REQUIRE(lab.Adhoc("dpkg_selections", "name=tree selection=install").rc == 0);
+  Run first = lab.Play("remove.yml");
+  INFO(first.out);
+  REQUIRE(first.rc == 0);
+  CHECK(RecapOf(first.out)[1] == 1);
+  CHECK(lab.On("dpkg-query -W -f=\\${Status} tree").out.find("install ok installed") ==
+        std::string::npos);
+  Run second = lab.Play("remove.yml");
+  CHECK(RecapOf(second.out)[1] == 0);
+}
+
+TEST_CASE("a misspelt argument is rejected before connecting, with a suggestion") {
+  const Lab& lab = GetLab();
+  Run adhoc = lab.Adhoc("apt", "name=tree update_cach=yes");
+  INFO(adhoc.out);
+  CHECK(adhoc.rc != 0);
+  CHECK(adhoc.out.find("update_cache") != std::string::npos);
+  Run play = lab.Play("bad_arg.yml");
+  INFO(play.out);
+  CHECK(play.rc != 0);
+  CHECK(play.out.find("update_cache") != std::string::npos);
+  CHECK(play.out.find("bad_arg.yml") != std::string::npos);
+}

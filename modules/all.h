@@ -45,6 +45,10 @@ TEND_DECLARE_MODULE(PackageFacts)
 // Network, Python and PostgreSQL
 
 // Docker
+TEND_DECLARE_MODULE(DockerImage)
+TEND_DECLARE_MODULE(DockerContainer)
+TEND_DECLARE_MODULE(DockerNetwork)
+TEND_DECLARE_MODULE(DockerVolume)
 
 #undef TEND_DECLARE_MODULE
 

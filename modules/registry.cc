@@ -41,6 +41,10 @@ const std::vector<Module>& Modules() {
       // System (services, keys, time, kernel settings)
       // Network, Python and PostgreSQL
       // Docker
+      {DockerImageSpec, RunDockerImage},
+      {DockerContainerSpec, RunDockerContainer},
+      {DockerNetworkSpec, RunDockerNetwork},
+      {DockerVolumeSpec, RunDockerVolume},
   };
   return modules;
 }

@@ -54,7 +54,7 @@ struct ContainerRun {
     return found;
   }
 
-  Expected<void> Remove(const Json& container) {
+  Expected<void> Remove(Json container) {
     std::string id = container["Id"].get<std::string>();
     actions.push_back({{"removed", id}});
     if (Check()) return {};
@@ -144,7 +144,7 @@ Json DiffOf(const std::vector<Difference>& differences) {
   return {{"before", before}, {"after", after}};
 }
 
-Expected<Json> Present(ContainerRun& run, const std::optional<Json>& existing) {
+Expected<Json> Present(ContainerRun& run, std::optional<Json> existing) {
   ModuleContext& context = run.context;
   Json args = context.args;
   if (!context.Has("image") && !existing) {

@@ -137,7 +137,7 @@ std::map<std::string, std::string> BindMap(const std::vector<std::string>& binds
   return out;
 }
 
-std::string RestartName(const Json& container) {
+std::string RestartName(Json& container) {
   std::string name = container["HostConfig"]["RestartPolicy"].value("Name", "");
   return name.empty() ? "no" : name;
 }
@@ -154,9 +154,8 @@ struct Comparer {
 };
 
 Expected<void> CompareCollections(const Json& args, const std::vector<std::string>& env,
-                                  const Json& container, const Json& image,
-                                  std::vector<Difference>& out) {
-  const Json& config = container["Config"];
+                                  Json& container, Json& image, std::vector<Difference>& out) {
+  Json& config = container["Config"];
   if (Given(args, "env") || Given(args, "env_file")) {
     auto want = EnvMap(JsonStrings(image["Config"]["Env"]));
     for (const auto& [k, v] : EnvMap(env)) want[k] = v;
@@ -356,10 +355,13 @@ Expected<Json> ContainerCreateBody(const Json& args, const std::vector<std::stri
 
 Expected<std::vector<Difference>> ContainerDifferences(const Json& args,
                                                        const std::vector<std::string>& env,
-                                                       const Json& container, const Json& image) {
+                                                       const Json& inspected, const Json& image_inspected) {
+  // Copies: operator[] on a const document is undefined for a missing key,
+  // and daemons of other versions may leave some out.
+  Json container = inspected, image = image_inspected;
   std::vector<Difference> out;
-  const Json& config = container["Config"];
-  const Json& host_config = container["HostConfig"];
+  Json& config = container["Config"];
+  Json& host_config = container["HostConfig"];
   Comparer compare{args, container, out};
   if (Given(args, "image") && ComparisonFor(args, "image", "strict") != "ignore" &&
       container.value("Image", "") != image.value("Id", "")) {
@@ -389,9 +391,10 @@ Expected<std::vector<Difference>> ContainerDifferences(const Json& args,
   return out;
 }
 
-std::vector<std::string> MissingNetworks(const Json& args, const Json& container) {
+std::vector<std::string> MissingNetworks(const Json& args, const Json& inspected) {
   std::vector<std::string> missing;
   if (!Given(args, "networks")) return missing;
+  Json container = inspected;
   const Json& attached = container["NetworkSettings"]["Networks"];
   for (const auto& network : args["networks"]) {
     std::string name = network.value("name", "");

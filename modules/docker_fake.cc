@@ -177,7 +177,7 @@ HttpResponse FakeDockerDaemon::Containers(const std::string& method,
     }
     Json* image = FindImage(body.value("Image", ""));
     if (!image) return Message(404, "No such image: " + body.value("Image", ""));
-    const Json& ic = (*image)["Config"];
+    Json ic = (*image)["Config"];
     std::string id = NewId();
     Json host = Or(body, "HostConfig", Json::object());
     std::string mode = host.value("NetworkMode", "default");

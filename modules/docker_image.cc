@@ -107,7 +107,7 @@ Expected<Json> Present(ModuleContext& context, DockerClient& docker, const std::
     }
     // A reload that yields the same image changes nothing (force_source
     // with an identical tarball).
-    if (existing && (**found)["Id"] == (*existing)["Id"] && context.Str("source") == "load") {
+    if (existing && (**found).value("Id", "") == existing->value("Id", "") && context.Str("source") == "load") {
       actions.clear();
     }
     image = **found;

@@ -49,7 +49,7 @@ bool IpamDiffers(const Json& have, const Json& want) {
   return false;
 }
 
-std::vector<std::string> Differences(ModuleContext& context, const Json& network) {
+std::vector<std::string> Differences(ModuleContext& context, Json network) {
   std::vector<std::string> out;
   if (context.Has("driver") && network.value("Driver", "") != context.Str("driver")) out.push_back("driver");
   if (context.Has("driver_options") && SubsetDiffers(network["Options"], context.args["driver_options"]))
@@ -83,7 +83,7 @@ Json CreateBody(ModuleContext& context) {
   return body;
 }
 
-Expected<void> Remove(ModuleContext& context, DockerClient& docker, const Json& network) {
+Expected<void> Remove(ModuleContext& context, DockerClient& docker, Json network) {
   std::string id = network.value("Id", "");
   if (context.Bool("force") && network["Containers"].is_object()) {
     for (const auto& [container, unused] : network["Containers"].items()) {

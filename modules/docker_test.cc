@@ -298,6 +298,14 @@ TEST_CASE("docker_container networks, missing image and detach=false") {
 
   Json missing = f.Run("docker_container", {{"name", "x"}, {"image", "nosuch"}});
   CHECK(missing["msg"].get<std::string>().starts_with("Error pulling image nosuch:latest"));
+  Json never = f.Run("docker_container", {{"name", "x"}, {"image", "nosuch"}, {"pull", "never"}});
+  CHECK(never["msg"] == "Cannot find image nosuch:latest locally (pull=never)");
+  f.docker.registry["fresh:latest"] = Json{{"Env", Json::array()}};
+  f.docker.changes.clear();
+  Json pulled = f.Run("docker_container", {{"name", "p"}, {"image", "fresh"}, {"pull", true}, {"state", "present"}});
+  CHECK(pulled["changed"] == true);
+  CHECK(pulled["container"]["State"]["Running"] == false);
+  CHECK(f.docker.changes == std::vector<std::string>{"POST /images/create", "POST /containers/create"});
   Json no_image = f.Run("docker_container", {{"name", "x"}});
   CHECK(no_image["msg"] == "Cannot create container when image is not specified!");
 

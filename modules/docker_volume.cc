@@ -12,7 +12,7 @@ std::string VolumePath(const std::string& name) {
 
 // What the arguments set and the volume holds differently (driver, driver
 // options, labels); used by recreate=options-changed.
-std::vector<std::string> Differences(ModuleContext& context, const Json& volume) {
+std::vector<std::string> Differences(ModuleContext& context, Json volume) {
   std::vector<std::string> out;
   if (volume.value("Driver", "") != context.Str("driver", "local")) out.push_back("driver");
   auto subset_differs = [](const Json& have, const Json& want) {

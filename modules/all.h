@@ -43,6 +43,14 @@ TEND_DECLARE_MODULE(PackageFacts)
 // System (services, keys, time, kernel settings)
 
 // Network, Python and PostgreSQL
+TEND_DECLARE_MODULE(WaitFor)
+TEND_DECLARE_MODULE(Uri)
+TEND_DECLARE_MODULE(GetUrl)
+TEND_DECLARE_MODULE(Pip)
+TEND_DECLARE_MODULE(PostgresqlDb)
+TEND_DECLARE_MODULE(PostgresqlUser)
+TEND_DECLARE_MODULE(PostgresqlQuery)
+TEND_DECLARE_MODULE(PostgresqlPrivs)
 
 // Docker
 TEND_DECLARE_MODULE(DockerImage)

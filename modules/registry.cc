@@ -40,6 +40,14 @@ const std::vector<Module>& Modules() {
       {PackageFactsSpec, RunPackageFacts},
       // System (services, keys, time, kernel settings)
       // Network, Python and PostgreSQL
+      {WaitForSpec, RunWaitFor},
+      {UriSpec, RunUri},
+      {GetUrlSpec, RunGetUrl},
+      {PipSpec, RunPip},
+      {PostgresqlDbSpec, RunPostgresqlDb},
+      {PostgresqlUserSpec, RunPostgresqlUser},
+      {PostgresqlQuerySpec, RunPostgresqlQuery},
+      {PostgresqlPrivsSpec, RunPostgresqlPrivs},
       // Docker
       {DockerImageSpec, RunDockerImage},
       {DockerContainerSpec, RunDockerContainer},

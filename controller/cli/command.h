@@ -34,5 +34,6 @@ CommandRunner SetupInventoryCommand(CLI::App& sub);
 CommandRunner SetupRunCommand(CLI::App& sub);
 CommandRunner SetupFactsCommand(CLI::App& sub);
 CommandRunner SetupPlayCommand(CLI::App& sub);
+CommandRunner SetupBootstrapCommand(CLI::App& sub);
 
 }  // namespace tend

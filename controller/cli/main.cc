@@ -15,6 +15,8 @@ namespace {
 // The subcommand table: one row per subcommand, in the order `--help` lists them.
 constexpr CommandRegistration kCommands[] = {
     {"play", "Run playbooks against an inventory (like ansible-playbook)", SetupPlayCommand},
+    {"bootstrap", "Take fresh VMs to managed hosts (admin user, keys, sudo, sshd, agent)",
+     SetupBootstrapCommand},
     {"run", "Run one module on hosts ad hoc (like ansible)", SetupRunCommand},
     {"facts", "Gather facts from hosts as JSON", SetupFactsCommand},
     {"inventory", "Show an inventory (like ansible-inventory)", SetupInventoryCommand},

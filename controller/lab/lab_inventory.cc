@@ -63,10 +63,12 @@ std::string RenderInventory(std::string_view lab_name, const std::vector<Invento
       out += fmt::format("{} ansible_host={}\n", h->name, h->address);
     }
   }
+  // No ansible_user: connections default to the local user (root, as the lab
+  // needs), so `-u admin` can take over after `tend bootstrap` turns off root
+  // login; an inventory variable would override -u.
   out += fmt::format(
       "\n[all:vars]\n"
       "ansible_port=22\n"
-      "ansible_user=root\n"
       "ansible_ssh_private_key_file={}\n"
       "ansible_ssh_common_args='-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes'\n"
       "tend_known_hosts={}\n"

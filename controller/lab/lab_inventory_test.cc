@@ -50,7 +50,6 @@ TEST_CASE("the inventory groups hosts and sets strict host-key checking") {
         "tracking-node ansible_host=127.0.1.13\n"
         "\n[all:vars]\n"
         "ansible_port=22\n"
-        "ansible_user=root\n"
         "ansible_ssh_private_key_file=/s/labs/ml/id_ed25519\n"
         "ansible_ssh_common_args='-o UserKnownHostsFile=/s/labs/ml/known_hosts -o "
         "StrictHostKeyChecking=yes'\n"

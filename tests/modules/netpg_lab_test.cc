@@ -220,7 +220,7 @@ TEST_CASE("postgresql: role with password, database, queries; second run unchang
   Run first = lab.Play("postgres.yml", vars);
   INFO(first.out);
   CHECK(first.rc == 0);
-  CHECK(RecapOf(first.out)[1] == 2);  // the role and the database
+  CHECK(RecapOf(first.out)[1] == 3);  // the role, the database, the grant
   CHECK(first.out.find("s3cret") == std::string::npos);
   Run second = lab.Play("postgres.yml", vars);
   INFO(second.out);

@@ -41,6 +41,14 @@ TEND_DECLARE_MODULE(DpkgSelections)
 TEND_DECLARE_MODULE(PackageFacts)
 
 // System (services, keys, time, kernel settings)
+TEND_DECLARE_MODULE(SystemdService)
+TEND_DECLARE_MODULE(Systemd)
+TEND_DECLARE_MODULE(Service)
+TEND_DECLARE_MODULE(AuthorizedKey)
+TEND_DECLARE_MODULE(Timezone)
+TEND_DECLARE_MODULE(Hostname)
+TEND_DECLARE_MODULE(Sysctl)
+TEND_DECLARE_MODULE(Getent)
 
 // Network, Python and PostgreSQL
 TEND_DECLARE_MODULE(WaitFor)

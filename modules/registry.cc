@@ -39,6 +39,14 @@ const std::vector<Module>& Modules() {
       {DpkgSelectionsSpec, RunDpkgSelections},
       {PackageFactsSpec, RunPackageFacts},
       // System (services, keys, time, kernel settings)
+      {SystemdServiceSpec, RunSystemdService},
+      {SystemdSpec, RunSystemd},
+      {ServiceSpec, RunService},
+      {AuthorizedKeySpec, RunAuthorizedKey},
+      {TimezoneSpec, RunTimezone},
+      {HostnameSpec, RunHostname},
+      {SysctlSpec, RunSysctl},
+      {GetentSpec, RunGetent},
       // Network, Python and PostgreSQL
       {WaitForSpec, RunWaitFor},
       {UriSpec, RunUri},

@@ -170,11 +170,20 @@ TEST_CASE("systemd_service: stopped, check mode, restarted, reloaded, masked, mi
   CHECK(Unchanged(lab.Adhoc("systemd_service", "name=tend-demo enabled=no")));
 
   lab.Adhoc("systemd_service", "name=tend-demo state=stopped");
-  CHECK(Changed(lab.Adhoc("systemd_service", "name=tend-demo masked=yes")));
-  CHECK(lab.On("systemctl is-enabled tend-demo") == "masked");
-  CHECK(Unchanged(lab.Adhoc("systemd_service", "name=tend-demo masked=yes")));
-  CHECK(Changed(lab.Adhoc("systemd_service", "name=tend-demo masked=no")));
-  CHECK(lab.On("systemctl is-enabled tend-demo") == "disabled");
+  // systemd refuses to mask a unit whose file lives in /etc/systemd/system
+  // (the mask link goes there), and the module says so.
+  Run refused = lab.Adhoc("systemd_service", "name=tend-demo masked=yes");
+  CHECK(refused.out.find("Unable to mask service tend-demo: Failed to mask unit: File "
+                         "/etc/systemd/system/tend-demo.service already exists.") !=
+        std::string::npos);
+  // A vendor unit (under /usr/lib) masks and unmasks.
+  lab.Adhoc("shell", "printf \"[Service]\\nExecStart=/bin/true\\n\" > "
+                     "/usr/lib/systemd/system/tend-mask.service");
+  CHECK(Changed(lab.Adhoc("systemd_service", "name=tend-mask daemon_reload=yes masked=yes")));
+  CHECK(lab.On("systemctl is-enabled tend-mask") == "masked");
+  CHECK(Unchanged(lab.Adhoc("systemd_service", "name=tend-mask masked=yes")));
+  CHECK(Changed(lab.Adhoc("systemd_service", "name=tend-mask masked=no")));
+  CHECK(lab.On("systemctl is-enabled tend-mask") == "static");
 
   Run missing = lab.Adhoc("systemd_service", "name=tend-no-such-unit state=started");
   INFO(missing.out);

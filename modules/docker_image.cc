@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "modules/all.h"
 #include "modules/docker_api.h"
 
@@ -10,22 +12,35 @@ std::string ImagePath(const std::string& reference) {
   return fmt::format("/images/{}/json", UrlEncode(reference));
 }
 
-// The loaded-image lines of POST /images/load, or the daemon's error (it
-// answers 200 and reports a bad tarball inside the JSON stream).
-Expected<std::string> LoadMessages(const std::string& body) {
-  std::string loaded;
+// The images POST /images/load reports ("Loaded image: repo:tag"), or the
+// daemon's error (it answers 200 and reports a bad tarball inside the JSON
+// stream).
+Expected<std::vector<std::string>> LoadedImages(const std::string& body) {
+  std::vector<std::string> loaded;
   size_t start = 0;
   while (start < body.size()) {
     size_t end = body.find('\n', start);
     std::string line = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
     start = end == std::string::npos ? body.size() : end + 1;
-    if (line.empty()) continue;
     Json message = Json::parse(line, nullptr, false);
     if (message.is_discarded() || !message.is_object()) continue;
     if (message.contains("error")) return Fail(message["error"].get<std::string>());
-    if (message.contains("stream")) loaded += message["stream"].get<std::string>();
+    std::string text = message.value("stream", "");
+    for (const std::string prefix : {"Loaded image: ", "Loaded image ID: "}) {
+      if (text.starts_with(prefix)) {
+        std::string name = text.substr(prefix.size());
+        while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+        loaded.push_back(name);
+      }
+    }
   }
   return loaded;
+}
+
+std::string QuotedList(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
+  return out;
 }
 
 Expected<void> Load(ModuleContext& context, DockerClient& docker, const std::string& reference) {
@@ -34,7 +49,8 @@ Expected<void> Load(ModuleContext& context, DockerClient& docker, const std::str
   auto info = host.Stat(path);
   if (!info) return std::unexpected(info.error());
   if (info->kind != FileKind::kFile) {
-    return Fail(fmt::format("Error loading image {}: load_path {} is not a file", reference, path));
+    return Fail(fmt::format("Error loading image {}. Specified path {} does not exist.",
+                            context.Str("name"), path));
   }
   // The tarball streams from disk to the socket; images are often GiBs.
   ContentSource source = [&host, path](const auto& emit) -> Expected<void> {
@@ -45,15 +61,20 @@ Expected<void> Load(ModuleContext& context, DockerClient& docker, const std::str
     if (!read) return read;
     return status;
   };
-  auto response = docker.Stream("/images/load?quiet=1", "application/x-tar", source, info->size);
+  auto response = docker.Stream("/images/load", "application/x-tar", source, info->size);
   if (!response) {
     return Fail(fmt::format("Error loading image {} from {}: {}", reference, path,
                             response.error().message));
   }
-  auto loaded = LoadMessages(response->body);
+  auto loaded = LoadedImages(response->body);
   if (!loaded) {
     return Fail(fmt::format("Error loading image {} from {}: {}", reference, path,
                             loaded.error().message));
+  }
+  if (loaded->empty()) return Fail("Detected no loaded images. Archive potentially corrupt?");
+  if (std::find(loaded->begin(), loaded->end(), reference) == loaded->end()) {
+    return Fail(fmt::format("The archive did not contain image '{}'. Instead, found {}.", reference,
+                            QuotedList(*loaded)));
   }
   return {};
 }
@@ -105,10 +126,10 @@ Expected<Json> Present(ModuleContext& context, DockerClient& docker, const std::
       return Fail(fmt::format("The image {} was not found in {} (the source did not provide it)",
                               reference, context.Str("load_path", context.Str("source"))));
     }
-    // A reload that yields the same image changes nothing (force_source
-    // with an identical tarball).
-    if (existing && (**found).value("Id", "") == existing->value("Id", "") && context.Str("source") == "load") {
-      actions.clear();
+    // A reload or pull that yields the image already there changes nothing
+    // (the actions still say what was done, as in community.docker).
+    if (existing && (**found).value("Id", "") == existing->value("Id", "")) {
+      return Json{{"changed", false}, {"actions", actions}, {"image", **found}};
     }
     image = **found;
   }

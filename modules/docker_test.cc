@@ -196,13 +196,14 @@ TEST_CASE("docker_image loads a tarball once") {
     args["force_source"] = true;
     Json again = f.Run("docker_image", args);
     CHECK(again["changed"] == false);
+    CHECK(again["actions"] == Json::array({"Loaded image tend-test:1 from /tmp/img.tar"}));
     CHECK(f.docker.changes == std::vector<std::string>{"POST /images/load"});
   }
   SUBCASE("a tarball without the image fails naming it") {
     Json other{{"name", "other:2"}, {"source", "load"}, {"load_path", "/tmp/img.tar"}};
     Json failed = f.Run("docker_image", other);
     CHECK(failed["failed"] == true);
-    CHECK(failed["msg"] == "The image other:2 was not found in /tmp/img.tar (the source did not provide it)");
+    CHECK(failed["msg"] == "The archive did not contain image 'other:2'. Instead, found 'tend-test:1'.");
   }
   SUBCASE("state absent removes it, then changes nothing") {
     Json absent{{"name", "tend-test:1"}, {"state", "absent"}};
@@ -218,6 +219,8 @@ TEST_CASE("docker_image errors name the cause") {
   f.host.AddFile("/tmp/bad.tar", "NOT A TAR");
   Json bad = f.Run("docker_image", {{"name", "x"}, {"source", "load"}, {"load_path", "/tmp/bad.tar"}});
   CHECK(bad["msg"] == "Error loading image x:latest from /tmp/bad.tar: unexpected EOF");
+  Json nofile = f.Run("docker_image", {{"name", "x"}, {"source", "load"}, {"load_path", "/tmp/none.tar"}});
+  CHECK(nofile["msg"] == "Error loading image x. Specified path /tmp/none.tar does not exist.");
   Json local = f.Run("docker_image", {{"name", "x"}, {"source", "local"}});
   CHECK(local["msg"] == "Cannot find the image x:latest locally.");
   Json pull = f.Run("docker_image", {{"name", "nosuch"}, {"source", "pull"}});

@@ -81,7 +81,10 @@ struct FakeApt {
     std::string out;
     for (const auto& pkg : ParseDpkgStatus(host.Content(kDpkgStatusPath))) {
       if (pkg.name == name && pkg.arch == "amd64") continue;
-      out += Stanza(pkg.name, pkg.want + " ok " + pkg.state, pkg.version, pkg.arch) + "\n";
+      out += Stanza(pkg.name, pkg.want + " ok " + pkg.state, pkg.version, pkg.arch);
+      // Keep what the package provides: the virtual-package checks read it.
+      if (!pkg.provides.empty()) out += "Provides: " + fmt::format("{}", fmt::join(pkg.provides, ", ")) + "\n";
+      out += "\n";
     }
     if (!stanza.empty()) out += stanza + "\n";
     host.AddFile(kDpkgStatusPath, out);

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "controller/connection/fact_cache.h"
@@ -306,7 +307,15 @@ struct Executor::Impl {
   // --- running a playbook ---------------------------------------------------
 
   void Run(const Playbook& book) {
-    for (const Play& play : book.plays) {
+    for (const Play& original : book.plays) {
+      // `hosts:` and `name:` may be templates over extra vars and play vars
+      // (`hosts: "{{ target }}"` with -e target=...), as in Ansible.
+      auto templated = TemplatePlayHeader(original);
+      if (!templated) {
+        summary.error = templated.error();
+        break;
+      }
+      const Play& play = templated->has_value() ? **templated : original;
       if (auto ok = RunPlay(play); !ok) {
         summary.error = ok.error();
         break;
@@ -319,6 +328,36 @@ struct Executor::Impl {
     }
     if (!summary.error) reporter.Recap(summary.stats);
     pool.CloseAll();
+  }
+
+  // A copy of `play` with `hosts` and `name` rendered, or nothing when
+  // neither holds a template (the common case copies nothing).
+  Expected<std::optional<Play>> TemplatePlayHeader(const Play& play) {
+    auto is_template = [](const std::string& s) { return s.find("{{") != std::string::npos; };
+    if (!is_template(play.hosts) && !is_template(play.name)) return std::optional<Play>{};
+    Json vars = play.vars;
+    for (const auto& [k, v] : opt.extra_vars.items()) vars[k] = v;
+    JsonScope scope(vars);
+    auto templar = make_templar(scope, TemplarContext{{play.playbook_dir}});
+    Play copy = play;
+    for (std::string* field : {&copy.hosts, &copy.name}) {
+      if (!is_template(*field)) continue;
+      auto rendered = templar->RenderValue(Json(*field), "play hosts");
+      if (!rendered) return std::unexpected(rendered.error());
+      *field = rendered->is_string() ? rendered->get<std::string>() : HostsPattern(*rendered);
+    }
+    return std::optional<Play>(std::move(copy));
+  }
+
+  // A list rendered from `hosts: "{{ some_list }}"` is a union pattern.
+  static std::string HostsPattern(const Json& value) {
+    if (!value.is_array()) return value.dump();
+    std::string out;
+    for (const auto& item : value) {
+      if (!out.empty()) out += ",";
+      out += item.is_string() ? item.get<std::string>() : item.dump();
+    }
+    return out;
   }
 
   Expected<void> RunPlay(const Play& play) {

@@ -151,6 +151,23 @@ h2                         : ok=3    changed=1    unreachable=0    failed=0    s
   CHECK_FALSE(out.summary.any_failed);
 }
 
+TEST_CASE("play hosts and name are templates over extra vars and play vars") {
+  ExecOptions options;
+  options.extra_vars = Json{{"target", "h2"}};
+  auto out = RunPlaybook(R"(- name: "Configure {{ target }} as {{ role }}"
+  hosts: "{{ target }}"
+  gather_facts: false
+  vars:
+    role: worker
+  tasks:
+    - command: change
+)",
+                         {"h1", "h2"}, options);
+  CHECK(out.text.find("PLAY [Configure h2 as worker]") != std::string::npos);
+  CHECK(out.text.find("changed: [h2]") != std::string::npos);
+  CHECK(out.text.find("[h1]") == std::string::npos);
+}
+
 TEST_CASE("handlers run once, in definition order, at flush points") {
   auto out = RunPlaybook(R"(- hosts: h1
   gather_facts: false

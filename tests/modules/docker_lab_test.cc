@@ -1,12 +1,13 @@
 // docker_image, docker_container, docker_network and docker_volume against a
 // real dockerd, driven through the built `tend run` as users run it.
 //
-// The lab hosts (systemd-nspawn containers on an overlay root) cannot run a
-// Docker engine of their own: overlay2 does not stack on their overlayfs root
-// and they get no delegated cgroup tree. So the test starts a private dockerd
-// on this machine (its own socket, data root, exec root and bridge, never the
-// machine's own daemon) and runs the modules over the local connection with
-// `docker_host` pointing at that socket. It removes everything at the end.
+// It does not use a lab host: those share the machine's network namespace
+// (no bridge or port forwarding of their own for a dockerd inside) and boot
+// from an overlayfs root that overlay2 cannot stack on. Instead the test
+// starts a private dockerd on this machine (its own socket, data root, exec
+// root and bridge; never a daemon the machine already runs) and runs the
+// modules over the local connection with `docker_host` pointing at that
+// socket. It removes everything it made at the end.
 #include <arpa/inet.h>
 #include <csignal>
 #include <doctest/doctest.h>
@@ -196,7 +197,8 @@ TEST_CASE("docker modules against a private dockerd over the local connection") 
     return;
   }
   MESSAGE("Running against a private dockerd on ", kSocket,
-          " over the local connection: lab hosts (systemd-nspawn on overlayfs) cannot run dockerd");
+          " over the local connection (tend run -c local), not on a lab host: nspawn lab hosts share "
+          "the machine's network namespace, so a dockerd inside one gets no bridge or published ports");
   std::filesystem::create_directories(kWork);
   TestDaemon daemon;
   REQUIRE_MESSAGE(daemon.up, Sh(std::string("tail -20 ") + kWork + "/dockerd.log").out);

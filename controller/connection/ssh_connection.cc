@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -42,6 +43,10 @@ std::string ExpandHome(const std::string& path) {
 
 class SshProcess : public RemoteProcess {
  public:
+  // The longest a read sleeps in poll(2) before it looks at libssh's
+  // buffers again (see Read).
+  static constexpr int kPollSliceMs = 50;
+
   SshProcess(ssh_session session, ssh_event event, ssh_channel channel)
       : session_(session), event_(event), channel_(channel) {}
   ~SshProcess() override {
@@ -83,12 +88,18 @@ class SshProcess : public RemoteProcess {
         out.eof = true;
         return out;
       }
-      int wait = -1;
+      // Polling stderr reads packets off the socket, and those may carry
+      // stdout data that now sits in libssh's channel buffer, where poll(2)
+      // on the socket cannot see it. Look again before blocking, and never
+      // block for long: a reply stuck in that buffer hung runs whose reply
+      // arrived as two packets in that window (seen with 4-5 KiB results).
+      if (ssh_channel_poll(channel_, 0) > 0 || ssh_channel_poll(channel_, 1) > 0) continue;
+      int wait = kPollSliceMs;
       if (timeout_ms >= 0) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return out;
-        wait = static_cast<int>(left.count());
+        wait = std::min<int>(wait, static_cast<int>(left.count()));
       }
       if (ssh_event_dopoll(event_, wait) == SSH_ERROR && !ssh_is_connected(session_)) {
         return Fail(fmt::format("connection lost: {}", ssh_get_error(session_)));

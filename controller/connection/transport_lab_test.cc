@@ -162,6 +162,28 @@ TEST_CASE("lab: raw on three hosts needs no agent; -o one line each") {
   CHECK(!fs::exists("/root/.cache/tend"));
 }
 
+// Replies of every size arrive whole over one session. Results of 4-5 KiB
+// once hung the controller: the reply's second SSH packet was read into
+// libssh's buffer while polling stderr, out of poll(2)'s sight.
+TEST_CASE("lab: replies of every size from 1 byte to 64 KiB arrive whole") {
+  SshLab lab;
+  {
+    std::ofstream play("/tmp/tend-transport-lab/sizes.yml");
+    play << R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - shell: "head -c {{ item }} /dev/zero | tr '\\0' a"
+      register: out
+      failed_when: out.stdout | length != item
+      loop: "{{ [1, 100, 1000, 60000, 65536] + range(3000, 6200, 97) | list }}"
+)";
+  }
+  Shell r = lab.Tend("play -i inventory.ini sizes.yml");
+  INFO(r.out);
+  CHECK(r.rc == 0);
+  CHECK(Contains(r.out, "h1                         : ok=1    changed=1    unreachable=0    failed=0"));
+}
+
 TEST_CASE("lab: unknown and changed host keys are rejected, accept-new records") {
   SshLab lab;
   lab.WriteInventory("unknown.ini", "", lab.dir() + "/empty_known_hosts");

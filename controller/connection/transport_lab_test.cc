@@ -55,6 +55,9 @@ constexpr const char* kBobPassword = "bob-s3cret";
 class SshLab {
  public:
   SshLab() : dir_("/tmp/tend-transport-lab") {
+    // sshd processes of an earlier run that was killed before its
+    // destructor ran would still hold the ports.
+    Sh(fmt::format("pkill -f 'ssh[d] -f {}/'; sleep 0.2", dir_));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     fs::create_directories("/run/sshd");

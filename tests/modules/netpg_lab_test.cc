@@ -230,7 +230,7 @@ TEST_CASE("postgresql: role with password, database, queries; second run unchang
   CHECK(second.rc == 0);
   CHECK(RecapOf(second.out)[1] == 0);
   MESSAGE("postgres.yml: first run " << first.seconds << " s, second run " << second.seconds << " s");
-  CHECK(lab.On("runuser -u postgres -- psql -X -p " + std::to_string(kPgPort) +
+  CHECK(lab.On("cd / && runuser -u postgres -- psql -X -p " + std::to_string(kPgPort) +
                " -d mlflow -tAc \"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = "
                "current_database()\"") == "mlflow");
 }

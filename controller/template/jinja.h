@@ -79,9 +79,15 @@ class Value {
   T* object() const {
     return static_cast<T*>(obj_.get());
   }
+  /// Reached through `hostvars`: like Ansible's HostVars, its strings are
+  /// templated when read, not when `hostvars` is named (rendering every
+  /// host's variables up front would loop on any of them that uses hostvars).
+  bool lazy() const { return lazy_; }
+  void set_lazy(bool on) { lazy_ = on; }
 
  private:
   Kind kind_ = Kind::kUndefined;
+  bool lazy_ = false;
   const Json* ref_ = nullptr;
   Json own_;
   std::shared_ptr<void> obj_;
@@ -210,6 +216,8 @@ class Renderer {
   void ExecSet(const Node& n, std::string& out);
   void ExecInclude(const Node& n, std::string& out);
   Value EvalName(const Node& n);
+  // A read through a lazy value (hostvars) templates what it reads.
+  Value ReadLazy(const Value& source, Value result);
   Value EvalCall(const Node& n);
   Value EvalCompare(const Node& n);
   Value EvalArith(const Node& n);

@@ -505,6 +505,18 @@ Args Renderer::EvalArgs(const Node& n, size_t first) {
   return args;
 }
 
+Value Renderer::ReadLazy(const Value& source, Value result) {
+  if (!source.lazy() || !result.is_json()) return result;
+  const Json& j = result.json();
+  if (j.is_string() && ContainsTemplate(j.get_ref<const std::string&>())) {
+    auto rendered = templar_.Render(j.get_ref<const std::string&>(), "");
+    if (!rendered) throw RenderError(rendered.error().message);
+    return Value(std::move(*rendered));
+  }
+  if (j.is_structured()) result.set_lazy(true);
+  return result;
+}
+
 Value Renderer::EvalName(const Node& n) {
   if (const Value* local = FindLocal(n.name)) {
     if (local->is_json()) return Value::Ref(local->json());
@@ -512,7 +524,11 @@ Value Renderer::EvalName(const Node& n) {
   }
   auto resolved = templar_.Resolve(n.name);
   if (!resolved) throw RenderError(resolved.error().message);
-  if (*resolved) return Value::Ref(**resolved);
+  if (*resolved) {
+    Value v = Value::Ref(**resolved);
+    v.set_lazy(n.name == kLazyVariable);
+    return v;
+  }
   return Value::Undefined("'" + n.name + "' is undefined");
 }
 
@@ -522,18 +538,19 @@ Value Renderer::Eval(const Node& n) {
     case Op::kName: return EvalName(n);
     case Op::kGetAttr: {
       Value obj = Eval(*n.kids[0]);
-      return Detach(obj, GetAttr(obj, n.name));
+      return ReadLazy(obj, Detach(obj, GetAttr(obj, n.name)));
     }
     case Op::kGetItem: {
       Value obj = Eval(*n.kids[0]);
-      return Detach(obj, GetItem(obj, Eval(*n.kids[1])));
+      return ReadLazy(obj, Detach(obj, GetItem(obj, Eval(*n.kids[1]))));
     }
     case Op::kSlice: {
       Value obj = Eval(*n.kids[0]);
       const Json& j = obj.json();
       auto bound = [&](int k) -> std::optional<int64_t> {
         if (!n.kids[k]) return std::nullopt;
-        const Json& b = Eval(*n.kids[k]).json();
+        Value bound_value = Eval(*n.kids[k]);  // keeps an owned Json alive
+        const Json& b = bound_value.json();
         if (b.is_null()) return std::nullopt;
         if (!b.is_number_integer()) throw RenderError("slice indices must be integers or None");
         return b.get<int64_t>();
@@ -563,7 +580,8 @@ Value Renderer::Eval(const Node& n) {
     }
     case Op::kNeg:
     case Op::kPos: {
-      const Json& v = Eval(*n.kids[0]).json();
+      Value operand = Eval(*n.kids[0]);  // keeps an owned Json alive
+      const Json& v = operand.json();
       if (!v.is_number() && !v.is_boolean())
         throw RenderError(fmt::format("bad operand type for unary {}: '{}'", n.op == Op::kNeg ? '-' : '+', PyTypeName(v)));
       if (n.op == Op::kPos) return Value(v);

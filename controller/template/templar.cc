@@ -183,6 +183,8 @@ Expected<const Json*> Templar::Resolve(std::string_view name) {
   if (raw->is_string() ? !ContainsTemplate(raw->get_ref<const std::string&>())
                        : !raw->is_structured())
     return raw;
+  // hostvars is templated as it is read (Renderer::ReadLazy).
+  if (name == kLazyVariable) return raw;
   if (raw->is_structured()) {
     auto hit = st.containers.find(raw);
     if (hit != st.containers.end()) return hit->second;

@@ -65,6 +65,9 @@ Expected<Template> CompileExpression(std::string_view expression, std::string na
 /// Whether `text` holds any `{{`, `{%` or `{#` (a string without them renders as itself).
 bool ContainsTemplate(std::string_view text);
 
+/// The variable whose values are templated when read, not when named.
+inline constexpr std::string_view kLazyVariable = "hostvars";
+
 /// Where variables come from. The playbook engine implements this over its
 /// precedence chain; Find returns nullptr for an undefined name. Pointers must
 /// stay valid while the Templar that reads them lives.

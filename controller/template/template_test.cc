@@ -140,6 +140,26 @@ TEST_CASE("native types, lazy recursive variables, omit, unsafe and vault") {
   CHECK_FALSE(templar.EvaluateCondition("'c' in users", "t").value());
 }
 
+TEST_CASE("hostvars values are templated when read; a host var may use hostvars") {
+  // Every host's group_vars carry uri, which reads hostvars itself: naming
+  // hostvars must not render all of it up front (that loops).
+  Json vars = Json::parse(R"({
+    "uri": "http://{{ hostvars['db'].ansible_host }}:{{ port }}",
+    "port": 5000,
+    "hostvars": {
+      "db": {"ansible_host": "10.0.0.9", "port": 5000,
+             "uri": "http://{{ hostvars['db'].ansible_host }}:{{ port }}"},
+      "web": {"ansible_host": "{{ '10.0.0.' ~ 3 }}"}
+    }})");
+  JsonScope scope(vars);
+  Templar templar(scope);
+  CHECK(templar.Render("{{ uri }}", "t").value() == "http://10.0.0.9:5000");
+  CHECK(templar.Render("{{ hostvars['db'].uri }}", "t").value() == "http://10.0.0.9:5000");
+  CHECK(templar.Render("{{ hostvars.web.ansible_host }}", "t").value() == "10.0.0.3");
+  CHECK(templar.Render("{{ hostvars['web']['ansible_host'] | default('x') }}", "t").value() ==
+        "10.0.0.3");
+}
+
 TEST_CASE("templates compile once and render many times") {
   auto t = CompileTemplate("{% for u in users %}{{ u }}\n{% endfor %}", "users.j2");
   REQUIRE(t);

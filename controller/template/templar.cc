@@ -1,10 +1,15 @@
 // Templar: Ansible's templating semantics over the engine (lazy recursive
 // variables, native types, conditions), and the public compile functions.
 
+#include <fmt/format.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "controller/template/jinja.h"
 
@@ -362,6 +367,33 @@ Expected<std::string> Templar::RenderTemplate(const Template& tmpl) {
   return out;
 }
 
+namespace {
+
+// ansible_managed and the template_* variables the template module defines.
+Json TemplateModuleVars(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path full = std::filesystem::absolute(path, ec);
+  struct stat st {};
+  std::string owner;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (const passwd* pw = getpwuid(st.st_uid)) owner = pw->pw_name;
+    else owner = std::to_string(st.st_uid);
+  }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::time_t now = std::time(nullptr);
+  char date[64];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+  return Json{{"ansible_managed", "Ansible managed"},
+              {"template_path", path},
+              {"template_fullpath", full.string()},
+              {"template_host", host},
+              {"template_uid", owner},
+              {"template_run_date", date}};
+}
+
+}  // namespace
+
 Expected<std::string> Templar::RenderFile(const std::string& path) {
   auto& ctx = hooks_.lookup_context;
   std::vector<std::string> candidates;
@@ -393,7 +425,11 @@ Expected<std::string> Templar::RenderFile(const std::string& path) {
     o.keep_trailing_newline = false;
     auto t = CompileTemplate(text, c, o);
     if (!t) return std::unexpected(t.error());
-    auto out = RenderTemplate(*t);
+    // The template module's own variables, over the task's (as in Ansible).
+    Json template_vars = TemplateModuleVars(c);
+    JsonScope scope(template_vars, &vars_);
+    Templar with_template_vars(scope, hooks_);
+    auto out = with_template_vars.RenderTemplate(*t);
     if (!out) return out;
     int want = CountTrailingNewlines(text), have = CountTrailingNewlines(*out);
     if (want > have) out->append(want - have, '\n');

@@ -186,6 +186,9 @@ TEST_CASE("RenderFile renders as the template module does") {
   JsonScope scope(vars);
   Templar templar(scope);
   CHECK(templar.RenderFile(path).value() == "[s]\nA=1\nB=two\n\n");
+  // The template module's variables, as the role templates use them.
+  std::ofstream(path) << "# {{ ansible_managed }} from {{ template_path | basename }}\n";
+  CHECK(templar.RenderFile(path).value() == "# Ansible managed from tend_template_test.j2\n");
   auto missing = templar.RenderFile("nope.j2");
   REQUIRE(!missing);
   CHECK(missing.error().message == "the template file nope.j2 could not be found");

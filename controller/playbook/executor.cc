@@ -1487,6 +1487,7 @@ struct Executor::Impl {
     if (task.action == "gather_facts" || task.action == "setup") {
       return GatherFacts(w, task, *target, call, args);
     }
+    args = PrepareActionArgs(task.action, std::move(args));
     if (FindModuleSpec(call.module) != nullptr) {
       // Converts k=v strings and rendered values to the spec's types, and
       // rejects bad arguments without a round trip.

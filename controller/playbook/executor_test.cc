@@ -168,6 +168,20 @@ TEST_CASE("play hosts and name are templates over extra vars and play vars") {
   CHECK(out.text.find("[h1]") == std::string::npos);
 }
 
+TEST_CASE("copy writes dict or list content as Python's json.dumps, like Ansible's copy action") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - copy:
+        dest: /etc/docker/daemon.json
+        content: {log-driver: json-file, log-opts: {max-size: 10m}, n: [1, "b"]}
+)",
+                         {"h1"});
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].args["content"] ==
+        R"({"log-driver": "json-file", "log-opts": {"max-size": "10m"}, "n": [1, "b"]})");
+}
+
 TEST_CASE("handlers run once, in definition order, at flush points") {
   auto out = RunPlaybook(R"(- hosts: h1
   gather_facts: false

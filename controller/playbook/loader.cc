@@ -673,7 +673,7 @@ struct PlaybookLoader::Impl {
     // so a typo fails before any host is touched; the rest after rendering.
     if (FindModuleSpec(task.action) != nullptr &&
         task.args.dump().find("{{") == std::string::npos) {
-      if (auto ok = ValidateModuleArgs(task.action, task.args); !ok) {
+      if (auto ok = ValidateModuleArgs(task.action, PrepareActionArgs(task.action, task.args)); !ok) {
         return Fail(ok.error().message, task.where);
       }
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "controller/template/template.h"
 #include "modules/registry.h"
 
 namespace tend {
@@ -146,6 +147,14 @@ bool IsKnownAction(std::string_view name) {
 
 bool TakesFreeForm(std::string_view name) {
   return std::find(std::begin(kFreeForm), std::end(kFreeForm), name) != std::end(kFreeForm);
+}
+
+Json PrepareActionArgs(std::string_view action, Json args) {
+  if (action == "copy" && args.is_object() && args.contains("content") &&
+      args["content"].is_structured()) {
+    args["content"] = PythonJsonDumps(args["content"]);
+  }
+  return args;
 }
 
 }  // namespace tend

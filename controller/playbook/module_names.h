@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json.h"
+
 namespace tend {
 
 /// The name tend knows a module or action by: FQCNs of the collections we
@@ -29,5 +31,11 @@ bool IsKnownAction(std::string_view name);
 /// Modules whose free-form text is a command line (`command: ls -l`): the text
 /// becomes `_raw_params`, only the keys in this module's list become arguments.
 bool TakesFreeForm(std::string_view name);
+
+/// What an action plugin does to a module's arguments before the module's
+/// spec sees them: copy writes a dict or list `content` as json.dumps
+/// (`content: "{{ x | to_nice_json }}"` templates to a dict, since Ansible
+/// reads a result that looks like a literal back as one).
+Json PrepareActionArgs(std::string_view action, Json args);
 
 }  // namespace tend

@@ -65,6 +65,10 @@ Expected<Template> CompileExpression(std::string_view expression, std::string na
 /// Whether `text` holds any `{{`, `{%` or `{#` (a string without them renders as itself).
 bool ContainsTemplate(std::string_view text);
 
+/// Python's json.dumps(value) with its defaults: what Ansible's copy action
+/// writes when `content` templated to a dict or a list.
+std::string PythonJsonDumps(const Json& value);
+
 /// The variable whose values are templated when read, not when named.
 inline constexpr std::string_view kLazyVariable = "hostvars";
 

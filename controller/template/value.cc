@@ -619,3 +619,11 @@ std::string PyJsonDump(const Json& v, int indent, bool sort_keys, bool ensure_as
 }
 
 }  // namespace tend::jinja
+
+namespace tend {
+
+std::string PythonJsonDumps(const Json& value) {
+  return jinja::PyJsonDump(value, -1, false, true, ", ", ": ");
+}
+
+}  // namespace tend

@@ -221,6 +221,12 @@ Expected<Json> RunUser(ModuleContext& context) {
       std::vector<std::string> argv{*current ? "usermod" : "useradd"};
       argv.insert(argv.end(), opts->begin(), opts->end());
       if (!*current) {
+        // Like Ansible: with no `group` and a group already named after the
+        // user, -N keeps useradd (USERGROUPS_ENAB) from failing to create it;
+        // the user gets useradd's default group.
+        bool own_group_exists = std::any_of(groups->begin(), groups->end(),
+                                            [&](const GroupEntry& g) { return g.name == name; });
+        if (!context.Has("group") && own_group_exists) argv.push_back("-N");
         if (context.Bool("system")) argv.push_back("-r");
         argv.push_back(context.Bool("create_home", true) ? "-m" : "-M");
       }

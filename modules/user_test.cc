@@ -133,6 +133,14 @@ TEST_CASE("user: modify only what differs, append groups, remove") {
   CHECK(remove.Run()["changed"] == false);
 }
 
+TEST_CASE("user: a group already named after the user is left alone (-N), as Ansible does") {
+  FakeHost host = UserHost();
+  Json created = Task{host, "user", {{"name", "docker"}, {"shell", "/bin/bash"}}}.Run();
+  CHECK(created["changed"] == true);
+  REQUIRE(!host.commands().empty());
+  CHECK(host.commands().back() == "useradd -s /bin/bash -N -m docker");
+}
+
 TEST_CASE("group: create, change gid, delete; idempotent") {
   FakeHost host = UserHost();
   Task add{host, "group", {{"name", "mlops"}, {"gid", 3000}, {"system", true}}};

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "controller/lab/files.h"
 #include "controller/lab/lab_inventory.h"
@@ -355,6 +356,30 @@ Expected<void> CheckRoot(uid_t euid) {
       "...)");
 }
 
+// Every booted host's systemd holds several inotify instances, and the
+// kernel's default of 128 per user runs out near twenty hosts ("Failed to
+// allocate manager object: Too many open files"). Raise the machine's limits
+// (never lower them) before booting.
+void RaiseInotifyLimits(const Progress& progress) {
+  const std::pair<const char*, long> limits[] = {
+      {"/proc/sys/fs/inotify/max_user_instances", 8192},
+      {"/proc/sys/fs/inotify/max_user_watches", 1048576}};
+  for (const auto& [path, wanted] : limits) {
+    auto current = ReadFile(path);
+    if (!current) continue;
+    long now = std::strtol(current->c_str(), nullptr, 10);
+    if (now >= wanted) continue;
+    std::ofstream out(path);
+    out << wanted << "\n";
+    out.close();
+    if (!out) {
+      progress(fmt::format("could not raise {} from {} (many hosts may fail to boot)", path, now));
+    } else {
+      progress(fmt::format("raised {} from {} to {}", path, now, wanted));
+    }
+  }
+}
+
 Expected<LabStatus> Up(const UpRequest& request, const Progress& progress) {
   auto paths = LockedLab(request.name);
   if (!paths) return std::unexpected(paths.error());
@@ -383,6 +408,7 @@ Expected<LabStatus> Up(const UpRequest& request, const Progress& progress) {
   for (size_t i = record->hosts.size(); i < names->size(); ++i) {
     record->hosts.push_back({(*names)[i], HostAddress(record->block, i), {}});
   }
+  RaiseInotifyLimits(progress);
   Hosts started;
   bool auto_runtime = created && !chosen->has_value();
   if (auto r = BringUp(*paths, *record, request, auto_runtime, started, progress); !r) {

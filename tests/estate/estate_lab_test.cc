@@ -1,0 +1,195 @@
+// The README's main job, asserted: three lab hosts (training-node,
+// tracking-node, serving-node) bootstrapped with `tend bootstrap`, then
+// playbooks/site.yml applied as the admin user. Checks the end state on the
+// hosts over plain OpenSSH, that a second run changes nothing, and that
+// Debian's ansible-playbook, run afterwards on the same hosts with the same
+// playbooks, finds nothing to change either (the same end state).
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <regex>
+#include <string>
+
+namespace {
+
+constexpr const char* kLab = "estate";
+constexpr const char* kWork = "/tmp/tend-estate-lab";
+
+struct Run {
+  int rc;
+  std::string out;
+  double seconds = 0;
+};
+
+Run Sh(const std::string& command) {
+  auto start = std::chrono::steady_clock::now();
+  std::string out;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out, took.count()};
+}
+
+std::string Env(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string Tend() { return Env("TEND_BINARY_DIR", "build") + "/controller/cli/tend"; }
+std::string Source() { return Env("TEND_SOURCE_DIR", "."); }
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// host -> {ok, changed, unreachable, failed} from a PLAY RECAP.
+std::map<std::string, std::array<int, 4>> Recap(const std::string& out) {
+  std::map<std::string, std::array<int, 4>> hosts;
+  std::regex line(R"((\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+))");
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), line); it != std::sregex_iterator();
+       ++it) {
+    hosts[(*it)[1]] = {std::stoi((*it)[2]), std::stoi((*it)[3]), std::stoi((*it)[4]),
+                       std::stoi((*it)[5])};
+  }
+  return hosts;
+}
+
+struct Estate {
+  std::string inventory = std::string(kWork) + "/hosts.ini";
+  std::string lab_dir;
+  std::map<std::string, std::string> address;
+  std::string vault = "--vault-password-file " + Source() + "/inventories/lab/vault-password.txt";
+
+  // A command as root on `host`, through the admin user's key and sudo.
+  // The script goes over stdin, so no shell on either side re-parses it.
+  Run On(const std::string& host, const std::string& command) const {
+    std::string script = std::string(kWork) + "/command.sh";
+    if (FILE* f = fopen(script.c_str(), "w")) {
+      fputs(command.c_str(), f);
+      fclose(f);
+    }
+    return Sh(fmt::format(
+        "ssh -i {0}/id_ed25519 -o UserKnownHostsFile={0}/known_hosts -o StrictHostKeyChecking=yes "
+        "-o BatchMode=yes -o ConnectTimeout=10 mlops@{1} 'cd / && sudo -n sh -s' < {2}",
+        lab_dir, address.at(host), script));
+  }
+  std::string Out(const std::string& host, const std::string& command) const {
+    return Trim(On(host, command).out);
+  }
+  Run Play(const std::string& extra = "") const {
+    return Sh(fmt::format("cd {} && {} play -i {} -u mlops {} playbooks/site.yml {}", Source(),
+                          Tend(), inventory, vault, extra));
+  }
+};
+
+// A fresh three-host estate lab whose inventory sits beside the lab
+// inventory's group_vars (admin user, team key, vaulted DB password).
+Estate StartFreshEstate() {
+  Estate e;
+  REQUIRE(Sh(fmt::format("rm -rf {0} && mkdir -p {0} && cp -r {1}/inventories/lab/group_vars {0}/",
+                         kWork, Source()))
+              .rc == 0);
+  Run up = Sh(Tend() + fmt::format(" lab up --name {} --hosts training-node,tracking-node,"
+                                   "serving-node --write-inventory {}",
+                                   kLab, e.inventory));
+  REQUIRE_MESSAGE(up.rc == 0, up.out);
+  Run reset = Sh(Tend() + fmt::format(" lab reset --name {}", kLab));
+  REQUIRE_MESSAGE(reset.rc == 0, reset.out);
+  std::string lab_inventory = Trim(Sh(Tend() + fmt::format(" lab inventory --name {} --path", kLab)).out);
+  e.lab_dir = lab_inventory.substr(0, lab_inventory.rfind('/'));
+  std::string text = Sh("cat " + e.inventory).out;
+  std::regex host(R"((\S+-node) ansible_host=(\S+))");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), host); it != std::sregex_iterator();
+       ++it) {
+    e.address[(*it)[1]] = (*it)[2];
+  }
+  REQUIRE(e.address.size() == 3);
+  return e;
+}
+
+TEST_CASE("the MLOps estate: bootstrap, site.yml, end state, idempotent, same under Ansible") {
+  Estate e = StartFreshEstate();
+  Run boot = Sh(fmt::format("{} bootstrap all -i {} {}", Tend(), e.inventory, e.vault));
+  INFO(boot.out);
+  REQUIRE(boot.rc == 0);
+
+  Run first = e.Play();
+  INFO(first.out);
+  REQUIRE(first.rc == 0);
+  auto recap = Recap(first.out);
+  REQUIRE(recap.size() == 3);
+  for (const auto& [host, counts] : recap) CHECK_MESSAGE(counts[3] == 0, host);
+
+  // Users, groups, keys, sudo.
+  for (const auto& [host, addr] : e.address) {
+    CHECK(e.Out(host, "id -nG mlops").find("sudo") != std::string::npos);
+    CHECK(e.Out(host, "stat -c %a:%U /etc/sudoers.d/90-mlops") == "440:root");
+    CHECK(e.Out(host, "grep -c mlops-team-example ~mlops/.ssh/authorized_keys") == "1");
+    CHECK(e.Out(host, "getent passwd mlflow | cut -d: -f6,7") == "/opt/mlflow:/usr/sbin/nologin");
+    CHECK(e.Out(host, "getent passwd trainer serving | wc -l") == "2");
+    CHECK(e.Out(host, "grep -c 'tracking-node.mlops.internal' /etc/hosts") == "1");
+    CHECK(e.Out(host, "sshd -T | grep -E '^(permitrootlogin|passwordauthentication) '") ==
+          "permitrootlogin no\npasswordauthentication no");
+  }
+  // Tracking: PostgreSQL running and accepting the MLflow user with the
+  // vaulted password; MLflow's env file, unit and directories.
+  CHECK(e.Out("tracking-node", "systemctl is-active postgresql") == "active");
+  CHECK(e.Out("tracking-node", "stat -c %a:%U:%G /etc/default/mlflow") == "640:root:mlflow");
+  CHECK(e.Out("tracking-node",
+              "psql \"$(sed -n s/^MLFLOW_BACKEND_STORE_URI=//p /etc/default/mlflow)\" -tAc "
+              "\"SELECT current_user || '@' || current_database()\"") == "mlflow@mlflow_db");
+  CHECK(e.Out("tracking-node", "systemctl is-enabled mlflow") == "enabled");
+  CHECK(e.Out("tracking-node", "stat -c %U:%a /opt/mlflow") == "mlflow:750");
+  // Training: directories and the tracking URI for services.
+  CHECK(e.Out("training-node", "stat -c %U:%G:%a /srv/ml/data /srv/ml/models") ==
+        "trainer:trainer:775\ntrainer:trainer:775");
+  CHECK(e.Out("training-node", "grep ^MLFLOW_TRACKING_URI= /etc/environment") ==
+        "MLFLOW_TRACKING_URI=http://" + e.address.at("tracking-node") + ":5000");
+  // Serving: Docker installed and enabled, its daemon.json, the model dir.
+  CHECK(e.Out("serving-node", "systemctl is-enabled docker") == "enabled");
+  CHECK(e.Out("serving-node", "python3 -c 'import json; print(sorted(json.load(open(\"/etc/docker/daemon.json\"))))'")
+            .find("log-driver") != std::string::npos);
+  CHECK(e.Out("serving-node", "id -nG serving").find("docker") != std::string::npos);
+  CHECK(e.Out("serving-node", "stat -c %U:%a /srv/serving/models") == "serving:755");
+
+  Run second = e.Play();
+  INFO(second.out);
+  CHECK(second.rc == 0);
+  for (const auto& [host, counts] : Recap(second.out)) CHECK_MESSAGE(counts[1] == 0, host);
+  MESSAGE(fmt::format("site.yml with tend: first run {:.1f} s, second run {:.1f} s", first.seconds,
+                      second.seconds));
+
+  // Ansible on the estate tend configured: the same playbooks find nothing
+  // to change.
+  if (Sh("command -v ansible-playbook").rc != 0) {
+    MESSAGE("ansible-playbook is not installed: the comparison is skipped");
+    return;
+  }
+  Run ansible = Sh(fmt::format(
+      "cd {} && ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_PIPELINING=True ANSIBLE_NOCOLOR=1 "
+      "ANSIBLE_RETRY_FILES_ENABLED=0 ansible-playbook -i {} -u mlops {} playbooks/site.yml",
+      Source(), e.inventory, e.vault));
+  INFO(ansible.out);
+  CHECK(ansible.rc == 0);
+  auto ansible_recap = Recap(ansible.out);
+  CHECK(ansible_recap.size() == 3);
+  for (const auto& [host, counts] : ansible_recap) {
+    CHECK_MESSAGE(counts[3] == 0, host);
+    CHECK_MESSAGE(counts[1] == 0, host);
+  }
+  MESSAGE(fmt::format("site.yml with ansible-playbook on the converged estate: {:.1f} s",
+                      ansible.seconds));
+}
+
+}  // namespace

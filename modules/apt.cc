@@ -163,8 +163,24 @@ Expected<Json> Install(ModuleContext& context, const DpkgStatus& status, Json re
   if (state == "latest") {
     wanted = specs;  // the candidate decides; only those behind it remain below
   } else {
+    std::vector<PackagePin> provided;
     for (const auto& spec : specs) {
-      if (!IsInstalled(status, spec)) wanted.push_back(spec);
+      if (!IsInstalled(status, spec)) {
+        wanted.push_back(spec);
+      } else if (status.Find(spec.name, spec.arch).empty()) {
+        provided.push_back(spec);
+      }
+    }
+    // Only a purely virtual name counts as installed through what provides
+    // it: a real package of that name (postgresql-client, provided by the
+    // installed postgresql-client-15) is installed as Ansible installs it.
+    if (!provided.empty()) {
+      auto policy = Policy(context, provided);
+      if (!policy) return std::unexpected(policy.error());
+      for (const auto& spec : provided) {
+        auto it = policy->find(spec.NameWithArch());
+        if (it != policy->end() && !it->second.candidate.empty()) wanted.push_back(spec);
+      }
     }
   }
   auto args = Resolve(context, wanted);

@@ -64,6 +64,7 @@ const std::map<std::string, std::vector<std::string>> kArchive{
     {"jq", {"1.6-2.1"}},
     {"nginx", {"1.22.1-9", "1.18.0-6"}},
     {"awk", {}},
+    {"sh", {"1.0-1"}},  // a real package that the installed bash also provides
 };
 
 // Stands in for apt-get, apt-cache and dpkg: reads and rewrites the fake
@@ -281,7 +282,7 @@ TEST_CASE("cache_valid_time: success stamp first, else the lists directory") {
   CHECK_FALSE(AptCacheFresh(5000, 0, 5001));
 }
 
-TEST_CASE("apt: installs only what is missing; a second run starts no process") {
+TEST_CASE("apt: installs only what is missing; a second run starts no process for real names") {
   FakeHost host = AptHost();
   Task task{host, "apt", {{"name", Json::array({"bash", "tree", "jq", "awk", "libc6:i386"})}}};
   task.diff = true;
@@ -290,7 +291,7 @@ TEST_CASE("apt: installs only what is missing; a second run starts no process") 
   CHECK(first["changed"] == true);
   CHECK(first["cache_updated"] == false);
   CHECK(host.commands() ==
-        std::vector<std::string>{"apt-cache policy tree jq",
+        std::vector<std::string>{"apt-cache policy awk", "apt-cache policy tree jq",
                                  "apt-get -y -o Dpkg::Options::=--force-confdef -o "
                                  "Dpkg::Options::=--force-confold install tree jq"});
   CHECK(first["diff"]["prepared"].get<std::string>().find("Inst tree (2.1.0-1)") != std::string::npos);
@@ -298,8 +299,20 @@ TEST_CASE("apt: installs only what is missing; a second run starts no process") 
   host.ClearRecords();
   Json second = task.Run();
   CHECK(second["changed"] == false);
-  CHECK(host.commands().empty());
+  // Only the name that nothing installs under its own name (awk) is asked
+  // about: apt-cache tells a purely virtual package from a real one.
+  CHECK(host.commands() == std::vector<std::string>{"apt-cache policy awk"});
   CHECK(host.changes().empty());
+  host.ClearRecords();
+  CHECK(Task{host, "apt", {{"name", Json::array({"bash", "tree", "jq"})}}}.Run()["changed"] == false);
+  CHECK(host.commands().empty());
+}
+
+TEST_CASE("apt: a real package is installed even when an installed one provides its name") {
+  FakeHost host = AptHost();
+  Json result = Task{host, "apt", {{"name", "sh"}}}.Run();
+  CHECK(result["changed"] == true);
+  CHECK(host.commands().back().ends_with("install sh"));
 }
 
 TEST_CASE("apt: check mode simulates and installs nothing") {

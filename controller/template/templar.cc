@@ -8,6 +8,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <regex>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -171,6 +172,15 @@ std::optional<Json> LiteralEval(const std::string& text) {
   return eval(*(*p)->root);
 }
 
+// Ansible's _no_type_regex: a template whose expression ends in a filter
+// that makes text (`{{ x | to_nice_json }}`) keeps its result a string, even
+// when that text looks like a dict or list.
+bool EndsInStringFilter(std::string_view text) {
+  static const std::regex kStringFilter(
+      R"(\|\s*(?:string|to_json|to_nice_json|to_yaml|to_nice_yaml|ppretty|json)(?:\([^|]*\))?\s*\)?\s*\}\})");
+  return std::regex_search(text.begin(), text.end(), kStringFilter);
+}
+
 Error LocatedError(const Program& p, const Renderer* r, const std::string& message, std::string_view where) {
   Location loc{std::string(where.empty() ? std::string_view(p.name) : where), 0, 0};
   if (p.multi_line && r && r->current_line > 0) loc.line = r->current_line;
@@ -249,7 +259,8 @@ Expected<Json> Templar::Render(std::string_view text, std::string_view where) {
     int want = CountTrailingNewlines(text);
     int have = CountTrailingNewlines(out);
     if (want > have) out.append(want - have, '\n');
-    if (!out.empty() && (out[0] == '[' || out[0] == '{' || out == "True" || out == "False")) {
+    if (!out.empty() && (out[0] == '[' || out[0] == '{' || out == "True" || out == "False") &&
+        !EndsInStringFilter(text)) {
       if (auto lit = LiteralEval(out)) return *lit;
     }
     return Json(std::move(out));

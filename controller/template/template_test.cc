@@ -160,6 +160,17 @@ TEST_CASE("hostvars values are templated when read; a host var may use hostvars"
         "10.0.0.3");
 }
 
+TEST_CASE("a result that looks like a literal stays text after a string filter, as in Ansible") {
+  Json vars = Json::parse(R"({"opts": {"a": "1"}})");
+  JsonScope scope(vars);
+  Templar templar(scope);
+  CHECK(templar.Render("{{ opts | to_nice_json }}\n", "t").value() == "{\n    \"a\": \"1\"\n}\n");
+  CHECK(templar.Render("{{ opts | to_json }}", "t").value() == "{\"a\": \"1\"}");
+  CHECK(templar.Render("{{ opts | string }}", "t").value().is_string());
+  CHECK(templar.Render("{{ opts }}x", "t").value() == "{'a': '1'}x");
+  CHECK(templar.Render("[{{ opts.a }}]", "t").value() == Json::array({1}));
+}
+
 TEST_CASE("templates compile once and render many times") {
   auto t = CompileTemplate("{% for u in users %}{{ u }}\n{% endfor %}", "users.j2");
   REQUIRE(t);

@@ -208,6 +208,8 @@ const ModuleSpec& FileSpec() {
 Expected<Json> RunFile(ModuleContext& context) {
   Host& host = context.Machine();
   std::string path = ExpandUser(host, context.Str("path"));
+  // "/srv/app/" names the directory /srv/app, as Python's os.path does.
+  while (path.size() > 1 && path.ends_with('/')) path.pop_back();
   auto info = host.Stat(path, false);
   if (!info) return std::unexpected(info.error());
   // Ansible's default state: what is there, else file.

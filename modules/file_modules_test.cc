@@ -50,6 +50,10 @@ TEST_CASE("file: directory, touch, absent, link — idempotent and check mode") 
   CheckIdempotent(dir);
   CHECK(host.Stat("/srv/a/b")->mode == 0750);
   CHECK(host.Stat("/srv/a/b")->uid == 1001);
+  // A trailing slash names the same directory (copy of a tree sends "dest/").
+  Task slash{host, "file", {{"path", "/srv/a/b/"}, {"state", "directory"}, {"mode", "0750"}}};
+  CHECK(slash.Run()["changed"] == false);
+  CHECK(slash.Run()["path"] == "/srv/a/b");
 
   host.AddFile("/srv/f", "x", 0644);
   Task mode{host, "file", {{"path", "/srv/f"}, {"mode", "u=rw,go="}}};

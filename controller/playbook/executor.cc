@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "controller/connection/fact_cache.h"
+#include "controller/playbook/file_actions.h"
 #include "controller/playbook/host_state.h"
 #include "controller/playbook/lockstep.h"
 #include "controller/playbook/module_names.h"
@@ -1495,26 +1496,50 @@ struct Executor::Impl {
       if (!valid) return FailResult(valid.error().ToString());
       args = std::move(*valid);
     }
+    Gate* throttle = ThrottleFor(task, templar);
+    GateHold hold_throttle(throttle);
+    AgentCall agent = [&](const ModuleCall& c) -> Json {
+      auto session = pool.Get(*target);
+      if (!session) return UnreachableResult(session.error());
+      GateHold hold_fork(&forks);
+      auto result = (*session)->Run(c);
+      if (!result) return UnreachableResult(result.error());
+      return std::move(*result);
+    };
+    Json r = RunAction(w, task, templar, std::move(args), call, agent);
+    if (!delegate.empty()) r["_delegated_to"] = delegate;
+    return r;
+  }
+
+  // The actions with a controller half (template, copy, fetch, unarchive)
+  // prepare or drive their agent calls here; the rest is one call.
+  Json RunAction(Worker& w, const Task& task, TaskTemplar& templar, Json args, ModuleCall& call,
+                 const AgentCall& agent) {
+    // A URL src is downloaded by the host itself (unarchive), never read here.
+    bool local_src = args.contains("src") && args["src"].is_string() &&
+                     args["src"].get<std::string>().find("://") == std::string::npos &&
+                     !JsonTruthy(args.value("remote_src", Json(false)));
+    if (task.action == "fetch") {
+      FetchPlace place{w.h.name, w.run.play->playbook_dir};
+      return RunFetch(args, place, call, agent);
+    }
     if (task.action == "template") {
       if (auto ok = PrepareTemplate(w, task, templar, args, call); !ok) {
         return FailResult(ok.error().ToString());
       }
-    } else if (task.action == "copy" && args.contains("src") &&
-               !JsonTruthy(args.value("remote_src", Json(false)))) {
-      if (auto ok = PrepareCopySource(w, task, args, call); !ok)
-        return FailResult(ok.error().ToString());
+    } else if ((task.action == "copy" || task.action == "unarchive") && local_src) {
+      auto path = LocalSource(w, task, args);
+      if (!path) return FailResult(path.error().ToString());
+      if (fs::is_directory(*path)) {
+        if (task.action == "copy") return RunCopyTree(*path, args, call, agent);
+        return FailResult(fmt::format("Source '{}' is not a file", args["src"].get<std::string>()));
+      }
+      auto content = ReadLocalFile(*path);
+      if (!content) return FailResult(content.error().ToString());
+      call.content = std::move(*content);
     }
     call.args = std::move(args);
-    auto session = pool.Get(*target);
-    if (!session) return UnreachableResult(session.error());
-    Gate* throttle = ThrottleFor(task, templar);
-    GateHold hold_throttle(throttle);
-    GateHold hold_fork(&forks);
-    auto result = (*session)->Run(call);
-    if (!result) return UnreachableResult(result.error());
-    Json r = std::move(*result);
-    if (!delegate.empty()) r["_delegated_to"] = delegate;
-    return r;
+    return agent(call);
   }
 
   Gate* ThrottleFor(const Task& task, TaskTemplar& templar) {
@@ -1600,16 +1625,13 @@ struct Executor::Impl {
     return {};
   }
 
-  Expected<void> PrepareCopySource(Worker& w, const Task& task, Json& args, ModuleCall& call) {
+  // The local file or directory a copy/unarchive `src` names (role files/,
+  // then the task's and the playbook's directories).
+  Expected<std::string> LocalSource(Worker& w, const Task& task, const Json& args) {
     std::string src = args["src"].get<std::string>();
     std::string path = FindLocalFile(w, task, src, "files");
     if (path.empty()) return Fail(fmt::format("Could not find or access '{}'", src));
-    if (fs::is_directory(path)) return Fail("copying a directory tree is not supported yet");
-    std::ifstream in(path, std::ios::binary);
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    args.erase("src");
-    call.content = std::move(content);
-    return {};
+    return path;
   }
 };
 

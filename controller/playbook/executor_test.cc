@@ -182,6 +182,50 @@ TEST_CASE("copy writes dict or list content as Python's json.dumps, like Ansible
         R"({"log-driver": "json-file", "log-opts": {"max-size": "10m"}, "n": [1, "b"]})");
 }
 
+TEST_CASE("fetch runs on the controller: it asks the host for a stat, then reports the missing file") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - fetch: {src: /etc/missing.conf, dest: /tmp/fetched}
+)",
+                         {"h1"});
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].module == "stat");
+  CHECK(out.calls[0].args["path"] == "/etc/missing.conf");
+  CHECK(out.text.find("the remote file does not exist, not transferring, ignored") !=
+        std::string::npos);
+}
+
+TEST_CASE("copy and unarchive send a local src as content and keep its name for the module") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - copy: {src: app.conf, dest: /etc/app/}
+    - unarchive: {src: model.tar.gz, dest: /opt}
+    - unarchive: {src: "https://example.invalid/m.tgz", dest: /opt}
+)");
+  dir.Write("files/app.conf", "port = 80\n");
+  dir.Write("model.tar.gz", "not really gzip");
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  FakeCatalog catalog({"h1"});
+  FakeSessionFactory sessions(Answer);
+  std::FILE* out = std::fopen("/dev/null", "w");
+  {
+    HumanReporter reporter(out, HumanOptions{});
+    Executor executor(catalog, sessions, reporter, loader, FakeTemplarFactory(), ExecOptions{});
+    executor.Run(*book);
+  }
+  std::fclose(out);
+  REQUIRE(sessions.calls.size() == 3);
+  CHECK(sessions.calls[0].args["src"] == "app.conf");
+  CHECK(sessions.calls[0].content == std::optional<std::string>("port = 80\n"));
+  CHECK(sessions.calls[1].content == std::optional<std::string>("not really gzip"));
+  CHECK_FALSE(sessions.calls[2].content.has_value());  // a URL is the host's to download
+}
+
 TEST_CASE("handlers run once, in definition order, at flush points") {
   auto out = RunPlaybook(R"(- hosts: h1
   gather_facts: false

@@ -1,0 +1,49 @@
+#pragma once
+
+// The controller halves of the file actions whose source or result lives on
+// the controller, as Ansible's action plugins do them: `fetch` (a remote file
+// written under a local tree), `copy` of a local directory tree (one agent
+// call per directory and file), and reading local sources for copy and
+// unarchive. The agent side is the ordinary modules (stat, slurp, file, copy).
+
+#include <functional>
+#include <string>
+
+#include "controller/connection/session.h"
+#include "core/error.h"
+#include "core/json.h"
+
+namespace tend {
+
+/// Runs one module on the task's host (the executor's session, forks gate and
+/// become settings); failures come back as failed or unreachable results.
+using AgentCall = std::function<Json(const ModuleCall& call)>;
+
+/// Where a fetch lands: `dest` relative paths are taken from the playbook's
+/// directory, and without `flat` the file goes under dest/<inventory_hostname>/.
+struct FetchPlace {
+  std::string inventory_hostname;
+  std::string playbook_dir;
+};
+
+/// The whole content of a local file, or an error naming it.
+Expected<std::string> ReadLocalFile(const std::string& path);
+
+/// The local path `fetch` writes for `src` (Ansible's flat and per-host rules).
+std::string FetchDestination(const std::string& src, const std::string& dest, bool flat,
+                             const FetchPlace& place);
+
+/// ansible.builtin.fetch: stat (checksum) on the host, compare with the local
+/// copy, slurp only when they differ, verify and write atomically. `base`
+/// carries check/diff/become; check mode writes nothing.
+Json RunFetch(const Json& args, const FetchPlace& place, const ModuleCall& base,
+              const AgentCall& agent);
+
+/// copy with a local directory `local_dir` as src: `src_arg` ending in "/"
+/// copies the directory's content into dest, otherwise the directory itself.
+/// Directories go through `file` (directory_mode), files through `copy` with
+/// the task's other arguments; the result is changed when any call changed.
+Json RunCopyTree(const std::string& local_dir, const Json& args, const ModuleCall& base,
+                 const AgentCall& agent);
+
+}  // namespace tend

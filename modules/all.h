@@ -31,6 +31,24 @@ TEND_DECLARE_MODULE(Slurp)
 TEND_DECLARE_MODULE(User)
 TEND_DECLARE_MODULE(Group)
 
+// Files, more (find, tempfile, assemble, ini_file)
+TEND_DECLARE_MODULE(Find)
+TEND_DECLARE_MODULE(Tempfile)
+TEND_DECLARE_MODULE(Assemble)
+TEND_DECLARE_MODULE(IniFile)
+
+// Archives, checkouts, mounts, debconf
+TEND_DECLARE_MODULE(Unarchive)
+TEND_DECLARE_MODULE(Git)
+TEND_DECLARE_MODULE(Mount)
+TEND_DECLARE_MODULE(Debconf)
+
+// Kernel, locales and service facts
+TEND_DECLARE_MODULE(LocaleGen)
+TEND_DECLARE_MODULE(Modprobe)
+TEND_DECLARE_MODULE(KernelBlacklist)
+TEND_DECLARE_MODULE(ServiceFacts)
+
 // Packages (apt family)
 TEND_DECLARE_MODULE(Apt)
 TEND_DECLARE_MODULE(Package)

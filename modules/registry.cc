@@ -30,6 +30,21 @@ const std::vector<Module>& Modules() {
       {SlurpSpec, RunSlurp},
       {UserSpec, RunUser},
       {GroupSpec, RunGroup},
+      // Files, more (find, tempfile, assemble, ini_file)
+      {FindSpec, RunFind},
+      {TempfileSpec, RunTempfile},
+      {AssembleSpec, RunAssemble},
+      {IniFileSpec, RunIniFile},
+      // Archives, checkouts, mounts, debconf
+      {UnarchiveSpec, RunUnarchive},
+      {GitSpec, RunGit},
+      {MountSpec, RunMount},
+      {DebconfSpec, RunDebconf},
+      // Kernel, locales and service facts
+      {LocaleGenSpec, RunLocaleGen},
+      {ModprobeSpec, RunModprobe},
+      {KernelBlacklistSpec, RunKernelBlacklist},
+      {ServiceFactsSpec, RunServiceFacts},
       // Packages (apt family)
       {AptSpec, RunApt},
       {PackageSpec, RunPackage},

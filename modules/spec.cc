@@ -199,16 +199,33 @@ Expected<void> CheckChoice(const ArgSpec& arg, const Json& value) {
   return {};
 }
 
-Expected<void> CheckGroups(const ModuleSpec& spec, const Json& given) {
+// Arguments reach the agent validated once already, defaults filled in; a
+// value equal to its default cannot tell "given" from "filled", so it does
+// not count against a mutually exclusive partner.
+bool GivenBeyondDefault(const ModuleSpec& spec, const Json& given, const std::string& name) {
+  auto it = given.find(name);
+  if (it == given.end() || it->is_null()) return false;
+  const ArgSpec* arg = spec.FindArg(name);
+  return arg == nullptr || arg->default_value.is_null() || *it != arg->default_value;
+}
+
+// Checked on the arguments as given, before defaults (as Ansible does).
+Expected<void> CheckExclusive(const ModuleSpec& spec, const Json& given) {
   for (const auto& group : spec.mutually_exclusive) {
     std::vector<std::string> present;
     for (const auto& n : group) {
-      if (given.contains(n)) present.push_back(n);
+      if (GivenBeyondDefault(spec, given, n)) present.push_back(n);
     }
     if (present.size() > 1) {
       return Fail("parameters are mutually exclusive: " + JoinNames(present, "|"));
     }
   }
+  return {};
+}
+
+// Checked after defaults are filled in, as Ansible does: `state` defaulting
+// to present makes a required_if on present apply.
+Expected<void> CheckRequired(const ModuleSpec& spec, const Json& given) {
   for (const auto& group : spec.required_one_of) {
     bool any =
         std::any_of(group.begin(), group.end(), [&](const auto& n) { return given.contains(n); });
@@ -344,8 +361,10 @@ Expected<Json> ValidateArgs(const ModuleSpec& spec, const Json& args) {
   for (const auto& [key, value] : args.items()) {
     if (IsInternal(key) && !spec.FindArg(key)) out[key] = value;
   }
-  auto groups = CheckGroups(spec, *canonical);
-  if (!groups) return std::unexpected(groups.error());
+  if (auto exclusive = CheckExclusive(spec, *canonical); !exclusive) {
+    return std::unexpected(exclusive.error());
+  }
+  if (auto required = CheckRequired(spec, out); !required) return std::unexpected(required.error());
   return out;
 }
 

@@ -22,8 +22,10 @@ const ModuleSpec& Sample() {
            {.name = "env", .type = ArgType::kDict},
            {.name = "src", .type = ArgType::kPath},
            {.name = "content", .type = ArgType::kStr},
-           {.name = "password", .type = ArgType::kInt, .no_log = true}},
-      .mutually_exclusive = {{"src", "content"}},
+           {.name = "password", .type = ArgType::kInt, .no_log = true},
+           {.name = "recurse", .type = ArgType::kBool, .default_value = false},
+           {.name = "depth", .type = ArgType::kInt}},
+      .mutually_exclusive = {{"src", "content"}, {"recurse", "depth"}},
   };
   return spec;
 }
@@ -58,7 +60,7 @@ TEST_CASE("arguments are converted, aliased and defaulted") {
   REQUIRE(out.has_value());
   CHECK(out->dump() ==
         R"({"path":"/x","state":"file","force":true,"count":12,"groups":["a","b","c"],)"
-        R"("env":{"A":"1","B":"2"}})");
+        R"("env":{"A":"1","B":"2"},"recurse":false})");
 }
 
 TEST_CASE("numbers and booleans become strings for str arguments") {
@@ -107,6 +109,31 @@ TEST_CASE("ValidateModuleArgs resolves FQCNs and suggests module names") {
   CHECK(unknown.error().message == "couldn't resolve module 'comand', did you mean 'command'?");
   CHECK(ValidateModuleArgs("command", Json::object()).error().message ==
         "one of the following is required: _raw_params, argv");
+}
+
+TEST_CASE("validated arguments validate again: a filled-in default is not 'given'") {
+  // The controller validates and fills defaults; the agent validates again.
+  auto once = ValidateArgs(Sample(), Json{{"path", "/x"}, {"depth", 3}});
+  REQUIRE(once.has_value());
+  CHECK((*once)["recurse"] == false);
+  auto twice = ValidateArgs(Sample(), *once);
+  CHECK_MESSAGE(twice.has_value(), twice.error().message);
+  CHECK(ErrorOf(Json{{"path", "/x"}, {"depth", 3}, {"recurse", true}}) ==
+        "parameters are mutually exclusive: recurse|depth");
+}
+
+TEST_CASE("every registered spec validates its own defaults twice") {
+  for (const auto& name : ModuleNames()) {
+    const ModuleSpec* spec = FindModuleSpec(name);
+    Json args = Json::object();
+    for (const auto& arg : spec->args) {
+      if (arg.required) args[arg.name] = arg.type == ArgType::kList ? Json::array({"x"}) : Json("x");
+    }
+    auto once = ValidateArgs(*spec, args);
+    if (!once) continue;  // needs a combination this probe cannot guess
+    auto twice = ValidateArgs(*spec, *once);
+    CHECK_MESSAGE(twice.has_value(), name << ": " << (twice ? "" : twice.error().message));
+  }
 }
 
 TEST_CASE("every registered spec is well formed") {

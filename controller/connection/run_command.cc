@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "controller/cli/command.h"
 #include "controller/connection/adhoc_cli.h"
+#include "controller/connection/file_actions.h"
 
 namespace tend {
 namespace {
@@ -18,6 +20,18 @@ struct RunFlags {
   bool check = false;
   bool diff = false;
 };
+
+// Ad-hoc runs find a local src, and put a relative fetch dest, where tend
+// runs (as `ansible` does).
+ActionPlace AdhocPlace(const std::string& host) {
+  std::string cwd = std::filesystem::current_path().string();
+  return ActionPlace{host, cwd, [cwd](const std::string& name) {
+                       auto path = std::filesystem::path(name).is_absolute()
+                                       ? std::filesystem::path(name)
+                                       : std::filesystem::path(cwd) / name;
+                       return std::filesystem::exists(path) ? path.string() : std::string();
+                     }};
+}
 
 int Run(RunFlags f) {
   if (f.module.rfind("ansible.builtin.", 0) == 0) f.module = f.module.substr(16);
@@ -44,11 +58,14 @@ int Run(RunFlags f) {
   auto factory = MakeRealSessionFactory({"", f.adhoc.verbose});
   return RunOnHosts(
       f.adhoc, *targets, *factory,
-      [&](const HostTarget&, const Expected<HostSession*>& session) -> Json {
+      [&](const HostTarget& t, const Expected<HostSession*>& session) -> Json {
         if (!session) return UnreachableResult(session.error());
-        auto result = (*session)->Run(call);
-        if (!result) return UnreachableResult(result.error());
-        return *result;
+        AgentCall agent = [&](const ModuleCall& c) -> Json {
+          auto result = (*session)->Run(c);
+          if (!result) return UnreachableResult(result.error());
+          return *result;
+        };
+        return RunWithControllerHalf(call, AdhocPlace(t.name), agent);
       },
       [&](const HostTarget& t, const Json& result) {
         return FormatAdhocResult(t.name, f.module, result, f.oneline);

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "controller/connection/fact_cache.h"
-#include "controller/playbook/file_actions.h"
+#include "controller/connection/file_actions.h"
 #include "controller/playbook/host_state.h"
 #include "controller/playbook/lockstep.h"
 #include "controller/playbook/module_names.h"
@@ -715,8 +715,14 @@ struct Executor::Impl {
   void ApplyRegister(Worker& w, const Task& task, const Json& result) {
     std::unique_lock lock(w.h.mutex);
     if (!task.register_as.empty()) w.h.host_facts[task.register_as] = result;
-    if (task.action == "set_fact" && result.contains("ansible_facts")) {
-      for (const auto& [k, v] : result["ansible_facts"].items()) w.h.host_facts[k] = v;
+    auto facts = result.find("ansible_facts");
+    if (facts == result.end() || !facts->is_object()) return;
+    if (task.action == "set_fact") {
+      for (const auto& [k, v] : facts->items()) w.h.host_facts[k] = v;
+    } else if (StatusOf(result) == ResultStatus::kOk || StatusOf(result) == ResultStatus::kChanged) {
+      // Facts a module returns (service_facts, package_facts, getent...)
+      // become host facts, as Ansible's executor adds them.
+      w.h.SetFacts(*facts);
     }
   }
 
@@ -1511,35 +1517,19 @@ struct Executor::Impl {
     return r;
   }
 
-  // The actions with a controller half (template, copy, fetch, unarchive)
-  // prepare or drive their agent calls here; the rest is one call.
+  // template renders here; copy, unarchive, assemble and fetch have their
+  // controller halves in RunWithControllerHalf; the rest is one call.
   Json RunAction(Worker& w, const Task& task, TaskTemplar& templar, Json args, ModuleCall& call,
                  const AgentCall& agent) {
-    // A URL src is downloaded by the host itself (unarchive), never read here.
-    bool local_src = args.contains("src") && args["src"].is_string() &&
-                     args["src"].get<std::string>().find("://") == std::string::npos &&
-                     !JsonTruthy(args.value("remote_src", Json(false)));
-    if (task.action == "fetch") {
-      FetchPlace place{w.h.name, w.run.play->playbook_dir};
-      return RunFetch(args, place, call, agent);
-    }
     if (task.action == "template") {
       if (auto ok = PrepareTemplate(w, task, templar, args, call); !ok) {
         return FailResult(ok.error().ToString());
       }
-    } else if ((task.action == "copy" || task.action == "unarchive") && local_src) {
-      auto path = LocalSource(w, task, args);
-      if (!path) return FailResult(path.error().ToString());
-      if (fs::is_directory(*path)) {
-        if (task.action == "copy") return RunCopyTree(*path, args, call, agent);
-        return FailResult(fmt::format("Source '{}' is not a file", args["src"].get<std::string>()));
-      }
-      auto content = ReadLocalFile(*path);
-      if (!content) return FailResult(content.error().ToString());
-      call.content = std::move(*content);
     }
     call.args = std::move(args);
-    return agent(call);
+    ActionPlace place{w.h.name, w.run.play->playbook_dir,
+                      [&](const std::string& name) { return FindLocalFile(w, task, name, "files"); }};
+    return RunWithControllerHalf(std::move(call), place, agent);
   }
 
   Gate* ThrottleFor(const Task& task, TaskTemplar& templar) {
@@ -1625,14 +1615,6 @@ struct Executor::Impl {
     return {};
   }
 
-  // The local file or directory a copy/unarchive `src` names (role files/,
-  // then the task's and the playbook's directories).
-  Expected<std::string> LocalSource(Worker& w, const Task& task, const Json& args) {
-    std::string src = args["src"].get<std::string>();
-    std::string path = FindLocalFile(w, task, src, "files");
-    if (path.empty()) return Fail(fmt::format("Could not find or access '{}'", src));
-    return path;
-  }
 };
 
 Executor::Executor(HostCatalog& hosts, SessionFactory& sessions, Reporter& reporter,

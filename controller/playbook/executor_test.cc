@@ -69,6 +69,9 @@ Json Answer(const HostTarget& target, const ModuleCall& call) {
   if (cmd == "change" || cmd == "change " + target.name) {
     return Json{{"changed", true}, {"rc", 0}, {"stdout", "did it"}};
   }
+  if (cmd == "facts") {
+    return Json{{"changed", false}, {"ansible_facts", {{"services", {{"ssh.service", {{"state", "running"}}}}}}}};
+  }
   if (cmd == "flaky") {
     static std::map<std::string, int> tries;
     return Json{{"changed", false}, {"rc", ++tries[target.name] >= 3 ? 0 : 1}};
@@ -196,17 +199,8 @@ TEST_CASE("fetch runs on the controller: it asks the host for a stat, then repor
         std::string::npos);
 }
 
-TEST_CASE("copy and unarchive send a local src as content and keep its name for the module") {
-  TestDir dir;
-  dir.Write("site.yml", R"(- hosts: h1
-  gather_facts: false
-  tasks:
-    - copy: {src: app.conf, dest: /etc/app/}
-    - unarchive: {src: model.tar.gz, dest: /opt}
-    - unarchive: {src: "https://example.invalid/m.tgz", dest: /opt}
-)");
-  dir.Write("files/app.conf", "port = 80\n");
-  dir.Write("model.tar.gz", "not really gzip");
+// The agent calls a run of dir/site.yml on h1 makes (output discarded).
+std::vector<ModuleCall> CallsOf(const TestDir& dir) {
   PlaybookLoader loader;
   auto book = loader.Load(dir.Path("site.yml"));
   REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
@@ -219,11 +213,53 @@ TEST_CASE("copy and unarchive send a local src as content and keep its name for 
     executor.Run(*book);
   }
   std::fclose(out);
-  REQUIRE(sessions.calls.size() == 3);
-  CHECK(sessions.calls[0].args["src"] == "app.conf");
-  CHECK(sessions.calls[0].content == std::optional<std::string>("port = 80\n"));
-  CHECK(sessions.calls[1].content == std::optional<std::string>("not really gzip"));
-  CHECK_FALSE(sessions.calls[2].content.has_value());  // a URL is the host's to download
+  return sessions.calls;
+}
+
+TEST_CASE("copy and unarchive send a local src as content and keep its name for the module") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - copy: {src: app.conf, dest: /etc/app/}
+    - unarchive: {src: model.tar.gz, dest: /opt}
+    - unarchive: {src: "https://example.invalid/m.tgz", dest: /opt}
+)");
+  dir.Write("files/app.conf", "port = 80\n");
+  dir.Write("model.tar.gz", "not really gzip");
+  auto calls = CallsOf(dir);
+  REQUIRE(calls.size() == 3);
+  CHECK(calls[0].args["src"] == "app.conf");
+  CHECK(calls[0].content == std::optional<std::string>("port = 80\n"));
+  CHECK(calls[1].content == std::optional<std::string>("not really gzip"));
+  CHECK_FALSE(calls[2].content.has_value());  // a URL is the host's to download
+}
+
+TEST_CASE("assemble with remote_src false joins local fragments on the controller") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - assemble: {src: conf.d, dest: /etc/app.conf, remote_src: false, delimiter: "# --"}
+    - assemble: {src: /etc/app.d, dest: /etc/app.conf}
+)");
+  dir.Write("files/conf.d/10-base", "a = 1\n");
+  dir.Write("files/conf.d/20-extra", "b = 2");
+  auto calls = CallsOf(dir);
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].content == std::optional<std::string>("a = 1\n# --\nb = 2"));
+  CHECK_FALSE(calls[1].content.has_value());  // fragments on the host: the agent joins
+}
+
+TEST_CASE("facts a module returns become host facts for the tasks after it") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: facts
+    - debug: msg="{{ ansible_facts['services']['ssh.service'].state }}"
+)",
+                         {"h1"});
+  CHECK(out.text.find("\"msg\": \"running\"") != std::string::npos);
 }
 
 TEST_CASE("handlers run once, in definition order, at flush points") {

@@ -16,29 +16,14 @@
 #include <regex>
 #include <string>
 
+#include "tests/support/lab_shell.h"
+
 namespace {
+
+using namespace tend::labtest;
 
 constexpr const char* kLab = "estate";
 constexpr const char* kWork = "/tmp/tend-estate-lab";
-
-struct Run {
-  int rc;
-  std::string out;
-  double seconds = 0;
-};
-
-Run Sh(const std::string& command) {
-  auto start = std::chrono::steady_clock::now();
-  std::string out;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out, took.count()};
-}
 
 std::string Env(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -47,11 +32,6 @@ std::string Env(const char* name, const std::string& fallback) {
 
 std::string Tend() { return Env("TEND_BINARY_DIR", "build") + "/controller/cli/tend"; }
 std::string Source() { return Env("TEND_SOURCE_DIR", "."); }
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // host -> {ok, changed, unreachable, failed} from a PLAY RECAP.
 std::map<std::string, std::array<int, 4>> Recap(const std::string& out) {

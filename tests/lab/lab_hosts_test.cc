@@ -14,37 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/lab_shell.h"
+
 namespace {
 
+using namespace tend::labtest;
+
 constexpr const char* kLab = "labtest";
-
-struct Run {
-  int rc;
-  std::string out;
-};
-
-Run Sh(const std::string& command) {
-  std::string out;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Tend() {
   const char* dir = std::getenv("TEND_BINARY_DIR");

@@ -25,7 +25,11 @@
 
 #include "core/json.h"
 
+#include "tests/support/lab_shell.h"
+
 namespace {
+
+using namespace tend::labtest;
 
 constexpr const char* kSocket = "/run/tend-docker-test.sock";
 constexpr const char* kDataRoot = "/var/lib/tend-docker-test";
@@ -33,22 +37,6 @@ constexpr const char* kExecRoot = "/run/tend-docker-test";
 constexpr const char* kPidFile = "/run/tend-docker-test.pid";
 constexpr const char* kBridge = "tenddock0";
 constexpr const char* kWork = "/tmp/tend-docker-lab";
-
-struct Run {
-  int rc;
-  std::string out;
-};
-
-Run Sh(const std::string& command) {
-  std::string out;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
-}
 
 std::string Tend() {
   const char* dir = std::getenv("TEND_BINARY_DIR");

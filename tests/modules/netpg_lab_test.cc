@@ -18,80 +18,22 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/lab_shell.h"
+
 namespace {
+
+using namespace tend::labtest;
 
 constexpr const char* kLab = "netpg";
 constexpr int kPgPort = 55432;  // not 5432: lab hosts share the machine's ports
 
-struct Run {
-  int rc = -1;
-  std::string out;
-  double seconds = 0;
-};
-
-std::string Env(const char* name, const char* fallback = "") {
-  const char* v = std::getenv(name);
-  return v ? v : fallback;
-}
-
-Run Sh(const std::string& command) {
-  Run r;
-  auto start = std::chrono::steady_clock::now();
-  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// {ok, changed, unreachable, failed, skipped, rescued, ignored} of the first recap line.
-std::array<int, 7> RecapOf(const std::string& out) {
-  static const std::regex line(
-      R"(\S+\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+))");
-  std::smatch m;
-  std::array<int, 7> counts{-1, -1, -1, -1, -1, -1, -1};
-  if (std::regex_search(out, m, line)) {
-    for (int i = 0; i < 7; ++i) counts[i] = std::stoi(m[i + 1]);
-  }
-  return counts;
-}
-
-struct Lab {
-  std::string tend;
-  std::string inventory;
-  std::string dir;
-  std::string address;
+struct NetpgLab : Lab {
   std::string work;  // the test's scratch directory on the machine
   int http_port = 0;
   pid_t server = -1;
 
   Run Play(const std::string& playbook, const std::string& vars) const {
-    return Sh(tend + " play -i " + inventory + " -e '" + vars + "' tests/modules/netpg/" + playbook);
-  }
-  Run Adhoc(const std::string& module, const std::string& args) const {
-    return Sh(tend + " run -i " + inventory + " all -m " + module + " -a '" + args + "'");
-  }
-  std::string On(const std::string& command) const {
-    return Trim(Sh("ssh -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes "
-                   "-o UserKnownHostsFile=" + dir + "/known_hosts -i " + dir + "/id_ed25519 root@" +
-                   address + " '" + command + "'")
-                    .out);
+    return Lab::Play(playbook, "-e '" + vars + "'");
   }
 };
 
@@ -109,27 +51,10 @@ pid_t StartServer(int port, const std::string& root) {
   return pid;
 }
 
-Lab& GetLab() {
-  static Lab lab = [] {
-    Lab l;
-    std::string bin = Env("TEND_BINARY_DIR", "build");
-    l.tend = bin + "/controller/cli/tend";
-    setenv("TEND_AGENT_PATH", (bin + "/agent/tend-agent").c_str(), 0);
-    std::string name = std::string(" --name ") + kLab;
-    Run up = Sh(l.tend + " lab up -n 1" + name);
-    INFO(up.out);
-    REQUIRE(up.rc == 0);
-    Run reset = Sh(l.tend + " lab reset" + name);
-    INFO(reset.out);
-    REQUIRE(reset.rc == 0);
-    l.inventory = Trim(Sh(l.tend + " lab inventory --path" + name).out);
-    l.dir = std::filesystem::path(l.inventory).parent_path().string();
-    std::smatch m;
-    std::string text = Slurp(l.inventory);
-    REQUIRE(std::regex_search(text, m, std::regex(R"(ansible_host=(\S+))")));
-    l.address = m[1];
-    Sh("ssh -o BatchMode=yes -o UserKnownHostsFile=" + l.dir + "/known_hosts -i " + l.dir +
-       "/id_ed25519 root@" + l.address + " systemctl is-system-running --wait");
+NetpgLab& GetLab() {
+  static NetpgLab lab = [] {
+    NetpgLab l;
+    static_cast<Lab&>(l) = StartLab(kLab, "tests/modules/netpg");
     l.work = (std::filesystem::temp_directory_path() / ("tend-netpg-" + std::to_string(getpid()))).string();
     std::filesystem::create_directories(l.work + "/www");
     l.http_port = 20000 + getpid() % 20000;
@@ -138,7 +63,7 @@ Lab& GetLab() {
   return lab;
 }
 
-std::string Vars(const Lab& lab) {
+std::string Vars(const NetpgLab& lab) {
   return "{\"port\": " + std::to_string(lab.http_port) + ", \"pg_port\": " + std::to_string(kPgPort) +
          ", \"wheel_dir\": \"" + lab.work + "/wheels\"";
 }
@@ -146,7 +71,7 @@ std::string Vars(const Lab& lab) {
 }  // namespace
 
 TEST_CASE("http: get_url, uri, wait_for against a loopback server; second run unchanged") {
-  Lab& lab = GetLab();
+  NetpgLab& lab = GetLab();
   {
     std::ofstream model(lab.work + "/www/model.bin", std::ios::binary);
     for (int i = 0; i < 200000; ++i) model << static_cast<char>(i * 7919 % 251);
@@ -182,7 +107,7 @@ TEST_CASE("http: get_url, uri, wait_for against a loopback server; second run un
 }
 
 TEST_CASE("packages the pip and PostgreSQL cases need, from the Debian mirror") {
-  Lab& lab = GetLab();
+  NetpgLab& lab = GetLab();
   // No main cluster on install: the test creates one on its own port.
   Run prepared = lab.Adhoc(
       "shell",
@@ -199,7 +124,7 @@ TEST_CASE("packages the pip and PostgreSQL cases need, from the Debian mirror") 
 }
 
 TEST_CASE("pip: venv from python3 -m venv, local wheel only; second run unchanged") {
-  Lab& lab = GetLab();
+  NetpgLab& lab = GetLab();
   REQUIRE(Sh("python3 tests/modules/netpg/make_wheel.py " + lab.work + "/wheels").rc == 0);
   std::string vars = Vars(lab) + "}";
   Run first = lab.Play("pip.yml", vars);
@@ -218,7 +143,7 @@ TEST_CASE("pip: venv from python3 -m venv, local wheel only; second run unchange
 }
 
 TEST_CASE("postgresql: role with password, database, queries; second run unchanged; password login") {
-  Lab& lab = GetLab();
+  NetpgLab& lab = GetLab();
   std::string vars = Vars(lab) + "}";
   Run first = lab.Play("postgres.yml", vars);
   INFO(first.out);

@@ -16,100 +16,17 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/lab_shell.h"
+
 namespace {
+
+using namespace tend::labtest;
 
 constexpr const char* kLab = "packages";
 constexpr const char* kTenPackages = "bash,coreutils,dpkg,apt,tar,gzip,sed,grep,findutils,login";
 
-struct Run {
-  int rc = -1;
-  std::string out;
-  double seconds = 0;
-};
-
-std::string Env(const char* name, const char* fallback = "") {
-  const char* v = std::getenv(name);
-  return v ? v : fallback;
-}
-
-Run Sh(const std::string& command) {
-  Run r;
-  auto start = std::chrono::steady_clock::now();
-  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// {ok, changed, unreachable, failed} of the (single) recap line.
-std::array<int, 4> RecapOf(const std::string& out) {
-  static const std::regex line(R"(\S+\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+))");
-  std::smatch m;
-  std::array<int, 4> counts{-1, -1, -1, -1};
-  if (std::regex_search(out, m, line)) {
-    for (int i = 0; i < 4; ++i) counts[i] = std::stoi(m[i + 1]);
-  }
-  return counts;
-}
-
-struct Lab {
-  std::string tend;
-  std::string inventory;
-  std::string dir;
-  std::string address;
-
-  Run Play(const std::string& playbook, const std::string& extra = "") const {
-    return Sh(tend + " play -i " + inventory + " " + extra + " tests/modules/packages/" + playbook);
-  }
-  Run Adhoc(const std::string& module, const std::string& args, const std::string& extra = "") const {
-    return Sh(tend + " run -i " + inventory + " all " + extra + " -m " + module + " -a '" + args + "'");
-  }
-  Run On(const std::string& command) const {
-    return Sh("ssh -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes "
-              "-o UserKnownHostsFile=" + dir + "/known_hosts -i " + dir + "/id_ed25519 root@" +
-              address + " '" + command + "'");
-  }
-};
-
 const Lab& GetLab() {
-  static Lab lab = [] {
-    Lab l;
-    std::string bin = Env("TEND_BINARY_DIR", "build");
-    l.tend = bin + "/controller/cli/tend";
-    setenv("TEND_AGENT_PATH", (bin + "/agent/tend-agent").c_str(), 0);
-    std::string name = std::string(" --name ") + kLab;
-    Run up = Sh(l.tend + " lab up -n 1" + name);
-    INFO(up.out);
-    REQUIRE(up.rc == 0);
-    // A fresh overlay: every first run below starts from the stock image.
-    Run reset = Sh(l.tend + " lab reset" + name);
-    INFO(reset.out);
-    REQUIRE(reset.rc == 0);
-    l.inventory = Trim(Sh(l.tend + " lab inventory --path" + name).out);
-    l.dir = std::filesystem::path(l.inventory).parent_path().string();
-    std::smatch m;
-    std::string text = Slurp(l.inventory);
-    REQUIRE(std::regex_search(text, m, std::regex(R"(ansible_host=(\S+))")));
-    l.address = m[1];
-    return l;
-  }();
+  static Lab lab = StartLab(kLab, "tests/modules/packages");
   return lab;
 }
 
@@ -121,7 +38,7 @@ TEST_CASE("apt installs a real package with a cache update; the second run chang
   INFO(first.out);
   REQUIRE(first.rc == 0);
   CHECK(RecapOf(first.out)[1] == 1);
-  CHECK(lab.On("dpkg-query -W -f=\\${Status} tree").out == "install ok installed");
+  CHECK(lab.On("dpkg-query -W -f=\\${Status} tree") == "install ok installed");
   Run second = lab.Play("install.yml");
   INFO(second.out);
   CHECK(second.rc == 0);
@@ -134,7 +51,7 @@ TEST_CASE("apt check mode reports the install and installs nothing; unknown pack
   INFO(check.out);
   CHECK(check.rc == 0);
   CHECK(RecapOf(check.out)[1] == 1);
-  CHECK(lab.On("dpkg-query -W -f=\\${Status} jq").out.find("install ok installed") ==
+  CHECK(lab.On("dpkg-query -W -f=\\${Status} jq").find("install ok installed") ==
         std::string::npos);
   Run unknown = lab.Adhoc("apt", "name=no-such-package-tend");
   INFO(unknown.out);
@@ -152,7 +69,7 @@ TEST_CASE("apt over ten installed packages answers idempotently in milliseconds"
   // The agent alone on the host: 20 runs of the module, timed there.
   std::string json = std::string("{\"name\":[\"") +
                      std::regex_replace(kTenPackages, std::regex(","), "\",\"") + "\"]}";
-  Run local = lab.On(
+  Run local = lab.Ssh("root", lab.dir + "/id_ed25519",
       "a=$(ls -1 ~/.cache/tend/agent-* | head -1); s=$(date +%s%N); for i in $(seq 20); do "
       "$a run apt '\\''" + json + "'\\'' >/dev/null || exit 1; done; e=$(date +%s%N); "
       "echo $(( (e - s) / 20000 ))");
@@ -177,18 +94,18 @@ TEST_CASE("repositories, keys, selections and facts on the real host") {
   Run first = lab.Play("repos.yml");
   INFO(first.out);
   REQUIRE(first.rc == 0);
-  CHECK(lab.On("cat /etc/apt/sources.list.d/deb_debian_org_debian.list").out ==
+  CHECK(lab.On("cat /etc/apt/sources.list.d/deb_debian_org_debian.list") ==
         "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian "
-        "bookworm-backports main\n");
-  CHECK(lab.On("cat /etc/apt/sources.list.d/tend-updates.sources").out ==
+        "bookworm-backports main");
+  CHECK(lab.On("cat /etc/apt/sources.list.d/tend-updates.sources") ==
         "X-Repolib-Name: tend updates\nTypes: deb\nURIs: http://deb.debian.org/debian\n"
         "Suites: bookworm-updates\nComponents: main\n"
-        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
-  CHECK(lab.On("stat -c %a /etc/apt/sources.list.d/tend-updates.sources").out == "644\n");
-  CHECK(lab.On("apt-cache policy | grep -c bookworm-backports").out != "0\n");
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg");
+  CHECK(lab.On("stat -c %a /etc/apt/sources.list.d/tend-updates.sources") == "644");
+  CHECK(lab.On("apt-cache policy | grep -c bookworm-backports") != "0");
   CHECK(lab.On("cmp /etc/apt/keyrings/tend-debian.gpg "
-               "/usr/share/keyrings/debian-archive-bookworm-stable.gpg && echo same").out == "same\n");
-  CHECK(lab.On("dpkg --get-selections tree").out.find("hold") != std::string::npos);
+               "/usr/share/keyrings/debian-archive-bookworm-stable.gpg && echo same") == "same");
+  CHECK(lab.On("dpkg --get-selections tree").find("hold") != std::string::npos);
   Run second = lab.Play("repos.yml");
   INFO(second.out);
   CHECK(second.rc == 0);
@@ -198,9 +115,9 @@ TEST_CASE("repositories, keys, selections and facts on the real host") {
   CHECK(removed.rc == 0);
   CHECK(RecapOf(removed.out)[1] == 2);
   // debian.sources is the lab image's own deb822 source and stays.
-  CHECK(lab.On("ls /etc/apt/sources.list.d/").out.find("deb_debian_org_debian.list") ==
+  CHECK(lab.On("ls /etc/apt/sources.list.d/").find("deb_debian_org_debian.list") ==
         std::string::npos);
-  CHECK(lab.On("ls /etc/apt/sources.list.d/").out.find("tend-updates") == std::string::npos);
+  CHECK(lab.On("ls /etc/apt/sources.list.d/").find("tend-updates") == std::string::npos);
   Run facts = lab.Play("facts.yml");
   INFO(facts.out);
   CHECK(facts.rc == 0);
@@ -214,7 +131,7 @@ TEST_CASE("apt removes the package; the second removal changes nothing") {
   INFO(first.out);
   REQUIRE(first.rc == 0);
   CHECK(RecapOf(first.out)[1] == 1);
-  CHECK(lab.On("dpkg-query -W -f=\\${Status} tree").out.find("install ok installed") ==
+  CHECK(lab.On("dpkg-query -W -f=\\${Status} tree").find("install ok installed") ==
         std::string::npos);
   Run second = lab.Play("remove.yml");
   CHECK(RecapOf(second.out)[1] == 0);

@@ -17,114 +17,25 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/lab_shell.h"
+
 namespace {
+
+using namespace tend::labtest;
 
 constexpr const char* kLab = "system";
 
-struct Run {
-  int rc = -1;
-  std::string out;
-  double seconds = 0;
-};
-
-std::string Env(const char* name, const char* fallback = "") {
-  const char* v = std::getenv(name);
-  return v ? v : fallback;
-}
-
-Run Sh(const std::string& command) {
-  Run r;
-  auto start = std::chrono::steady_clock::now();
-  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// host -> {ok, changed, unreachable, failed, skipped, rescued, ignored}
-std::array<int, 7> RecapOf(const std::string& out) {
-  static const std::regex line(
-      R"(\S+\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+))");
-  std::smatch m;
-  std::array<int, 7> counts{-1, -1, -1, -1, -1, -1, -1};
-  if (std::regex_search(out, m, line)) {
-    for (int i = 0; i < 7; ++i) counts[i] = std::stoi(m[i + 1]);
-  }
-  return counts;
-}
-
-struct Lab {
-  std::string tend;
-  std::string inventory;
-  std::string dir;
-  std::string address;
-
-  Run Play(const std::string& playbook, const std::string& extra = "") const {
-    return Sh(tend + " play -i " + inventory + " " + extra + " tests/modules/system/" + playbook);
-  }
-  Run Adhoc(const std::string& module, const std::string& args, const std::string& extra = "") const {
-    return Sh(tend + " run -i " + inventory + " all " + extra + " -m " + module + " -a '" + args +
-              "'");
-  }
-  Run Ssh(const std::string& user, const std::string& key, const std::string& command) const {
-    return Sh("ssh -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes "
-              "-o UserKnownHostsFile=" + dir + "/known_hosts -i " + key + " " + user + "@" +
-              address + " '" + command + "'");
-  }
-  std::string On(const std::string& command) const {
-    return Trim(Ssh("root", dir + "/id_ed25519", command).out);
-  }
-};
-
 const Lab& GetLab() {
   static Lab lab = [] {
-    Lab l;
-    std::string bin = Env("TEND_BINARY_DIR", "build");
-    l.tend = bin + "/controller/cli/tend";
-    setenv("TEND_AGENT_PATH", (bin + "/agent/tend-agent").c_str(), 0);
-    std::string name = std::string(" --name ") + kLab;
-    Run up = Sh(l.tend + " lab up -n 1" + name);
-    INFO(up.out);
-    REQUIRE(up.rc == 0);
-    // A fresh overlay: every first run below starts from the stock image.
-    Run reset = Sh(l.tend + " lab reset" + name);
-    INFO(reset.out);
-    REQUIRE(reset.rc == 0);
-    l.inventory = Trim(Sh(l.tend + " lab inventory --path" + name).out);
-    l.dir = std::filesystem::path(l.inventory).parent_path().string();
-    std::smatch m;
-    std::string text = Slurp(l.inventory);
-    REQUIRE(std::regex_search(text, m, std::regex(R"(ansible_host=(\S+))")));
-    l.address = m[1];
-    Run status = Sh(l.tend + " lab status" + name);
+    Lab l = StartLab(kLab, "tests/modules/system");
+    Run status = Sh(l.tend + " lab status --name " + kLab);
     REQUIRE_MESSAGE(status.out.find("(nspawn)") != std::string::npos,
                     (std::string("the system lab test needs systemd-booted (nspawn) hosts: ") + status.out));
-    Sh("ssh -o BatchMode=yes -o UserKnownHostsFile=" + l.dir + "/known_hosts -i " + l.dir +
-       "/id_ed25519 root@" + l.address + " systemctl is-system-running --wait");
     return l;
   }();
   return lab;
 }
 
-bool Changed(const Run& r) { return r.out.find("| CHANGED =>") != std::string::npos; }
-bool Unchanged(const Run& r) { return r.rc == 0 && r.out.find("| SUCCESS =>") != std::string::npos; }
 
 TEST_CASE("systemd_service: daemon_reload + started + enabled, then nothing to do") {
   REQUIRE_MESSAGE(geteuid() == 0, "lab tests need root");

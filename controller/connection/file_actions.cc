@@ -1,4 +1,4 @@
-#include "controller/playbook/file_actions.h"
+#include "controller/connection/file_actions.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -15,6 +15,8 @@
 
 #include "core/hash.h"
 #include "modules/apt_common.h"
+#include "modules/assemble.h"
+#include "modules/real_host.h"
 #include "modules/spec.h"
 
 namespace fs = std::filesystem;
@@ -131,9 +133,9 @@ Expected<std::string> ReadLocalFile(const std::string& path) {
 }
 
 std::string FetchDestination(const std::string& src, const std::string& dest, bool flat,
-                             const FetchPlace& place) {
+                             const ActionPlace& place) {
   std::string base = ExpandLocalUser(dest);
-  if (!fs::path(base).is_absolute()) base = (fs::path(place.playbook_dir) / base).string();
+  if (!fs::path(base).is_absolute()) base = (fs::path(place.base_dir) / base).string();
   if (flat) {
     if (dest.ends_with('/')) return base + fs::path(src).filename().string();
     return base;
@@ -143,7 +145,7 @@ std::string FetchDestination(const std::string& src, const std::string& dest, bo
   return (fs::path(base) / place.inventory_hostname / rel).lexically_normal().string();
 }
 
-Json RunFetch(const Json& args, const FetchPlace& place, const ModuleCall& base,
+Json RunFetch(const Json& args, const ActionPlace& place, const ModuleCall& base,
               const AgentCall& agent) {
   std::string src = args.value("src", "");
   std::string dest = args.value("dest", "");
@@ -290,6 +292,63 @@ Json RunCopyTree(const std::string& local_dir, const Json& args, const ModuleCal
     changed = changed || r.value("changed", false);
   }
   return Json{{"changed", changed}, {"dest", top}, {"src", src}};
+}
+
+namespace {
+
+// A URL src is downloaded by the host itself (unarchive), never read here.
+bool HasLocalSource(const Json& args) {
+  auto src = args.find("src");
+  if (src == args.end() || !src->is_string()) return false;
+  if (src->get<std::string>().find("://") != std::string::npos) return false;
+  return !ArgBool(args, "remote_src", false);
+}
+
+Expected<std::string> FindLocal(const ActionPlace& place, const Json& args) {
+  std::string src = args["src"].get<std::string>();
+  std::string path = place.find_local ? place.find_local(src) : "";
+  if (path.empty()) return Fail(fmt::format("Could not find or access '{}'", src));
+  return path;
+}
+
+// copy and unarchive: the local file rides along as content; copy of a
+// directory becomes a tree of calls.
+Json RunLocalSource(ModuleCall call, const ActionPlace& place, const AgentCall& agent) {
+  auto path = FindLocal(place, call.args);
+  if (!path) return Failed(path.error().message);
+  if (fs::is_directory(*path)) {
+    if (call.module == "copy") return RunCopyTree(*path, call.args, call, agent);
+    return Failed(fmt::format("Source '{}' is not a file", call.args["src"].get<std::string>()));
+  }
+  auto content = ReadLocalFile(*path);
+  if (!content) return Failed(content.error().message);
+  call.content = std::move(*content);
+  return agent(call);
+}
+
+// assemble with remote_src false joins the fragments of a local directory.
+Json RunLocalAssemble(ModuleCall call, const ActionPlace& place, const AgentCall& agent) {
+  auto path = FindLocal(place, call.args);
+  if (!path) return Failed(path.error().message);
+  RealHost local;
+  auto content = AssembleFromFragments(local, *path, call.args);
+  if (!content) return Failed(content.error().message);
+  call.content = std::move(*content);
+  return agent(call);
+}
+
+}  // namespace
+
+Json RunWithControllerHalf(ModuleCall call, const ActionPlace& place, const AgentCall& agent) {
+  if (call.module == "fetch") return RunFetch(call.args, place, call, agent);
+  if ((call.module == "copy" || call.module == "unarchive") && HasLocalSource(call.args)) {
+    return RunLocalSource(std::move(call), place, agent);
+  }
+  if (call.module == "assemble" && call.args.contains("src") &&
+      !ArgBool(call.args, "remote_src", true)) {
+    return RunLocalAssemble(std::move(call), place, agent);
+  }
+  return agent(call);
 }
 
 }  // namespace tend

@@ -1,4 +1,4 @@
-#include "controller/playbook/file_actions.h"
+#include "controller/connection/file_actions.h"
 
 #include <doctest/doctest.h>
 
@@ -6,25 +6,10 @@
 
 #include "controller/playbook/test_files.h"
 #include "core/hash.h"
+#include "modules/http_client.h"
 
 namespace tend {
 namespace {
-
-std::string Base64(std::string_view data) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < data.size(); i += 3) {
-    uint32_t n = static_cast<unsigned char>(data[i]) << 16;
-    if (i + 1 < data.size()) n |= static_cast<unsigned char>(data[i + 1]) << 8;
-    if (i + 2 < data.size()) n |= static_cast<unsigned char>(data[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < data.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < data.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
-}
 
 // A host holding `files` (path -> content) and `dirs`, answering stat and
 // slurp as the agent does; every call is logged.
@@ -49,7 +34,7 @@ struct FakeRemote {
                   {"stat", {{"exists", true}, {"isdir", false}, {"checksum", Sha1Hex(files[path])}}}};
     }
     if (call.module == "slurp") {
-      return Json{{"changed", false}, {"content", Base64(files[call.args["src"]])}};
+      return Json{{"changed", false}, {"content", Base64Encode(files[call.args["src"]])}};
     }
     // file/copy: a directory or file that is not there yet changes.
     std::string path = call.args.value("path", call.args.value("dest", ""));
@@ -78,7 +63,7 @@ std::string ReadBack(const std::string& path) {
 }  // namespace
 
 TEST_CASE("fetch destination: per host under dest, flat, relative to the playbook") {
-  FetchPlace place{"web1", "/play"};
+  ActionPlace place{"web1", "/play", {}};
   CHECK(FetchDestination("/etc/hosts", "/backup", false, place) == "/backup/web1/etc/hosts");
   CHECK(FetchDestination("/etc/hosts", "out", false, place) == "/play/out/web1/etc/hosts");
   CHECK(FetchDestination("/etc/hosts", "/b/", true, place) == "/b/hosts");
@@ -90,7 +75,7 @@ TEST_CASE("fetch writes the remote file once; an unchanged one is not transferre
   TestDir dir;
   FakeRemote remote;
   remote.files["/etc/app.conf"] = "port = 80\n";
-  FetchPlace place{"web1", dir.root()};
+  ActionPlace place{"web1", dir.root(), {}};
   Json args{{"src", "/etc/app.conf"}, {"dest", "fetched"}};
   Json first = RunFetch(args, place, ModuleCall{}, remote.Agent());
   INFO(first.dump());
@@ -120,7 +105,7 @@ TEST_CASE("fetch: missing remote file, fail_on_missing, directories, flat into a
   FakeRemote remote;
   remote.dirs.push_back("/etc");
   remote.files["/var/log/app.log"] = "line\n";
-  FetchPlace place{"web1", dir.root()};
+  ActionPlace place{"web1", dir.root(), {}};
   Json missing = RunFetch({{"src", "/nope"}, {"dest", "/tmp"}}, place, {}, remote.Agent());
   CHECK(missing["failed"] == true);
   CHECK(missing["msg"] == "the remote file does not exist, not transferring, ignored");

@@ -19,24 +19,33 @@ namespace tend {
 /// become settings); failures come back as failed or unreachable results.
 using AgentCall = std::function<Json(const ModuleCall& call)>;
 
-/// Where a fetch lands: `dest` relative paths are taken from the playbook's
-/// directory, and without `flat` the file goes under dest/<inventory_hostname>/.
-struct FetchPlace {
+/// Where an action runs from: the host's inventory name (fetch's per-host
+/// directory), the directory relative fetch destinations start from, and how
+/// a local `src` is found (role files/, the playbook's directory; the working
+/// directory for `tend run`). `find_local` returns "" when nothing is there.
+struct ActionPlace {
   std::string inventory_hostname;
-  std::string playbook_dir;
+  std::string base_dir;
+  std::function<std::string(const std::string& name)> find_local;
 };
+
+/// Runs `call` (validated arguments) with its controller half when it has
+/// one — fetch, copy and unarchive of a local src (file or tree), assemble
+/// with remote_src false — and as one agent call otherwise.
+Json RunWithControllerHalf(ModuleCall call, const ActionPlace& place, const AgentCall& agent);
 
 /// The whole content of a local file, or an error naming it.
 Expected<std::string> ReadLocalFile(const std::string& path);
 
-/// The local path `fetch` writes for `src` (Ansible's flat and per-host rules).
+/// The local path `fetch` writes for `src` (Ansible's flat and per-host rules;
+/// a relative dest starts at place.base_dir).
 std::string FetchDestination(const std::string& src, const std::string& dest, bool flat,
-                             const FetchPlace& place);
+                             const ActionPlace& place);
 
 /// ansible.builtin.fetch: stat (checksum) on the host, compare with the local
 /// copy, slurp only when they differ, verify and write atomically. `base`
 /// carries check/diff/become; check mode writes nothing.
-Json RunFetch(const Json& args, const FetchPlace& place, const ModuleCall& base,
+Json RunFetch(const Json& args, const ActionPlace& place, const ModuleCall& base,
               const AgentCall& agent);
 
 /// copy with a local directory `local_dir` as src: `src_arg` ending in "/"

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "controller/connection/adhoc.h"
+#include "modules/registry.h"
 #include "controller/connection/ssh_config.h"
 #include "controller/inventory/inventory.h"
 
@@ -87,9 +88,10 @@ Expected<Json> ParseAdhocArgs(const std::string& module, const std::string& text
 }
 
 Expected<Json> PrepareModuleArgs(const std::string& module, const std::string& text) {
-  // Until modules/ (ValidateModuleArgs) is linked into the controller, the
-  // agent checks arguments; see the report of issue 3.
-  return ParseAdhocArgs(module, text);
+  // Bad arguments are refused here, before any host is contacted.
+  auto args = ParseAdhocArgs(module, text);
+  if (!args || FindModuleSpec(module) == nullptr) return args;
+  return ValidateModuleArgs(module, *args);
 }
 
 }  // namespace tend

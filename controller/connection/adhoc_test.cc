@@ -57,6 +57,10 @@ TEST_CASE("-a parsing: free form, k=v, JSON; specs checked before connecting") {
   CHECK((*a)["chdir"] == "/tmp");
   CHECK((*ParseAdhocArgs("copy", R"({"dest": "/x", "mode": 420})"))["mode"] == 420);
   CHECK(PrepareModuleArgs("raw", "echo hi")->at("_raw_params") == "echo hi");
+  auto misspelt = PrepareModuleArgs("file", "path=/x stat=directory");
+  REQUIRE_FALSE(misspelt.has_value());
+  CHECK(misspelt.error().message.find("stat") != std::string::npos);
+  CHECK((*PrepareModuleArgs("file", "path=/x state=directory"))["state"] == "directory");
 }
 
 TEST_CASE("host selection from INI and host lists") {

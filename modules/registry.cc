@@ -62,6 +62,7 @@ const std::vector<Module>& Modules() {
       {HostnameSpec, RunHostname},
       {SysctlSpec, RunSysctl},
       {GetentSpec, RunGetent},
+      {CronSpec, RunCron},
       // Network, Python and PostgreSQL
       {WaitForSpec, RunWaitFor},
       {UriSpec, RunUri},

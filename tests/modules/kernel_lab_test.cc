@@ -36,14 +36,10 @@ std::array<int, 3> OkChangedFailed(const Run& run) {
 }
 
 // The image may lack the `locales` package (it brings locale-gen,
-// /etc/locale.gen and SUPPORTED); install it from the Debian mirror.
+// /etc/locale.gen and SUPPORTED).
 void EnsureLocales(const Lab& lab) {
-  if (lab.On("test -x /usr/sbin/locale-gen && test -f /etc/locale.gen && echo yes") == "yes")
-    return;
-  MESSAGE("the lab image has no `locales` package; installing it with apt inside the lab host");
-  std::string out = lab.On(
-      "DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null && "
-      "DEBIAN_FRONTEND=noninteractive apt-get -qq install -y locales >/dev/null; echo rc=$?");
+  std::string out =
+      lab.EnsurePackage("test -x /usr/sbin/locale-gen && test -f /etc/locale.gen", "locales");
   INFO(out);
   REQUIRE(out.ends_with("rc=0"));
 }

@@ -175,4 +175,65 @@ TEST_CASE("timezone: /etc/localtime points at the zone; second run changes nothi
   if (Env("TEND_LAB_KEEP").empty()) Sh(lab.tend + " lab down --name " + kLab);
 }
 
+
+// The stock image may lack cron (crontab and /etc/cron.d).
+void EnsureCron(const Lab& lab) {
+  std::string out = lab.EnsurePackage("command -v crontab >/dev/null && test -d /etc/cron.d", "cron");
+  INFO(out);
+  REQUIRE(out.ends_with("rc=0"));
+}
+
+// The timezone case takes the lab down at its end, so cron brings it up (and
+// resets it) itself.
+TEST_CASE("cron: user crontab, env, disabled job, cron.d file; check mode, idempotent, absent") {
+  REQUIRE_MESSAGE(geteuid() == 0, "lab tests need root");
+  Lab lab = StartLab(kLab, "tests/modules/system");
+  EnsureCron(lab);
+  Run user = lab.Adhoc("user", "name=tendcron shell=/bin/sh");
+  INFO(user.out);
+  REQUIRE(user.rc == 0);
+  lab.On("crontab -r -u tendcron; rm -f /etc/cron.d/tend-sweep");
+  const std::string no_crontab = "no crontab for tendcron";
+  REQUIRE(lab.On("crontab -l -u tendcron") == no_crontab);
+
+  Run check = lab.Play("cron.yml", "--check");
+  INFO(check.out);
+  CHECK(check.rc == 0);
+  // The assert on what the module reports is skipped in check mode.
+  CHECK(RecapOf(check.out) == std::array<int, 7>{4, 4, 0, 0, 1, 0, 0});
+  CHECK(lab.On("crontab -l -u tendcron") == no_crontab);
+  CHECK(lab.On("test -e /etc/cron.d/tend-sweep || echo none") == "none");
+
+  Run first = lab.Play("cron.yml", "--diff");
+  INFO(first.out);
+  CHECK(first.rc == 0);
+  CHECK(RecapOf(first.out) == std::array<int, 7>{5, 4, 0, 0, 0, 0, 0});
+  CHECK(first.out.find("+++ after: /etc/cron.d/tend-sweep\n") != std::string::npos);
+  CHECK(first.out.find("+++ after: crontab for user \"tendcron\"\n") != std::string::npos);
+  CHECK(first.out.find("+#Ansible: tend sweep\n") != std::string::npos);
+  CHECK(lab.On("crontab -l -u tendcron") ==
+        "TEND_HOME=\"/srv/tend\"\n"
+        "#Ansible: tend nightly\n30 2 * * * /usr/bin/true nightly\n"
+        "#Ansible: tend paused\n#@weekly /usr/bin/true paused");
+  CHECK(lab.On("cat /etc/cron.d/tend-sweep") ==
+        "#Ansible: tend sweep\n*/10 * * * * root /usr/bin/true sweep");
+  CHECK(lab.On("stat -c \"%a %U\" /etc/cron.d/tend-sweep") == "644 root");
+
+  Run second = lab.Play("cron.yml");
+  INFO(second.out);
+  CHECK(RecapOf(second.out) == std::array<int, 7>{5, 0, 0, 0, 0, 0, 0});
+
+  Run absent = lab.Play("cron.yml", "-e cron_state=absent");
+  INFO(absent.out);
+  CHECK(absent.rc == 0);
+  CHECK(RecapOf(absent.out) == std::array<int, 7>{4, 4, 0, 0, 1, 0, 0});
+  CHECK(lab.On("crontab -l -u tendcron") == "");
+  CHECK(lab.On("test -e /etc/cron.d/tend-sweep || echo gone") == "gone");
+  Run again = lab.Play("cron.yml", "-e cron_state=absent");
+  INFO(again.out);
+  CHECK(RecapOf(again.out) == std::array<int, 7>{4, 0, 0, 0, 1, 0, 0});
+
+  if (Env("TEND_LAB_KEEP").empty()) Sh(lab.tend + " lab down --name " + kLab);
+}
+
 }  // namespace

@@ -109,6 +109,15 @@ struct Lab {
   std::string On(const std::string& command) const {
     return Trim(Ssh("root", dir + "/id_ed25519", command).out);
   }
+  /// Installs `package` from the Debian mirror inside the host unless `probe`
+  /// (a shell test) already holds: the stock image lacks some tools a module
+  /// drives. Returns the installer's output, ending in "rc=0" on success.
+  std::string EnsurePackage(const std::string& probe, const std::string& package) const {
+    if (On(probe + " && echo yes") == "yes") return "rc=0";
+    return On("DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null && "
+              "DEBIAN_FRONTEND=noninteractive apt-get -qq install -y " + package +
+              " >/dev/null; echo rc=$?");
+  }
 };
 
 /// Brings up (or reuses) the lab `name` with one host, resets it to the stock

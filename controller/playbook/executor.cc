@@ -875,7 +875,10 @@ struct Executor::Impl {
       }
       return out;
     }
-    return Fail(fmt::format("unsupported loop 'with_{}'", kind));
+    // Any other with_<name> is query(name, ...), as in Ansible (filetree, ...).
+    auto items = templar.Query(kind, v.is_array() ? v : Json::array({v}));
+    if (!items) return Fail(fmt::format("with_{}: {}", kind, items.error().message));
+    return items;
   }
 
   Json ItemVars(const Task& task, const Json& item, size_t index, size_t count) {

@@ -378,6 +378,21 @@ TEST_CASE("loops: when per item, item lines, register .results") {
   CHECK(out.summary.stats["h1"].ok == 3);
 }
 
+TEST_CASE("with_<lookup> loops over what the lookup returns for its terms") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: "{{ item.lookup }}"
+      with_community.general.filetree: files/tree
+      loop_control:
+        label: "{{ item.lookup }} {{ item.terms }}"
+)",
+                         {"h1"});
+  CHECK(out.text.find("ok: [h1] => (item=community.general.filetree [\"files/tree\"])") !=
+        std::string::npos);
+  CHECK(out.summary.stats["h1"].ok == 1);
+}
+
 TEST_CASE("register stores skipped and failed results too") {
   auto out = RunPlaybook(R"(- hosts: h1
   gather_facts: false

@@ -40,6 +40,11 @@ class FakeTemplar : public TaskTemplar {
 
   Expected<std::string> RenderFile(const std::string& path) override { return "rendered " + path; }
 
+  // Lookups are the engine's: executor tests see the call and its terms.
+  Expected<Json> Query(const std::string& lookup, const Json& terms) override {
+    return Json::array({{{"lookup", lookup}, {"terms", terms}}});
+  }
+
  private:
   static std::string Trim(std::string s) {
     s.erase(0, s.find_first_not_of(" \n"));

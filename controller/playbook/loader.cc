@@ -7,6 +7,7 @@
 #include <set>
 
 #include "controller/playbook/module_names.h"
+#include "controller/template/template.h"
 #include "controller/yaml/yaml.h"
 #include "core/suggest.h"
 #include "modules/registry.h"
@@ -15,6 +16,20 @@ namespace tend {
 namespace fs = std::filesystem;
 
 namespace {
+
+// with_<name>: the executor's own loops (items, flattened) and every lookup.
+std::vector<std::string> LoopNames() {
+  std::vector<std::string> names{"items", "flattened"};
+  for (const auto& lookup : BuiltinLookups()) names.push_back(lookup.name);
+  return names;
+}
+
+// `with_community.general.filetree` names the same lookup as `with_filetree`.
+bool IsKnownLoop(const std::string& kind) {
+  static const std::vector<std::string> kNames = LoopNames();
+  std::string shortname = kind.substr(kind.rfind('.') == std::string::npos ? 0 : kind.rfind('.') + 1);
+  return std::find(kNames.begin(), kNames.end(), shortname) != kNames.end();
+}
 
 const std::vector<std::string> kTaskKeywords = {"name",
                                                 "when",
@@ -625,6 +640,11 @@ struct PlaybookLoader::Impl {
       if (key.starts_with("with_")) {
         task.loop_kind = key.substr(5);
         task.loop = value;
+        if (!IsKnownLoop(task.loop_kind)) {
+          return Fail(fmt::format("unknown loop '{}': no lookup plugin named '{}'{}", key,
+                                  task.loop_kind, SuggestionSuffix(task.loop_kind, LoopNames())),
+                      s.At(Pointer(ptr, key)));
+        }
         continue;
       }
       if (Contains(kTaskKeywords, key)) continue;

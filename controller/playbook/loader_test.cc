@@ -101,6 +101,9 @@ TEST_CASE("located errors before any host is touched") {
        "site.yml:3:7: unknown module 'ansible.builtin.lineinfil', did you mean 'lineinfile'?"},
       {"unknown task keyword", "- hosts: all\n  tasks:\n    - debug: msg=x\n      whn: x\n",
        "site.yml:3:7: unknown task keyword 'whn', did you mean 'when'?"},
+      {"unknown loop", "- hosts: all\n  tasks:\n    - debug: msg=x\n      with_filetre: a\n",
+       "site.yml:4:21: unknown loop 'with_filetre': no lookup plugin named 'filetre', did you "
+       "mean 'filetree'?"},
       {"unknown play keyword", "- hosts: all\n  taks: []\n",
        "site.yml:2:9: unknown play keyword 'taks', did you mean 'tasks'?"},
       {"two modules", "- hosts: all\n  tasks:\n    - debug: msg=x\n      command: ls\n",

@@ -24,6 +24,8 @@ class TaskTemplar {
   virtual Expected<bool> Condition(std::string_view expression, std::string_view where) = 0;
   /// Renders a template file found on `search_paths` (the `template` module).
   virtual Expected<std::string> RenderFile(const std::string& path) = 0;
+  /// `query(lookup, *terms)`: how `with_<lookup>` loops get their items.
+  virtual Expected<Json> Query(const std::string& lookup, const Json& terms) = 0;
 };
 
 struct TemplarContext {

@@ -16,6 +16,9 @@ class JinjaTaskTemplar : public TaskTemplar {
   Expected<std::string> RenderFile(const std::string& path) override {
     return templar_.RenderFile(path);
   }
+  Expected<Json> Query(const std::string& lookup, const Json& terms) override {
+    return RunQuery(templar_, lookup, terms);
+  }
 
  private:
   Templar templar_;

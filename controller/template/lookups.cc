@@ -3,11 +3,16 @@
 // the LookupContext, so tests substitute files and commands.
 
 #include <glob.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -182,6 +187,78 @@ Expected<Json> LookupFileglob(const Json& terms, const Json&, Templar& t) {
       }
       globfree(&g);
       if (!out.empty()) break;
+    }
+  }
+  return out;
+}
+
+// One entry of community.general.filetree: what `file`/`copy`/`template`
+// need to rebuild the tree on a target. Links keep their target in `src`,
+// like Ansible; other kinds (sockets, fifos) are left out.
+std::optional<Json> TreeEntry(const std::string& root, const std::string& relative) {
+  std::string path = root + "/" + relative;
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+  Json entry{{"root", root}, {"path", relative}};
+  if (S_ISLNK(st.st_mode)) {
+    entry["state"] = "link";
+    entry["src"] = std::filesystem::read_symlink(path).string();
+  } else if (S_ISDIR(st.st_mode)) {
+    entry["state"] = "directory";
+  } else if (S_ISREG(st.st_mode)) {
+    entry["state"] = "file";
+    entry["src"] = path;
+  } else {
+    return std::nullopt;
+  }
+  entry["uid"] = st.st_uid;
+  entry["gid"] = st.st_gid;
+  const passwd* user = ::getpwuid(st.st_uid);
+  entry["owner"] = user ? Json(user->pw_name) : Json(st.st_uid);
+  const group* grp = ::getgrgid(st.st_gid);
+  entry["group"] = grp ? Json(grp->gr_name) : Json(st.st_gid);
+  entry["mode"] = fmt::format("0{:03o}", st.st_mode & 07777);
+  entry["size"] = st.st_size;
+  entry["mtime"] = static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+  entry["ctime"] = static_cast<double>(st.st_ctim.tv_sec) + st.st_ctim.tv_nsec / 1e9;
+  return entry;
+}
+
+// Every directory, file and link under `root` (not following links), parents
+// before children and names sorted, so runs are reproducible (Ansible walks
+// in directory order).
+void WalkTree(const std::string& root, const std::string& relative, std::set<std::string>& seen,
+              Json& out) {
+  std::string dir = relative.empty() ? root : root + "/" + relative;
+  std::error_code error;
+  std::vector<std::string> names;
+  for (const auto& child : std::filesystem::directory_iterator(dir, error))
+    names.push_back(child.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> subdirs;
+  for (const auto& name : names) {
+    std::string path = relative.empty() ? name : relative + "/" + name;
+    auto entry = TreeEntry(root, path);
+    if (!entry) continue;
+    if ((*entry)["state"] == "directory") subdirs.push_back(path);
+    // A second term may name an overlapping tree: the first one wins.
+    if (seen.insert(path).second) out.push_back(std::move(*entry));
+  }
+  for (const auto& sub : subdirs) WalkTree(root, sub, seen, out);
+}
+
+// filetree (community.general): the tree under each term, a directory found
+// like a `copy` src (files/ of the role or playbook first).
+Expected<Json> LookupFiletree(const Json& terms, const Json&, Templar& t) {
+  Json out = Json::array();
+  std::set<std::string> seen;
+  for (const auto& term : terms) {
+    std::string wanted = Str(term);
+    while (wanted.size() > 1 && wanted.back() == '/') wanted.pop_back();
+    for (const auto& root : Candidates(t.hooks().lookup_context, wanted, "files")) {
+      if (!std::filesystem::is_directory(root)) continue;
+      WalkTree(root, "", seen, out);
+      break;
     }
   }
   return out;
@@ -391,10 +468,21 @@ std::vector<LookupRegistration> BuiltinLookups() {
   return {
       {"env", LookupEnv}, {"file", LookupFile}, {"template", LookupTemplate}, {"vars", LookupVars},
       {"items", LookupItems}, {"list", LookupList}, {"pipe", LookupPipe},
-      {"first_found", LookupFirstFound}, {"fileglob", LookupFileglob}, {"password", LookupPassword},
+      {"first_found", LookupFirstFound}, {"fileglob", LookupFileglob},
+      {"filetree", LookupFiletree}, {"password", LookupPassword},
       {"dict", LookupDict}, {"indexed_items", LookupIndexedItems}, {"sequence", LookupSequence},
       {"subelements", LookupSubelements}, {"together", LookupTogether}, {"nested", LookupNested},
   };
+}
+
+Expected<Json> RunQuery(Templar& templar, const std::string& name, const Json& terms) {
+  static const std::vector<LookupRegistration> kBuiltins = BuiltinLookups();
+  const auto& table = templar.hooks().lookups.empty() ? kBuiltins : templar.hooks().lookups;
+  std::string shortname = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+  for (const auto& lookup : table) {
+    if (lookup.name == shortname) return lookup.run(terms, Json::object(), templar);
+  }
+  return Fail(fmt::format("lookup plugin ({}) not found", name));
 }
 
 namespace jinja {

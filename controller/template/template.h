@@ -122,9 +122,14 @@ struct LookupRegistration {
 };
 
 /// The built-in lookups: env, file, template, vars, items, pipe, first_found,
-/// fileglob, password, dict, indexed_items, sequence, subelements, together,
-/// nested, list. The engine may append its own.
+/// fileglob, filetree, password, dict, indexed_items, sequence, subelements,
+/// together, nested, list. The engine may append its own.
 std::vector<LookupRegistration> BuiltinLookups();
+
+/// `query(name, *terms)`: the lookup named `name` (a collection prefix such as
+/// `community.general.` is ignored) from the templar's hooks, or a builtin.
+/// Fails naming the plugin when there is none.
+Expected<Json> RunQuery(Templar& templar, const std::string& name, const Json& terms);
 
 /// Marker values. Ansible's `omit` is a placeholder string; the engine drops a
 /// module argument whose rendered value IsOmit.

@@ -1,0 +1,90 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "controller/template/template.h"
+
+namespace tend {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch directory under /tmp, removed with the object.
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "tend-lookups.XXXXXX").string();
+    path = ::mkdtemp(pattern.data());
+  }
+  ~ScratchDir() { fs::remove_all(path); }
+};
+
+void Write(const fs::path& path, const std::string& text, fs::perms mode) {
+  std::ofstream(path) << text;
+  fs::permissions(path, mode);
+}
+
+Expected<Json> Query(const std::string& name, const Json& terms,
+                     std::vector<std::string> search_paths = {}) {
+  JsonScope scope(Json::object());
+  TemplarHooks hooks;
+  hooks.lookup_context.search_paths = std::move(search_paths);
+  Templar templar(scope, std::move(hooks));
+  return RunQuery(templar, name, terms);
+}
+
+TEST_CASE("filetree: directories, files and links under a root found in files/, parents first") {
+  ScratchDir scratch;
+  fs::path tree = scratch.path / "files" / "site";
+  fs::create_directories(tree / "conf" / "deep");
+  Write(tree / "index.html", "<p>hi</p>\n", fs::perms(0644));
+  Write(tree / "conf" / "app.conf", "x=1\n", fs::perms(0600));
+  Write(tree / "conf" / "deep" / "run.sh", "#!/bin/sh\n", fs::perms(0755));
+  fs::create_symlink("index.html", tree / "home.html");
+
+  auto items = Query("community.general.filetree", Json::array({"site/"}), {scratch.path});
+  REQUIRE(items.has_value());
+  std::vector<std::string> listed;
+  for (const auto& item : *items)
+    listed.push_back(item["state"].get<std::string>() + " " + item["path"].get<std::string>());
+  CHECK(listed == std::vector<std::string>{"directory conf", "link home.html", "file index.html",
+                                           "file conf/app.conf", "directory conf/deep",
+                                           "file conf/deep/run.sh"});
+  const Json& conf = (*items)[3];
+  CHECK(conf["root"] == tree.string());
+  CHECK(conf["src"] == (tree / "conf" / "app.conf").string());
+  CHECK(conf["mode"] == "0600");
+  CHECK(conf["size"] == 4);
+  CHECK(conf.contains("owner"));
+  CHECK(conf.contains("group"));
+  CHECK((*items)[1]["src"] == "index.html");
+}
+
+TEST_CASE("filetree: an overlapping second tree adds only the paths the first lacked") {
+  ScratchDir scratch;
+  fs::create_directories(scratch.path / "a");
+  fs::create_directories(scratch.path / "b");
+  Write(scratch.path / "a" / "same", "from a\n", fs::perms(0644));
+  Write(scratch.path / "b" / "same", "from b\n", fs::perms(0644));
+  Write(scratch.path / "b" / "extra", "b only\n", fs::perms(0644));
+  auto items = Query("filetree", Json::array({(scratch.path / "a").string(),
+                                              (scratch.path / "b").string()}));
+  REQUIRE(items.has_value());
+  REQUIRE(items->size() == 2);
+  CHECK((*items)[0]["src"] == (scratch.path / "a" / "same").string());
+  CHECK((*items)[1]["path"] == "extra");
+}
+
+TEST_CASE("filetree: a missing root yields nothing; an unknown lookup is named") {
+  auto none = Query("filetree", Json::array({"/nonexistent/tend-tree"}));
+  REQUIRE(none.has_value());
+  CHECK(none->empty());
+  auto unknown = Query("filetre", Json::array({"x"}));
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().message == "lookup plugin (filetre) not found");
+}
+
+}  // namespace
+}  // namespace tend

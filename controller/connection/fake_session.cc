@@ -24,7 +24,7 @@ Expected<ExecResult> FakeHostSession::Exec(const std::string& command, std::opti
   call.module = "raw";
   call.args = Json{{"_raw_params", command}};
   call.become = become;
-  if (!stdin_data.empty()) call.content = std::string(stdin_data);
+  if (!stdin_data.empty()) call.content = Content(std::string(stdin_data));
   auto r = Run(call);
   if (!r) return std::unexpected(r.error());
   ExecResult out;

@@ -1,6 +1,8 @@
 #include "controller/connection/file_actions.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +10,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <variant>
@@ -125,11 +130,74 @@ Expected<std::string> SlurpRemote(const std::string& src, const ModuleCall& base
 }  // namespace
 
 Expected<std::string> ReadLocalFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(fmt::format("could not read {}: {}", path, std::strerror(errno)));
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Fail(fmt::format("could not read {}: {}", path, std::strerror(errno)));
+  auto fail = [&path] { return Fail(fmt::format("could not read {}: {}", path, std::strerror(errno))); };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail();
+  struct stat st{};
+  std::string content;
+  // Sized from fstat and read in large blocks; a file that grows meanwhile is
+  // read to its end all the same.
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) content.reserve(static_cast<size_t>(st.st_size));
+  char block[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, block, sizeof block);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      auto error = fail();
+      ::close(fd);
+      return error;
+    }
+    content.append(block, static_cast<size_t>(n));
+  }
+  ::close(fd);
   return content;
+}
+
+namespace {
+
+// What was read of one local file, valid while its size and mtime hold.
+struct CachedFile {
+  off_t size = 0;
+  int64_t mtime_ns = 0;
+  std::shared_future<Expected<Content>> content;
+};
+
+}  // namespace
+
+Expected<Content> ReadLocalContent(const std::string& path) {
+  // Every host of a play copies the same files at about the same time: the
+  // first reads and hashes, the others wait for it and share the bytes.
+  static std::mutex mutex;
+  static std::map<std::string, CachedFile> cache;
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Fail(fmt::format("could not read {}: {}", path, std::strerror(errno)));
+  }
+  int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+  std::promise<Expected<Content>> promise;
+  std::shared_future<Expected<Content>> future;
+  bool reader = false;
+  {
+    std::lock_guard lock(mutex);
+    CachedFile& entry = cache[path];
+    if (!entry.content.valid() || entry.size != st.st_size || entry.mtime_ns != mtime_ns) {
+      entry = CachedFile{.size = st.st_size, .mtime_ns = mtime_ns, .content = promise.get_future().share()};
+      reader = true;
+    }
+    future = entry.content;
+  }
+  if (reader) {
+    auto text = ReadLocalFile(path);
+    if (text) {
+      promise.set_value(Content(std::move(*text)));
+    } else {
+      promise.set_value(std::unexpected(text.error()));
+      std::lock_guard lock(mutex);
+      cache.erase(path);  // a failure is not remembered: the next call tries again
+    }
+  }
+  return future.get();
 }
 
 std::string FetchDestination(const std::string& src, const std::string& dest, bool flat,
@@ -282,7 +350,7 @@ Json RunCopyTree(const std::string& local_dir, const Json& args, const ModuleCal
       if (base.check && r.value("changed", false)) missing_dirs.insert(e.rel);
     } else {
       std::string local = (fs::path(local_dir) / e.rel).string();
-      auto content = ReadLocalFile(local);
+      auto content = ReadLocalContent(local);
       if (!content) return Failed(content.error().message);
       ModuleCall call = Derived(base, "copy", FileArgs(args, path, e.rel));
       call.content = std::move(*content);
@@ -320,7 +388,7 @@ Json RunLocalSource(ModuleCall call, const ActionPlace& place, const AgentCall& 
     if (call.module == "copy") return RunCopyTree(*path, call.args, call, agent);
     return Failed(fmt::format("Source '{}' is not a file", call.args["src"].get<std::string>()));
   }
-  auto content = ReadLocalFile(*path);
+  auto content = ReadLocalContent(*path);
   if (!content) return Failed(content.error().message);
   call.content = std::move(*content);
   return agent(call);
@@ -333,7 +401,7 @@ Json RunLocalAssemble(ModuleCall call, const ActionPlace& place, const AgentCall
   RealHost local;
   auto content = AssembleFromFragments(local, *path, call.args);
   if (!content) return Failed(content.error().message);
-  call.content = std::move(*content);
+  call.content = Content(std::move(*content));
   return agent(call);
 }
 

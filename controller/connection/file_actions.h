@@ -37,6 +37,10 @@ Json RunWithControllerHalf(ModuleCall call, const ActionPlace& place, const Agen
 /// The whole content of a local file, or an error naming it.
 Expected<std::string> ReadLocalFile(const std::string& path);
 
+/// ReadLocalFile, hashed, and shared by every caller while the file's size
+/// and mtime stay the same (the hosts of a play copying the same file).
+Expected<Content> ReadLocalContent(const std::string& path);
+
 /// The local path `fetch` writes for `src` (Ansible's flat and per-host rules;
 /// a relative dest starts at place.base_dir).
 std::string FetchDestination(const std::string& src, const std::string& dest, bool flat,

@@ -43,8 +43,8 @@ struct FakeRemote {
       if (!exists && !call.check) dirs.push_back(path);
       return Json{{"changed", !exists}, {"path", path}};
     }
-    bool same = files.contains(path) && call.content && files[path] == *call.content;
-    if (!same && !call.check) files[path] = call.content.value_or("");
+    bool same = files.contains(path) && call.content && files[path] == call.content->text();
+    if (!same && !call.check) files[path] = call.content ? call.content->text() : "";
     return Json{{"changed", !same}, {"dest", path}};
   }
 
@@ -186,6 +186,23 @@ TEST_CASE("copy of a local tree stops at the first failed call and returns it") 
   Json r = RunCopyTree(dir.Path("t"), {{"src", "t"}, {"dest", "/x"}}, ModuleCall{}, agent);
   CHECK(r["msg"] == "Permission denied");
   CHECK(calls == 2);
+}
+
+TEST_CASE("a local source read for several hosts is read and hashed once, again once it changes") {
+  TestDir dir;
+  dir.Write("big.bin", "version one\n");
+  auto first = ReadLocalContent(dir.Path("big.bin"));
+  auto second = ReadLocalContent(dir.Path("big.bin"));
+  REQUIRE(first.has_value());
+  REQUIRE(second.has_value());
+  CHECK(&first->text() == &second->text());  // the same bytes, shared
+  CHECK(first->sha1() == Sha1Hex("version one\n"));
+  dir.Write("big.bin", "version two, longer\n");
+  auto changed = ReadLocalContent(dir.Path("big.bin"));
+  REQUIRE(changed.has_value());
+  CHECK(changed->text() == "version two, longer\n");
+  CHECK(changed->sha1() == Sha1Hex("version two, longer\n"));
+  CHECK(first->text() == "version one\n");  // earlier holders keep their bytes
 }
 
 TEST_CASE("reading a local source that is not there names it") {

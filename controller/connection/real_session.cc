@@ -152,9 +152,9 @@ class RealHostSession : public HostSession {
     request.diff = call.diff;
     if (call.content) {
       request.args[std::string(protocol::kContentArg)] =
-          protocol::ContentDescriptor(Sha1Hex(*call.content), call.content->size());
+          protocol::ContentDescriptor(call.content->sha1(), call.content->text().size());
     }
-    return CallAgent(request, become, user, call.content ? &*call.content : nullptr);
+    return CallAgent(request, become, user, call.content ? &call.content->text() : nullptr);
   }
 
   Expected<Json> Facts(std::optional<bool> become) override {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/json.h"
 
 namespace tend {
@@ -73,6 +74,21 @@ struct ConnectionOptions {
 Expected<HostTarget> HostTargetFromVars(std::string_view name, const Json& vars,
                                         const ConnectionOptions& defaults);
 
+/// Bytes a module call carries (copy's local file, a rendered template),
+/// hashed once. Copies share the bytes: the same 256 MiB file going to every
+/// host of a play is held and hashed once, not once per host.
+class Content {
+ public:
+  explicit Content(std::string text)
+      : text_(std::make_shared<const std::string>(std::move(text))), sha1_(Sha1Hex(*text_)) {}
+  const std::string& text() const { return *text_; }
+  const std::string& sha1() const { return sha1_; }
+
+ private:
+  std::shared_ptr<const std::string> text_;
+  std::string sha1_;
+};
+
 /// One module invocation on a host.
 struct ModuleCall {
   std::string module;  // short name ("command"); FQCNs are resolved by the caller
@@ -82,7 +98,7 @@ struct ModuleCall {
   std::optional<bool> become;  // unset = the target's default
   std::optional<std::string> become_user;
   /// File content the module asks for (copy/template); streamed as data frames.
-  std::optional<std::string> content;
+  std::optional<Content> content;
 };
 
 struct ExecResult {

@@ -1614,7 +1614,7 @@ struct Executor::Impl {
     if (!text) return std::unexpected(text.error());
     // The agent's template module keeps `src` for messages and takes the text
     // as streamed content.
-    call.content = std::move(*text);
+    call.content = Content(std::move(*text));
     return {};
   }
 

@@ -230,8 +230,8 @@ TEST_CASE("copy and unarchive send a local src as content and keep its name for 
   auto calls = CallsOf(dir);
   REQUIRE(calls.size() == 3);
   CHECK(calls[0].args["src"] == "app.conf");
-  CHECK(calls[0].content == std::optional<std::string>("port = 80\n"));
-  CHECK(calls[1].content == std::optional<std::string>("not really gzip"));
+  CHECK(calls[0].content->text() == "port = 80\n");
+  CHECK(calls[1].content->text() == "not really gzip");
   CHECK_FALSE(calls[2].content.has_value());  // a URL is the host's to download
 }
 
@@ -247,7 +247,7 @@ TEST_CASE("assemble with remote_src false joins local fragments on the controlle
   dir.Write("files/conf.d/20-extra", "b = 2");
   auto calls = CallsOf(dir);
   REQUIRE(calls.size() == 2);
-  CHECK(calls[0].content == std::optional<std::string>("a = 1\n# --\nb = 2"));
+  CHECK(calls[0].content->text() == "a = 1\n# --\nb = 2");
   CHECK_FALSE(calls[1].content.has_value());  // fragments on the host: the agent joins
 }
 

@@ -2,7 +2,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "modules/fake_host.h"
 #include "modules/real_host.h"
@@ -95,6 +98,23 @@ TEST_CASE("RealHost writes atomically with the final mode and keeps no temp file
         "could not write " + dir.path + ": Is a directory");
 }
 
+TEST_CASE("RealHost::Run finds a bare command on the PATH the command is given") {
+  TempDir dir;
+  std::string tool = dir.path + "/tend-probe";
+  std::ofstream(tool) << "#!/bin/sh\necho probed \"$@\"\n";
+  std::filesystem::permissions(tool, std::filesystem::perms(0755));
+  RealHost host;
+  auto found = host.Run({.argv = {"tend-probe", "a"},
+                         .stdin_data = {},
+                         .cwd = "",
+                         .env = {{"PATH", "/nonexistent:" + dir.path}}});
+  REQUIRE(found.has_value());
+  CHECK(found->stdout_data == "probed a\n");
+  auto missing = host.Run({.argv = {"tend-probe"}, .stdin_data = {}, .cwd = "", .env = {}});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message == "[Errno 2] No such file or directory: 'tend-probe'");
+}
+
 TEST_CASE("RealHost::Run captures output, feeds stdin and reports exec failures") {
   RealHost host;
   auto echo = host.Run({.argv = {"sh", "-c", "cat; echo err >&2; exit 3"},
@@ -120,6 +140,18 @@ TEST_CASE("RealHost::Run captures output, feeds stdin and reports exec failures"
             .message ==
         "Unable to change directory before execution: [Errno 2] No such file or directory: "
         "'/nonexistent'");
+  // Commands start with SIGPIPE at its default even when the agent ignores it.
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &previous);
+  auto status = host.Run({.argv = {"cat", "/proc/self/status"}, .stdin_data = {}, .cwd = "", .env = {}});
+  ::sigaction(SIGPIPE, &previous, nullptr);
+  REQUIRE(status.has_value());
+  size_t at = status->stdout_data.find("SigIgn:\t");
+  REQUIRE(at != std::string::npos);
+  unsigned long long ignored = std::stoull(status->stdout_data.substr(at + 8, 16), nullptr, 16);
+  CHECK((ignored & (1ull << (SIGPIPE - 1))) == 0);
   // Large output on both streams does not deadlock.
   auto big =
       host.Run({.argv = {"sh", "-c", "head -c 300000 /dev/zero; head -c 300000 /dev/zero >&2"},

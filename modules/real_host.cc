@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -118,25 +119,88 @@ Expected<void> RemoveTreeAt(const std::string& path) {
 
 // The child side of Run: never returns. Reports exec failure through
 // `error_fd` (close-on-exec, so success closes it silently).
-[[noreturn]] void ExecChild(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd,
-                            int error_fd) {
-  ::dup2(in_fd, 0);
-  ::dup2(out_fd, 1);
-  ::dup2(err_fd, 2);
-  ::signal(SIGPIPE, SIG_DFL);
-  if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
-    int report[2] = {0, errno};
-    (void)!::write(error_fd, report, sizeof report);
-    ::_exit(127);
+// The child's environment: ours, with `extra` added or replacing.
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    std::string key(entry.substr(0, entry.find('=')));
+    if (!extra.contains(key)) out.emplace_back(entry);
   }
-  for (const auto& [key, value] : spec.env) ::setenv(key.c_str(), value.c_str(), 1);
-  std::vector<char*> argv;
+  for (const auto& [key, value] : extra) out.push_back(key + "=" + value);
+  return out;
+}
+
+// execvp's search, done here so a PATH in spec.env counts as it did when the
+// child set its environment before exec. Empty when nothing is found.
+std::string ResolveProgram(const std::string& name, const std::map<std::string, std::string>& env) {
+  if (name.find('/') != std::string::npos) return name;
+  std::string path;
+  if (auto it = env.find("PATH"); it != env.end()) {
+    path = it->second;
+  } else if (const char* ours = ::getenv("PATH")) {
+    path = ours;
+  } else {
+    path = "/bin:/usr/bin";
+  }
+  size_t begin = 0;
+  while (begin <= path.size()) {
+    size_t end = path.find(':', begin);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(begin, end - begin);
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    struct stat st{};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    begin = end + 1;
+  }
+  return "";
+}
+
+// Starts spec.argv with the pipe ends as its stdin/stdout/stderr. posix_spawn
+// (vfork underneath), not fork: the agent's page tables are not copied for
+// every command, which is most of a short command's cost on a busy host.
+// Returns the pid, or {what failed (0 = chdir, 1 = exec), errno}.
+std::expected<pid_t, std::pair<int, int>> Spawn(const ProcessSpec& spec, int in_fd, int out_fd,
+                                                int err_fd) {
+  if (!spec.cwd.empty()) {
+    struct stat st{};
+    if (::stat(spec.cwd.c_str(), &st) != 0) return std::unexpected(std::pair{0, errno});
+    if (!S_ISDIR(st.st_mode)) return std::unexpected(std::pair{0, ENOTDIR});
+  }
+  std::string program = ResolveProgram(spec.argv[0], spec.env);
+  if (program.empty()) return std::unexpected(std::pair{1, ENOENT});
+  std::vector<std::string> env = ChildEnvironment(spec.env);
+  std::vector<char*> argv, envp;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  int report[2] = {1, errno};
-  (void)!::write(error_fd, report, sizeof report);
-  ::_exit(127);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  ::posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  if (!spec.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
+  ::posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  ::posix_spawnattr_setsigdefault(&attr, &defaults);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
+  ::posix_spawnattr_destroy(&attr);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc == 0) return pid;
+  // The directory passed the check above, so a failure there is a race or
+  // a permission problem; either way the spawn error names it.
+  bool in_cwd = !spec.cwd.empty() && ::access(spec.cwd.c_str(), X_OK) != 0;
+  return std::unexpected(std::pair{in_cwd ? 0 : 1, rc});
 }
 
 // Feeds stdin and drains stdout/stderr together, so a child that writes a lot
@@ -330,15 +394,20 @@ Expected<std::vector<std::string>> RealHost::ListDirectory(const std::string& pa
 
 Expected<ProcessResult> RealHost::Run(const ProcessSpec& spec) {
   if (spec.argv.empty()) return Fail("no command given");
-  int in[2], out[2], err[2], error_pipe[2];
-  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC) ||
-      ::pipe2(error_pipe, O_CLOEXEC)) {
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) {
     return Fail(fmt::format("could not create pipes: {}", std::strerror(errno)));
   }
-  pid_t pid = ::fork();
-  if (pid < 0) return Fail(fmt::format("could not fork: {}", std::strerror(errno)));
-  if (pid == 0) ExecChild(spec, in[0], out[1], err[1], error_pipe[1]);
-  for (int fd : {in[0], out[1], err[1], error_pipe[1]}) ::close(fd);
+  auto pid = Spawn(spec, in[0], out[1], err[1]);
+  for (int fd : {in[0], out[1], err[1]}) ::close(fd);
+  if (!pid) {
+    for (int fd : {in[1], out[0], err[0]}) ::close(fd);
+    auto [in_cwd, error] = pid.error();
+    const std::string& what = in_cwd == 0 ? spec.cwd : spec.argv[0];
+    return Fail(fmt::format("{}[Errno {}] {}: '{}'",
+                            in_cwd == 0 ? "Unable to change directory before execution: " : "",
+                            error, std::strerror(error), what));
+  }
   // A child that exits without reading its stdin must only end our writing
   // (EPIPE), not kill the agent.
   struct sigaction ignore {
@@ -348,17 +417,8 @@ Expected<ProcessResult> RealHost::Run(const ProcessSpec& spec) {
   ProcessResult result;
   PumpPipes(in[1], out[0], err[0], spec.stdin_data.value_or(""), result);
   ::sigaction(SIGPIPE, &previous, nullptr);
-  int report[2] = {0, 0};  // {0 = chdir | 1 = exec, errno}
-  ssize_t got = ::read(error_pipe[0], report, sizeof report);
-  ::close(error_pipe[0]);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (got == static_cast<ssize_t>(sizeof report)) {
-    const std::string& what = report[0] == 0 ? spec.cwd : spec.argv[0];
-    return Fail(fmt::format("{}[Errno {}] {}: '{}'",
-                            report[0] == 0 ? "Unable to change directory before execution: " : "",
-                            report[1], std::strerror(report[1]), what));
+  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
   }
   result.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   return result;

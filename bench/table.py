@@ -5,7 +5,14 @@ from collections import OrderedDict
 
 rows = OrderedDict()
 for line in open(sys.argv[1]):
-    label, tool, wall, user, sys_, rss, rc = line.rstrip("\n").split("\t")
+    fields = line.rstrip("\n").split("\t")
+    label, tool = fields[0], fields[1]
+    if len(fields) != 7 or not fields[2]:
+        # time(1) printed no figures: the command was killed (e.g. stopped to
+        # fit a session); the row says so instead of a number.
+        print("bench/table.py: no figures for %s / %s (killed?)" % (label, tool), file=sys.stderr)
+        continue
+    wall, user, sys_, rss, rc = fields[2:]
     rows.setdefault(label, {})[tool] = dict(wall=float(wall), cpu=float(user) + float(sys_),
                                             rss=int(rss), rc=int(rc))
 

@@ -715,11 +715,26 @@ struct Executor::Impl {
   void ApplyRegister(Worker& w, const Task& task, const Json& result) {
     std::unique_lock lock(w.h.mutex);
     if (!task.register_as.empty()) w.h.host_facts[task.register_as] = result;
+    // A loop's facts are its items', applied in item order (the last value
+    // of a name wins), as Ansible's strategy walks `results`.
+    auto items = result.find("results");
+    if (items != result.end() && items->is_array()) {
+      for (const auto& item : *items) ApplyFacts(w, task, item);
+    } else {
+      ApplyFacts(w, task, result);
+    }
+  }
+
+  // Caller holds w.h.mutex.
+  void ApplyFacts(Worker& w, const Task& task, const Json& result) {
+    if (!result.is_object()) return;
     auto facts = result.find("ansible_facts");
     if (facts == result.end() || !facts->is_object()) return;
+    ResultStatus status = StatusOf(result);
+    if (status != ResultStatus::kOk && status != ResultStatus::kChanged) return;
     if (task.action == "set_fact") {
       for (const auto& [k, v] : facts->items()) w.h.host_facts[k] = v;
-    } else if (StatusOf(result) == ResultStatus::kOk || StatusOf(result) == ResultStatus::kChanged) {
+    } else {
       // Facts a module returns (service_facts, package_facts, getent...)
       // become host facts, as Ansible's executor adds them.
       w.h.SetFacts(*facts);

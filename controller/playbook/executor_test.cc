@@ -393,6 +393,20 @@ TEST_CASE("with_<lookup> loops over what the lookup returns for its terms") {
   CHECK(out.summary.stats["h1"].ok == 1);
 }
 
+TEST_CASE("facts set by loop items become host facts, the last item's value winning") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - set_fact:
+        picked: "{{ item }}"
+      loop: [first, last]
+    - debug: msg="picked {{ picked }}"
+)",
+                         {"h1"});
+  CHECK(out.text.find("\"msg\": \"picked last\"") != std::string::npos);
+  CHECK(out.summary.stats["h1"].failed == 0);
+}
+
 TEST_CASE("register stores skipped and failed results too") {
   auto out = RunPlaybook(R"(- hosts: h1
   gather_facts: false

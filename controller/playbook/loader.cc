@@ -27,8 +27,7 @@ std::vector<std::string> LoopNames() {
 // `with_community.general.filetree` names the same lookup as `with_filetree`.
 bool IsKnownLoop(const std::string& kind) {
   static const std::vector<std::string> kNames = LoopNames();
-  std::string shortname = kind.substr(kind.rfind('.') == std::string::npos ? 0 : kind.rfind('.') + 1);
-  return std::find(kNames.begin(), kNames.end(), shortname) != kNames.end();
+  return std::find(kNames.begin(), kNames.end(), LookupShortName(kind)) != kNames.end();
 }
 
 const std::vector<std::string> kTaskKeywords = {"name",

@@ -475,21 +475,39 @@ std::vector<LookupRegistration> BuiltinLookups() {
   };
 }
 
-Expected<Json> RunQuery(Templar& templar, const std::string& name, const Json& terms) {
+std::string LookupShortName(const std::string& name) {
+  size_t dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(dot + 1);
+}
+
+namespace {
+
+// The lookup `name` names in the templar's table (the builtins unless the
+// engine gave its own); the last registration of a name wins.
+const LookupRegistration* FindLookup(Templar& templar, const std::string& name) {
   static const std::vector<LookupRegistration> kBuiltins = BuiltinLookups();
   const auto& table = templar.hooks().lookups.empty() ? kBuiltins : templar.hooks().lookups;
-  std::string shortname = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+  std::string shortname = LookupShortName(name);
+  const LookupRegistration* found = nullptr;
   for (const auto& lookup : table) {
-    if (lookup.name == shortname) return lookup.run(terms, Json::object(), templar);
+    if (lookup.name == shortname) found = &lookup;
   }
-  return Fail(fmt::format("lookup plugin ({}) not found", name));
+  return found;
+}
+
+}  // namespace
+
+Expected<Json> RunQuery(Templar& templar, const std::string& name, const Json& terms) {
+  const LookupRegistration* lookup = FindLookup(templar, name);
+  if (!lookup) return Fail(fmt::format("lookup plugin ({}) not found", name));
+  return lookup->run(terms, Json::object(), templar);
 }
 
 namespace jinja {
 
 Value RunLookup(Renderer& r, const std::string& name, const Args& args, bool wantlist) {
   Templar& t = r.templar();
-  std::string shortname = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+  std::string shortname = LookupShortName(name);
   Json terms = Json::array();
   for (size_t k = 1; k < args.positional.size(); ++k) terms.push_back(args.positional[k].json());
   Json kwargs = Json::object();
@@ -499,11 +517,7 @@ Value RunLookup(Renderer& r, const std::string& name, const Args& args, bool wan
     else if (k == "errors") errors = PyStr(v.json());
     else kwargs[k] = v.json();
   }
-  static const std::vector<LookupRegistration> kBuiltins = BuiltinLookups();
-  const auto& table = t.hooks().lookups.empty() ? kBuiltins : t.hooks().lookups;
-  const LookupRegistration* found = nullptr;
-  for (const auto& l : table)
-    if (l.name == shortname) found = &l;
+  const LookupRegistration* found = FindLookup(t, name);
   if (!found) throw RenderError(fmt::format("lookup plugin ({}) not found", name));
   auto result = found->run(terms, kwargs, t);
   if (!result) {

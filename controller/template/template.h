@@ -131,6 +131,9 @@ std::vector<LookupRegistration> BuiltinLookups();
 /// Fails naming the plugin when there is none.
 Expected<Json> RunQuery(Templar& templar, const std::string& name, const Json& terms);
 
+/// "community.general.filetree" -> "filetree": lookups are found by short name.
+std::string LookupShortName(const std::string& name);
+
 /// Marker values. Ansible's `omit` is a placeholder string; the engine drops a
 /// module argument whose rendered value IsOmit.
 inline constexpr std::string_view kOmitPlaceholder = "__omit_place_holder__tend";

@@ -1,6 +1,9 @@
 #include "controller/connection/become.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "controller/connection/ssh_config.h"
 
@@ -38,14 +41,22 @@ std::string AgentStartScript(const std::string& sha256) {
       AgentFileName(sha256), sha256, kAgentMissingStatus);
 }
 
+std::vector<size_t> AgentUploadChunks(size_t size) {
+  std::vector<size_t> chunks;
+  for (size_t at = 0; at < size; at += kAgentUploadChunk) {
+    chunks.push_back(std::min(kAgentUploadChunk, size - at));
+  }
+  return chunks;
+}
+
 std::string AgentUploadScript(const std::string& sha256, size_t size) {
   return fmt::format(
       "umask 077; d=\"$HOME/.cache/tend\"; mkdir -p \"$d\" || exit 1; t=\"$d/.{0}.$$\"; "
-      "head -c {1} > \"$t\"; "
+      ": > \"$t\" && for n in {1}; do head -c $n >> \"$t\" && echo . || break; done; "
       "if [ \"$(sha256sum < \"$t\")\" = \"{2}  -\" ]; then chmod 700 \"$t\" && "
       "mv -f \"$t\" \"$d/{0}\" && exit 0; fi; "
       "rm -f \"$t\"; echo \"tend: the agent upload to $d arrived corrupted\" >&2; exit 1",
-      AgentFileName(sha256), size, sha256);
+      AgentFileName(sha256), fmt::join(AgentUploadChunks(size), " "), sha256);
 }
 
 }  // namespace tend

@@ -1,6 +1,16 @@
 #include "controller/connection/become.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "controller/connection/connection.h"
+#include "controller/connection/ssh_config.h"
+#include "controller/playbook/test_files.h"
+#include "core/hash.h"
 
 namespace tend {
 
@@ -37,8 +47,74 @@ TEST_CASE("agent scripts verify the checksum before exec and after upload") {
   CHECK(start.find("sha256sum") < start.find("exec"));
   CHECK(start.find("exit 97") != std::string::npos);
   std::string upload = AgentUploadScript(sha, 1234);
-  CHECK(upload.find("head -c 1234") != std::string::npos);
+  CHECK(upload.find("for n in 1234; do head -c $n") != std::string::npos);
   CHECK(upload.find("sha256sum") < upload.find("mv -f"));
+}
+
+TEST_CASE("the agent goes up in acknowledged pieces: full chunks, then the remainder") {
+  CHECK(AgentUploadChunks(0).empty());
+  CHECK(AgentUploadChunks(1) == std::vector<size_t>{1});
+  CHECK(AgentUploadChunks(kAgentUploadChunk) == std::vector<size_t>{kAgentUploadChunk});
+  CHECK(AgentUploadChunks(2 * kAgentUploadChunk + 5) ==
+        std::vector<size_t>{kAgentUploadChunk, kAgentUploadChunk, 5});
+  std::string upload = AgentUploadScript(std::string(64, 'a'), kAgentUploadChunk + 7);
+  CHECK(upload.find(fmt::format("for n in {} 7;", kAgentUploadChunk)) != std::string::npos);
+}
+
+namespace {
+
+// Runs the real upload script with /bin/sh, HOME pointing into `dir`.
+ExecResult UploadLocally(const TestDir& dir, const std::string& bytes, const std::string& sha) {
+  auto connection = ConnectLocal(HostTarget{});
+  REQUIRE(connection);
+  auto process = (*connection)->Start("HOME=" + SingleQuote(dir.root()) + "; " +
+                                      AgentUploadScript(sha, bytes.size()));
+  REQUIRE(process);
+  auto result = RunWithAcknowledgedChunks(**process, bytes, AgentUploadChunks(bytes.size()));
+  REQUIRE(result);
+  return *result;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+TEST_CASE("agent upload script, run by /bin/sh: arrives whole with mode 0700, or not at all") {
+  TestDir dir;
+  std::string bytes(2 * kAgentUploadChunk + 12345, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 131 % 251);
+  std::string sha = Sha256Hex(bytes);
+  std::string cached = dir.Path(".cache/tend/" + AgentFileName(sha));
+
+  ExecResult ok = UploadLocally(dir, bytes, sha);
+  CHECK(ok.rc == 0);
+  CHECK(ok.out.empty());  // the acknowledgements are not output
+  CHECK(ReadAll(cached) == bytes);
+  CHECK((std::filesystem::status(cached).permissions() & std::filesystem::perms::all) ==
+        std::filesystem::perms::owner_all);
+
+  std::string other_sha(64, 'b');
+  ExecResult corrupt = UploadLocally(dir, bytes, other_sha);
+  CHECK(corrupt.rc == 1);
+  CHECK(corrupt.err.find("arrived corrupted") != std::string::npos);
+  // Only the good agent is left: no temp file, no entry under the wrong name.
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.Path(".cache/tend")),
+                      std::filesystem::directory_iterator()) == 1);
+}
+
+TEST_CASE("acknowledged chunks: a process that exits early ends the upload with its status") {
+  std::signal(SIGPIPE, SIG_IGN);  // writing to the exited shell must fail, not kill the test
+  auto connection = ConnectLocal(HostTarget{});
+  REQUIRE(connection);
+  auto process = (*connection)->Start("head -c 3 >/dev/null; echo .; echo 'no space' >&2; exit 3");
+  REQUIRE(process);
+  auto result = RunWithAcknowledgedChunks(**process, "aaabbbccc", {3, 3, 3});
+  REQUIRE(result);
+  CHECK(result->rc == 3);
+  CHECK(result->err == "no space\n");
 }
 
 }  // namespace tend

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "controller/connection/session.h"
 #include "core/error.h"
@@ -52,5 +53,12 @@ Expected<std::unique_ptr<Connection>> ConnectLocal(const HostTarget& target);
 
 /// Runs a command to completion: writes stdin_data, closes stdin, collects output.
 Expected<ExecResult> RunToCompletion(RemoteProcess& process, std::string_view stdin_data);
+
+/// Like RunToCompletion, but writes stdin_data in pieces of the given sizes
+/// and, after each, waits for the process to acknowledge it with a line on
+/// stdout; the acknowledgement lines are not part of the result's out. Stops
+/// sending when the process exits early. Keeps the host's backlog short.
+Expected<ExecResult> RunWithAcknowledgedChunks(RemoteProcess& process, std::string_view stdin_data,
+                                               const std::vector<size_t>& chunk_sizes);
 
 }  // namespace tend

@@ -376,4 +376,53 @@ Expected<ExecResult> RunToCompletion(RemoteProcess& process, std::string_view st
   return result;
 }
 
+namespace {
+
+// Reads until the process acknowledges a piece (one line on stdout, dropped
+// from out) or exits; false when it exited.
+Expected<bool> AwaitAcknowledgement(RemoteProcess& process, ExecResult& result) {
+  for (;;) {
+    if (auto newline = result.out.find('\n'); newline != std::string::npos) {
+      result.out.erase(0, newline + 1);
+      return true;
+    }
+    auto chunk = process.Read(-1);
+    if (!chunk) return std::unexpected(chunk.error());
+    result.out += chunk->out;
+    result.err += chunk->err;
+    if (chunk->eof) return false;
+  }
+}
+
+}  // namespace
+
+Expected<ExecResult> RunWithAcknowledgedChunks(RemoteProcess& process, std::string_view stdin_data,
+                                               const std::vector<size_t>& chunk_sizes) {
+  ExecResult result;
+  bool running = true, sent = true;
+  size_t at = 0;
+  for (size_t size : chunk_sizes) {
+    if (!process.Write(stdin_data.substr(at, size))) {
+      sent = false;  // it exited or stopped reading: its output says why
+      break;
+    }
+    at += size;
+    auto acknowledged = AwaitAcknowledgement(process, result);
+    if (!acknowledged) return std::unexpected(acknowledged.error());
+    if (!*acknowledged) {
+      running = false;
+      break;
+    }
+  }
+  if (running) {
+    if (sent && at < stdin_data.size()) (void)process.Write(stdin_data.substr(at));
+    auto rest = RunToCompletion(process, {});  // closes stdin
+    if (!rest) return std::unexpected(rest.error());
+    result.out += rest->out;
+    result.err += rest->err;
+  }
+  result.rc = process.ExitStatus();
+  return result;
+}
+
 }  // namespace tend

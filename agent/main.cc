@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -85,9 +84,6 @@ int RunMain(int argc, char** argv) {
 int main(int argc, char** argv) {
   // A child that exits early must not kill the agent while we write its stdin.
   ::signal(SIGPIPE, SIG_IGN);
-  // The static libcrypto must not read the target's openssl.cnf, which may
-  // name provider modules built for another libcrypto (dlopen would load them).
-  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::string command = argc > 1 ? argv[1] : "";
   if (command == "--version") {
     std::printf("tend-agent %s (%s)\n", tend::kVersion, tend::kGitRevision);

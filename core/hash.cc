@@ -1,70 +1,141 @@
 #include "core/hash.h"
 
-#include <openssl/evp.h>
+// The agent is linked statically, and OpenSSL 3's EVP layer drags in its
+// provider and config machinery (about 3 MB of the agent, and a config file
+// it must be kept from reading on targets). The classic one-shot digest
+// functions are self-contained; they are deprecated in 3.0 in favour of EVP
+// but are what we want here, so their warnings are silenced in this file only.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <memory>
+#include <variant>
 
 namespace tend {
 namespace {
 
-const EVP_MD* Md(HashAlgorithm algorithm) {
-  switch (algorithm) {
-    case HashAlgorithm::kMd5: return EVP_md5();
-    case HashAlgorithm::kSha1: return EVP_sha1();
-    case HashAlgorithm::kSha224: return EVP_sha224();
-    case HashAlgorithm::kSha256: return EVP_sha256();
-    case HashAlgorithm::kSha384: return EVP_sha384();
-    case HashAlgorithm::kSha512: return EVP_sha512();
+template <typename Context, auto Init, auto Update, auto Final, size_t kLength>
+struct Algorithm {
+  Context context;
+  Algorithm() { Init(&context); }
+  void Add(const void* data, size_t size) { Update(&context, data, size); }
+  std::string Raw() {
+    unsigned char digest[kLength];
+    Final(digest, &context);
+    return std::string(reinterpret_cast<const char*>(digest), kLength);
   }
-  return EVP_sha256();
-}
-
-struct CtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
-using Ctx = std::unique_ptr<EVP_MD_CTX, CtxFree>;
 
-std::string Hex(const unsigned char* bytes, unsigned len) {
+using Md5 = Algorithm<MD5_CTX, MD5_Init, MD5_Update, MD5_Final, MD5_DIGEST_LENGTH>;
+using Sha1 = Algorithm<SHA_CTX, SHA1_Init, SHA1_Update, SHA1_Final, SHA_DIGEST_LENGTH>;
+using Sha224 =
+    Algorithm<SHA256_CTX, SHA224_Init, SHA224_Update, SHA224_Final, SHA224_DIGEST_LENGTH>;
+using Sha256 =
+    Algorithm<SHA256_CTX, SHA256_Init, SHA256_Update, SHA256_Final, SHA256_DIGEST_LENGTH>;
+using Sha384 =
+    Algorithm<SHA512_CTX, SHA384_Init, SHA384_Update, SHA384_Final, SHA384_DIGEST_LENGTH>;
+using Sha512 =
+    Algorithm<SHA512_CTX, SHA512_Init, SHA512_Update, SHA512_Final, SHA512_DIGEST_LENGTH>;
+
+// A streaming digest of any HashAlgorithm.
+class Digest {
+ public:
+  explicit Digest(HashAlgorithm algorithm) {
+    switch (algorithm) {
+      case HashAlgorithm::kMd5: state_.emplace<Md5>(); break;
+      case HashAlgorithm::kSha1: state_.emplace<Sha1>(); break;
+      case HashAlgorithm::kSha224: state_.emplace<Sha224>(); break;
+      case HashAlgorithm::kSha256: state_.emplace<Sha256>(); break;
+      case HashAlgorithm::kSha384: state_.emplace<Sha384>(); break;
+      case HashAlgorithm::kSha512: state_.emplace<Sha512>(); break;
+    }
+  }
+  void Add(std::string_view data) {
+    std::visit([&](auto& a) { a.Add(data.data(), data.size()); }, state_);
+  }
+  std::string Raw() {
+    return std::visit([](auto& a) { return a.Raw(); }, state_);
+  }
+
+ private:
+  std::variant<Sha256, Md5, Sha1, Sha224, Sha384, Sha512> state_;
+};
+
+std::string Hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 15];
+  std::string out(bytes.size() * 2, '0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    auto byte = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kDigits[byte >> 4];
+    out[2 * i + 1] = kDigits[byte & 15];
   }
   return out;
 }
 
-std::string Finish(EVP_MD_CTX* ctx) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_DigestFinal_ex(ctx, digest, &len);
-  return Hex(digest, len);
-}
-
 }  // namespace
 
+std::string RawDigest(HashAlgorithm algorithm, std::string_view data) {
+  Digest digest(algorithm);
+  digest.Add(data);
+  return digest.Raw();
+}
+
 std::string HexDigest(HashAlgorithm algorithm, std::string_view data) {
-  Ctx ctx(EVP_MD_CTX_new());
-  EVP_DigestInit_ex(ctx.get(), Md(algorithm), nullptr);
-  EVP_DigestUpdate(ctx.get(), data.data(), data.size());
-  return Finish(ctx.get());
+  return Hex(RawDigest(algorithm, data));
 }
 
 Expected<std::string> HexDigestOfFile(HashAlgorithm algorithm, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Fail("cannot read " + path + ": " + std::strerror(errno));
-  Ctx ctx(EVP_MD_CTX_new());
-  EVP_DigestInit_ex(ctx.get(), Md(algorithm), nullptr);
+  Digest digest(algorithm);
   std::string buffer(1 << 16, '\0');
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(in.gcount()));
+    digest.Add(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
   }
   if (in.bad()) return Fail("error reading " + path);
-  return Finish(ctx.get());
+  return Hex(digest.Raw());
+}
+
+// RFC 2104, with SHA-256's 64-byte block.
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  constexpr size_t kBlock = 64;
+  std::string block = key.size() > kBlock ? RawDigest(HashAlgorithm::kSha256, key)
+                                          : std::string(key);
+  block.resize(kBlock, '\0');
+  std::string inner(kBlock, '\0'), outer(kBlock, '\0');
+  for (size_t i = 0; i < kBlock; ++i) {
+    inner[i] = static_cast<char>(block[i] ^ 0x36);
+    outer[i] = static_cast<char>(block[i] ^ 0x5c);
+  }
+  Digest in(HashAlgorithm::kSha256);
+  in.Add(inner);
+  in.Add(data);
+  Digest out(HashAlgorithm::kSha256);
+  out.Add(outer);
+  out.Add(in.Raw());
+  return out.Raw();
+}
+
+// RFC 8018 section 5.2 with HMAC-SHA-256 as the PRF.
+std::string Pbkdf2HmacSha256(std::string_view password, std::string_view salt, int iterations,
+                             size_t length) {
+  std::string derived;
+  for (uint32_t block = 1; derived.size() < length; ++block) {
+    std::string salted(salt);
+    for (int shift = 24; shift >= 0; shift -= 8) salted += static_cast<char>(block >> shift);
+    std::string u = HmacSha256(password, salted), t = u;
+    for (int i = 1; i < iterations; ++i) {
+      u = HmacSha256(password, u);
+      for (size_t j = 0; j < t.size(); ++j) t[j] = static_cast<char>(t[j] ^ u[j]);
+    }
+    derived += t;
+  }
+  derived.resize(length);
+  return derived;
 }
 
 std::optional<HashAlgorithm> HashAlgorithmByName(std::string_view name) {

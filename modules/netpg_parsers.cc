@@ -1,8 +1,6 @@
 #include "modules/netpg_parsers.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <charconv>
@@ -79,21 +77,6 @@ std::string Base64Decode(std::string_view text) {
   return out;
 }
 
-std::string Hmac256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<char*>(out), length);
-}
-
-std::string Sha256Raw(std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), out, &length, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<char*>(out), length);
-}
-
 // RFC 7677 verifier check: "SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>".
 bool ScramMatches(std::string_view stored, std::string_view password) {
   std::string_view rest = stored.substr(std::string_view("SCRAM-SHA-256$").size());
@@ -106,13 +89,10 @@ bool ScramMatches(std::string_view stored, std::string_view password) {
   std::string_view keys = rest.substr(dollar + 1);
   size_t split = keys.find(':');
   if (split == std::string_view::npos || iterations <= 0) return false;
-  unsigned char salted[32];
-  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                    reinterpret_cast<const unsigned char*>(salt.data()),
-                    static_cast<int>(salt.size()), iterations, EVP_sha256(), sizeof salted, salted);
-  std::string_view salted_view(reinterpret_cast<char*>(salted), sizeof salted);
-  std::string stored_key = Sha256Raw(Hmac256(salted_view, "Client Key"));
-  std::string server_key = Hmac256(salted_view, "Server Key");
+  std::string salted = Pbkdf2HmacSha256(password, salt, iterations, 32);
+  std::string stored_key =
+      RawDigest(HashAlgorithm::kSha256, HmacSha256(salted, "Client Key"));
+  std::string server_key = HmacSha256(salted, "Server Key");
   return stored_key == Base64Decode(keys.substr(0, split)) &&
          server_key == Base64Decode(keys.substr(split + 1));
 }

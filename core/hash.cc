@@ -43,16 +43,7 @@ using Sha512 =
 // A streaming digest of any HashAlgorithm.
 class Digest {
  public:
-  explicit Digest(HashAlgorithm algorithm) {
-    switch (algorithm) {
-      case HashAlgorithm::kMd5: state_.emplace<Md5>(); break;
-      case HashAlgorithm::kSha1: state_.emplace<Sha1>(); break;
-      case HashAlgorithm::kSha224: state_.emplace<Sha224>(); break;
-      case HashAlgorithm::kSha256: state_.emplace<Sha256>(); break;
-      case HashAlgorithm::kSha384: state_.emplace<Sha384>(); break;
-      case HashAlgorithm::kSha512: state_.emplace<Sha512>(); break;
-    }
-  }
+  explicit Digest(HashAlgorithm algorithm) : state_(Start(algorithm)) {}
   void Add(std::string_view data) {
     std::visit([&](auto& a) { a.Add(data.data(), data.size()); }, state_);
   }
@@ -61,7 +52,19 @@ class Digest {
   }
 
  private:
-  std::variant<Sha256, Md5, Sha1, Sha224, Sha384, Sha512> state_;
+  using State = std::variant<Md5, Sha1, Sha224, Sha256, Sha384, Sha512>;
+  static State Start(HashAlgorithm algorithm) {
+    switch (algorithm) {
+      case HashAlgorithm::kMd5: return Md5();
+      case HashAlgorithm::kSha1: return Sha1();
+      case HashAlgorithm::kSha224: return Sha224();
+      case HashAlgorithm::kSha256: return Sha256();
+      case HashAlgorithm::kSha384: return Sha384();
+      case HashAlgorithm::kSha512: return Sha512();
+    }
+    return Sha256();
+  }
+  State state_;
 };
 
 std::string Hex(std::string_view bytes) {
@@ -100,36 +103,54 @@ Expected<std::string> HexDigestOfFile(HashAlgorithm algorithm, const std::string
   return Hex(digest.Raw());
 }
 
-// RFC 2104, with SHA-256's 64-byte block.
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  constexpr size_t kBlock = 64;
-  std::string block = key.size() > kBlock ? RawDigest(HashAlgorithm::kSha256, key)
-                                          : std::string(key);
-  block.resize(kBlock, '\0');
-  std::string inner(kBlock, '\0'), outer(kBlock, '\0');
-  for (size_t i = 0; i < kBlock; ++i) {
-    inner[i] = static_cast<char>(block[i] ^ 0x36);
-    outer[i] = static_cast<char>(block[i] ^ 0x5c);
+namespace {
+
+// RFC 2104 HMAC with SHA-256's 64-byte block. The key's inner and outer pads
+// are hashed once; PBKDF2 then reuses them for every iteration.
+class KeyedSha256 {
+ public:
+  explicit KeyedSha256(std::string_view key) {
+    constexpr size_t kBlock = 64;
+    std::string block = key.size() > kBlock ? RawDigest(HashAlgorithm::kSha256, key)
+                                            : std::string(key);
+    block.resize(kBlock, '\0');
+    std::string inner(kBlock, '\0'), outer(kBlock, '\0');
+    for (size_t i = 0; i < kBlock; ++i) {
+      inner[i] = static_cast<char>(block[i] ^ 0x36);
+      outer[i] = static_cast<char>(block[i] ^ 0x5c);
+    }
+    inner_.Add(inner.data(), inner.size());
+    outer_.Add(outer.data(), outer.size());
   }
-  Digest in(HashAlgorithm::kSha256);
-  in.Add(inner);
-  in.Add(data);
-  Digest out(HashAlgorithm::kSha256);
-  out.Add(outer);
-  out.Add(in.Raw());
-  return out.Raw();
+  std::string Mac(std::string_view data) const {
+    Sha256 in = inner_, out = outer_;
+    in.Add(data.data(), data.size());
+    std::string inner_digest = in.Raw();
+    out.Add(inner_digest.data(), inner_digest.size());
+    return out.Raw();
+  }
+
+ private:
+  Sha256 inner_, outer_;
+};
+
+}  // namespace
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  return KeyedSha256(key).Mac(data);
 }
 
 // RFC 8018 section 5.2 with HMAC-SHA-256 as the PRF.
 std::string Pbkdf2HmacSha256(std::string_view password, std::string_view salt, int iterations,
                              size_t length) {
+  KeyedSha256 prf(password);
   std::string derived;
   for (uint32_t block = 1; derived.size() < length; ++block) {
     std::string salted(salt);
     for (int shift = 24; shift >= 0; shift -= 8) salted += static_cast<char>(block >> shift);
-    std::string u = HmacSha256(password, salted), t = u;
+    std::string u = prf.Mac(salted), t = u;
     for (int i = 1; i < iterations; ++i) {
-      u = HmacSha256(password, u);
+      u = prf.Mac(u);
       for (size_t j = 0; j < t.size(); ++j) t[j] = static_cast<char>(t[j] ^ u[j]);
     }
     derived += t;

@@ -56,8 +56,9 @@ Expected<ExecResult> RunToCompletion(RemoteProcess& process, std::string_view st
 
 /// Like RunToCompletion, but writes stdin_data in pieces of the given sizes
 /// and, after each, waits for the process to acknowledge it with a line on
-/// stdout; the acknowledgement lines are not part of the result's out. Stops
-/// sending when the process exits early. Keeps the host's backlog short.
+/// stdout; the acknowledgement lines are not part of the result's out. The
+/// sizes add up to stdin_data's. Stops sending when the process exits early.
+/// Keeps the host's backlog short.
 Expected<ExecResult> RunWithAcknowledgedChunks(RemoteProcess& process, std::string_view stdin_data,
                                                const std::vector<size_t>& chunk_sizes);
 

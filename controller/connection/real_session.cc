@@ -310,7 +310,8 @@ class RealHostSession : public HostSession {
     ++stats_.agent_uploads;
     auto process = StartAs(AgentUploadScript(agent_.sha256, agent_.bytes.size()), run_as);
     if (!process) return std::unexpected(process.error());
-    auto result = RunWithAcknowledgedChunks(**process, agent_.bytes, AgentUploadChunks(agent_.bytes.size()));
+    auto result = RunWithAcknowledgedChunks(**process, agent_.bytes,
+                                            AgentUploadChunks(agent_.bytes.size()));
     if (!result) return std::unexpected(result.error());
     if (result->rc != 0) {
       return Fail(fmt::format("cannot upload the agent: {}", Trim(result->err + result->out)));

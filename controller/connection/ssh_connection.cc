@@ -399,29 +399,23 @@ Expected<bool> AwaitAcknowledgement(RemoteProcess& process, ExecResult& result) 
 Expected<ExecResult> RunWithAcknowledgedChunks(RemoteProcess& process, std::string_view stdin_data,
                                                const std::vector<size_t>& chunk_sizes) {
   ExecResult result;
-  bool running = true, sent = true;
   size_t at = 0;
   for (size_t size : chunk_sizes) {
-    if (!process.Write(stdin_data.substr(at, size))) {
-      sent = false;  // it exited or stopped reading: its output says why
-      break;
-    }
+    // A failed write means it exited or stopped reading: its output says why.
+    if (!process.Write(stdin_data.substr(at, size))) break;
     at += size;
     auto acknowledged = AwaitAcknowledgement(process, result);
     if (!acknowledged) return std::unexpected(acknowledged.error());
     if (!*acknowledged) {
-      running = false;
-      break;
+      result.rc = process.ExitStatus();
+      return result;
     }
   }
-  if (running) {
-    if (sent && at < stdin_data.size()) (void)process.Write(stdin_data.substr(at));
-    auto rest = RunToCompletion(process, {});  // closes stdin
-    if (!rest) return std::unexpected(rest.error());
-    result.out += rest->out;
-    result.err += rest->err;
-  }
-  result.rc = process.ExitStatus();
+  auto rest = RunToCompletion(process, {});  // closes stdin
+  if (!rest) return std::unexpected(rest.error());
+  result.out += rest->out;
+  result.err += rest->err;
+  result.rc = rest->rc;
   return result;
 }
 

@@ -9,9 +9,7 @@ build=${2:-build}
 bench=$build/controller/template/template_bench
 [ -x "$bench" ] || cmake --build "$build" --target template_bench >/dev/null
 vars=bench/jinja/vars.json
-mlflow=../shared/bench/mlflow.env.j2
-[ -f "$mlflow" ] || mlflow=bench/jinja/mlflow.env.j2  # a copy, for checkouts without ../shared
-for tmpl in "$mlflow" bench/jinja/config.j2; do
+for tmpl in bench/jinja/mlflow.env.j2 bench/jinja/config.j2; do
   ours=$("$bench" "$tmpl" "$vars" "$n" 2>/dev/null)
   theirs=$(/usr/bin/python3 - "$tmpl" "$vars" "$n" <<'PY'
 import json, sys, time

@@ -161,13 +161,8 @@ Json RemoteCalls::CallModule(HostWorker& w, const Task& task, TaskTemplar& templ
     }
   }
   call.args = std::move(args);
-  AgentCall agent = [&](const ModuleCall& c) -> Json {
-    auto session = pool_.Get(target);
-    if (!session) return UnreachableResult(session.error());
-    GateHold hold_fork(&forks_);
-    auto result = (*session)->Run(c);
-    if (!result) return UnreachableResult(result.error());
-    return std::move(*result);
+  AgentCall agent = [&](const ModuleCall& c) {
+    return OnSession(target, [&](auto& session) { return session->Run(c); });
   };
   ActionPlace place{w.h.name, w.run.play->playbook_dir, [&](const std::string& name) {
                       return FindLocalFile(w, task, name, "files");
@@ -176,12 +171,19 @@ Json RemoteCalls::CallModule(HostWorker& w, const Task& task, TaskTemplar& templ
 }
 
 Json RemoteCalls::Facts(const HostTarget& target, std::optional<bool> become) {
+  return OnSession(target, [&](auto& session) { return session->Facts(become); });
+}
+
+// `call` on the target's session within a fork slot; a session that cannot
+// be opened, or a call that breaks it, makes the host unreachable.
+template <typename Call>
+Json RemoteCalls::OnSession(const HostTarget& target, Call call) {
   auto session = pool_.Get(target);
   if (!session) return UnreachableResult(session.error());
-  GateHold hold(&forks_);
-  auto facts = (*session)->Facts(become);
-  if (!facts) return UnreachableResult(facts.error());
-  return std::move(*facts);
+  GateHold hold_fork(&forks_);
+  auto result = call(*session);
+  if (!result) return UnreachableResult(result.error());
+  return std::move(*result);
 }
 
 }  // namespace tend

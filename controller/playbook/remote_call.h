@@ -33,6 +33,8 @@ class RemoteCalls {
  private:
   Expected<HostTarget> TargetFor(HostWorker& w, const std::string& host, TaskTemplar& templar);
   Gate* ThrottleFor(const Task& task, TaskTemplar& templar);
+  template <typename Call>
+  Json OnSession(const HostTarget& target, Call call);
   Json CallModule(HostWorker& w, const Task& task, TaskTemplar& templar, Json args,
                   ModuleCall& call, const HostTarget& target);
 

@@ -21,8 +21,8 @@ std::string Outcome(const Expected<Json>& result) {
 }
 
 struct Case {
-  const char* terms;  // JSON
-  const char* expected;  // JSON items or "error: ..."
+  std::string terms;     // JSON
+  std::string expected;  // JSON items or "error: ..."
 };
 
 void CheckTable(const std::string& lookup, const std::vector<Case>& cases) {
@@ -74,7 +74,7 @@ TEST_CASE("subelements: dotted subkeys, skip_missing, the list taken out of the 
       {R"([[{"n":"a","k":[1,2]},{"n":"b","k":[3]}], "k"])",
        R"([[{"n":"a"},1],[{"n":"a"},2],[{"n":"b"},3]])"},
       {R"([[{"n":"a","auth":{"keys":[1],"x":1}}], "auth.keys"])",
-       R"([[{"auth":{"x":1},"n":"a"},1]])"},
+       R"([[{"n":"a","auth":{"x":1}},1]])"},
       {R"([{"one":{"n":1,"l":[7]}}, "l"])", R"([[{"n":1},7]])"},
       {R"([{"skipped":true,"results":[]}, "l"])", "[]"},
       {R"([[{"skipped":true,"l":[1]},{"l":[2]}], "l"])", R"([[{},2]])"},

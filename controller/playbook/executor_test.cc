@@ -379,18 +379,48 @@ TEST_CASE("loops: when per item, item lines, register .results") {
 }
 
 TEST_CASE("with_<lookup> loops over what the lookup returns for its terms") {
+  TestDir files;
+  files.Write("tree/a.txt", "a\n");
   auto out = RunPlaybook(R"(- hosts: h1
   gather_facts: false
   tasks:
-    - command: "{{ item.lookup }}"
-      with_community.general.filetree: files/tree
+    - command: "{{ item.state }}"
+      with_community.general.filetree: )" + files.Path("tree") + R"(
       loop_control:
-        label: "{{ item.lookup }} {{ item.terms }}"
+        label: "{{ item.path }}"
 )",
                          {"h1"});
-  CHECK(out.text.find("ok: [h1] => (item=community.general.filetree [\"files/tree\"])") !=
-        std::string::npos);
+  CHECK(out.text.find("ok: [h1] => (item=a.txt)") != std::string::npos);
   CHECK(out.summary.stats["h1"].ok == 1);
+}
+
+TEST_CASE("with_<lookup> loops use the lookups: sequence shortcut, subelements with dotted keys") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  vars:
+    users:
+      - name: ann
+        auth: {keys: [k1, k2]}
+      - name: bob
+  tasks:
+    - debug: msg="n{{ item }}"
+      with_sequence: 0x8-0xc/2
+    - debug: msg="{{ item[0].name }} {{ item[1] }}"
+      with_subelements:
+        - "{{ users }}"
+        - auth.keys
+        - skip_missing: true
+    - debug: msg="{{ item }}"
+      with_flattened: [[a, [b]], c]
+)",
+                         {"h1"});
+  for (const char* line : {"\"msg\": \"n8\"", "\"msg\": \"n10\"", "\"msg\": \"n12\"",
+                           "\"msg\": \"ann k1\"", "\"msg\": \"ann k2\"", "\"msg\": \"b\""}) {
+    CAPTURE(line);
+    CHECK(out.text.find(line) != std::string::npos);
+  }
+  CHECK(out.text.find("bob") == std::string::npos);
+  CHECK(out.summary.stats["h1"].failed == 0);
 }
 
 TEST_CASE("facts set by loop items become host facts, the last item's value winning") {

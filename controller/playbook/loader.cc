@@ -17,9 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// with_<name>: the executor's own loops (items, flattened) and every lookup.
+// with_<name>: every lookup (the executor's loops are query(name, terms)).
 std::vector<std::string> LoopNames() {
-  std::vector<std::string> names{"items", "flattened"};
+  std::vector<std::string> names;
   for (const auto& lookup : BuiltinLookups()) names.push_back(lookup.name);
   return names;
 }

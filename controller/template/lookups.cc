@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "controller/template/jinja.h"
+#include "controller/template/list_lookups.h"
 
 namespace tend {
 namespace {
@@ -105,18 +106,6 @@ Expected<Json> LookupVars(const Json& terms, const Json& kwargs, Templar& t) {
   return out;
 }
 
-Expected<Json> LookupItems(const Json& terms, const Json&, Templar&) {
-  Json out = Json::array();
-  for (const auto& term : terms) {
-    if (term.is_array())
-      for (const auto& e : term) out.push_back(e);
-    else out.push_back(term);
-  }
-  return out;
-}
-
-Expected<Json> LookupList(const Json& terms, const Json&, Templar&) { return terms; }
-
 Expected<Json> LookupPipe(const Json& terms, const Json&, Templar& t) {
   Json out = Json::array();
   for (const auto& term : terms) {
@@ -176,17 +165,20 @@ Expected<Json> LookupFirstFound(const Json& terms, const Json& kwargs, Templar& 
   return Fail("No file was found when using first_found.");
 }
 
+// Each term globs in the first candidate directory where it matches a file,
+// as Ansible's fileglob stops at the first search path with results.
 Expected<Json> LookupFileglob(const Json& terms, const Json&, Templar& t) {
   Json out = Json::array();
   for (const auto& term : terms) {
     for (const auto& pattern : Candidates(t.hooks().lookup_context, Str(term), "files")) {
       glob_t g{};
+      size_t before = out.size();
       if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
         for (size_t k = 0; k < g.gl_pathc; ++k)
           if (std::filesystem::is_regular_file(g.gl_pathv[k])) out.push_back(g.gl_pathv[k]);
       }
       globfree(&g);
-      if (!out.empty()) break;
+      if (out.size() > before) break;
     }
   }
   return out;
@@ -326,148 +318,13 @@ Expected<Json> LookupPassword(const Json& terms, const Json& kwargs, Templar& t)
   return out;
 }
 
-Expected<Json> LookupDict(const Json& terms, const Json&, Templar&) {
-  Json out = Json::array();
-  for (const auto& term : terms) {
-    if (!term.is_object()) return Fail("with_dict expects a dict");
-    for (auto it = term.begin(); it != term.end(); ++it) out.push_back(Json{{"key", it.key()}, {"value", it.value()}});
-  }
-  return out;
-}
-
-Expected<Json> LookupIndexedItems(const Json& terms, const Json&, Templar&) {
-  Json out = Json::array();
-  Json flat = Json::array();
-  for (const auto& term : terms) {
-    if (term.is_array())
-      for (const auto& e : term) flat.push_back(e);
-    else flat.push_back(term);
-  }
-  for (size_t k = 0; k < flat.size(); ++k) out.push_back(Json::array({k, flat[k]}));
-  return out;
-}
-
-Expected<Json> LookupSequence(const Json& terms, const Json& kwargs, Templar&) {
-  Json out = Json::array();
-  auto run = [&](int64_t start, int64_t end, int64_t stride, const std::string& format) {
-    if (stride == 0) return;
-    for (int64_t k = start; stride > 0 ? k <= end : k >= end; k += stride)
-      out.push_back(jinja::PyPercentFormat(format, Json(k)));
-  };
-  auto num = [](const std::string& s) { return std::stoll(s, nullptr, s.rfind("0x", 0) == 0 ? 16 : s.rfind("0", 0) == 0 && s.size() > 1 ? 8 : 10); };
-  if (terms.empty() || (terms.size() == 1 && Str(terms[0]).empty())) {
-    int64_t start = kwargs.contains("start") ? static_cast<int64_t>(jinja::ToDouble(kwargs["start"])) : 1;
-    int64_t stride = kwargs.contains("stride") ? static_cast<int64_t>(jinja::ToDouble(kwargs["stride"])) : 1;
-    int64_t end = kwargs.contains("end") ? static_cast<int64_t>(jinja::ToDouble(kwargs["end"]))
-                                         : start + (static_cast<int64_t>(jinja::ToDouble(kwargs.value("count", Json(0)))) - 1) * stride;
-    run(start, end, stride, kwargs.contains("format") ? Str(kwargs["format"]) : "%d");
-    return out;
-  }
-  for (const auto& term : terms) {
-    std::string s = Str(term);
-    int64_t start = 1, end = 0, stride = 1, count = -1;
-    std::string format = "%d";
-    if (s.find('=') == std::string::npos) {
-      // shortcut form: [start-]end[/stride][:format]
-      size_t colon = s.find(':');
-      if (colon != std::string::npos) format = s.substr(colon + 1), s = s.substr(0, colon);
-      size_t slash = s.find('/');
-      if (slash != std::string::npos) stride = num(s.substr(slash + 1)), s = s.substr(0, slash);
-      size_t dash = s.find('-');
-      if (dash != std::string::npos) start = num(s.substr(0, dash)), end = num(s.substr(dash + 1));
-      else end = num(s);
-    } else {
-      std::istringstream in(s);
-      std::string kv;
-      while (in >> kv) {
-        size_t eq = kv.find('=');
-        std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-        if (k == "start") start = num(v);
-        else if (k == "end") end = num(v);
-        else if (k == "stride") stride = num(v);
-        else if (k == "count") count = num(v);
-        else if (k == "format") format = v;
-      }
-      if (count >= 0) end = start + (count - 1) * stride;
-    }
-    run(start, end, stride, format);
-  }
-  return out;
-}
-
-Expected<Json> LookupSubelements(const Json& terms, const Json&, Templar&) {
-  if (terms.size() < 2) return Fail("subelements lookup expects a list and a key");
-  Json list = terms[0];
-  if (list.is_object()) {
-    Json values = Json::array();
-    for (auto& [k, v] : list.items()) values.push_back(v);
-    list = values;
-  }
-  std::string key = Str(terms[1]);
-  bool skip = terms.size() > 2 && terms[2].is_object() && jinja::PyTruthy(terms[2].value("skip_missing", Json(false)));
-  Json out = Json::array();
-  for (const auto& item : list) {
-    const Json* cur = &item;
-    bool missing = false;
-    for (size_t p = 0; p <= key.size();) {
-      size_t dot = key.find('.', p);
-      std::string part = key.substr(p, dot == std::string::npos ? dot : dot - p);
-      if (!cur->is_object() || !cur->contains(part)) {
-        missing = true;
-        break;
-      }
-      cur = &(*cur)[part];
-      if (dot == std::string::npos) break;
-      p = dot + 1;
-    }
-    if (missing) {
-      if (skip) continue;
-      return Fail(fmt::format("could not find '{}' key in iterated item '{}'", key, jinja::PyRepr(item)));
-    }
-    if (!cur->is_array()) return Fail(fmt::format("the key {} should point to a list, got '{}'", key, jinja::PyStr(*cur)));
-    // Like Ansible, the pair's first element is the item without the list.
-    Json trimmed = item;
-    if (key.find('.') == std::string::npos) trimmed.erase(key);
-    for (const auto& s : *cur) out.push_back(Json::array({trimmed, s}));
-  }
-  return out;
-}
-
-Expected<Json> LookupTogether(const Json& terms, const Json&, Templar&) {
-  size_t n = 0;
-  for (const auto& t : terms) n = std::max(n, t.is_array() ? t.size() : 1);
-  Json out = Json::array();
-  for (size_t k = 0; k < n; ++k) {
-    Json row = Json::array();
-    for (const auto& t : terms) row.push_back(t.is_array() ? (k < t.size() ? t[k] : Json(nullptr)) : t);
-    out.push_back(row);
-  }
-  return out;
-}
-
-Expected<Json> LookupNested(const Json& terms, const Json&, Templar&) {
-  Json out = Json::array({Json::array()});
-  for (const auto& t : terms) {
-    Json next = Json::array();
-    Json list = t.is_array() ? t : Json::array({t});
-    for (const auto& prefix : out)
-      for (const auto& e : list) {
-        Json row = prefix;
-        row.push_back(e);
-        next.push_back(row);
-      }
-    out = next;
-  }
-  if (terms.empty()) return Json::array();
-  return out;
-}
-
 }  // namespace
 
 std::vector<LookupRegistration> BuiltinLookups() {
   return {
       {"env", LookupEnv}, {"file", LookupFile}, {"template", LookupTemplate}, {"vars", LookupVars},
-      {"items", LookupItems}, {"list", LookupList}, {"pipe", LookupPipe},
+      {"items", LookupItems}, {"flattened", LookupFlattened}, {"list", LookupList},
+      {"pipe", LookupPipe},
       {"first_found", LookupFirstFound}, {"fileglob", LookupFileglob},
       {"filetree", LookupFiletree}, {"password", LookupPassword},
       {"dict", LookupDict}, {"indexed_items", LookupIndexedItems}, {"sequence", LookupSequence},

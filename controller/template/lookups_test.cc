@@ -86,5 +86,14 @@ TEST_CASE("filetree: a missing root yields nothing; an unknown lookup is named")
   CHECK(unknown.error().message == "lookup plugin (filetre) not found");
 }
 
+TEST_CASE("fileglob: each term searches on past the first term's directory") {
+  ScratchDir one, two;
+  Write(one.path / "a.txt", "a", fs::perms(0644));
+  Write(two.path / "b.conf", "b", fs::perms(0644));
+  auto items = Query("fileglob", Json::array({"*.txt", "*.conf"}), {one.path, two.path});
+  REQUIRE(items.has_value());
+  CHECK(*items == Json::array({(one.path / "a.txt").string(), (two.path / "b.conf").string()}));
+}
+
 }  // namespace
 }  // namespace tend

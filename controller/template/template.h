@@ -121,7 +121,7 @@ struct LookupRegistration {
   LookupFunction run;
 };
 
-/// The built-in lookups: env, file, template, vars, items, pipe, first_found,
+/// The built-in lookups: env, file, template, vars, items, flattened, pipe, first_found,
 /// fileglob, filetree, password, dict, indexed_items, sequence, subelements,
 /// together, nested, list. The engine may append its own.
 std::vector<LookupRegistration> BuiltinLookups();

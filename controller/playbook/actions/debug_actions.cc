@@ -1,0 +1,73 @@
+// debug, assert, fail, set_fact and set_stats: actions that only report or
+// record, without touching the host.
+
+#include <fmt/format.h>
+
+#include "controller/playbook/actions/action_table.h"
+#include "controller/playbook/run_context.h"
+
+namespace tend {
+
+Json RunDebug(const ActionCall& call) {
+  const Json& args = call.args;
+  int verbosity = args.value("verbosity", 0);
+  if (verbosity > call.worker.ctx.opt.verbosity) {
+    return Json{{"changed", false},
+                {"skipped", true},
+                {"skipped_reason", "Verbosity threshold not met."}};
+  }
+  if (args.contains("var")) {
+    std::string var = args["var"].is_string() ? args["var"].get<std::string>() : args["var"].dump();
+    std::string expr = var.find("{{") == std::string::npos ? "{{ " + var + " }}" : var;
+    auto v = call.templar.RenderValue(Json(expr), WhereText(call.task, "var"));
+    Json value = v ? *v : Json("VARIABLE IS NOT DEFINED!");
+    return Json{{var, value}, {"changed", false}};
+  }
+  return Json{{"msg", args.contains("msg") ? args["msg"] : Json("Hello world!")},
+              {"changed", false}};
+}
+
+Json RunAssert(const ActionCall& call) {
+  const Json& args = call.args;
+  Json that = args.value("that", Json::array());
+  if (!that.is_array()) that = Json::array({that});
+  for (const auto& c : that) {
+    std::string cond = c.is_string() ? c.get<std::string>() : c.dump();
+    auto ok = call.templar.Condition(cond, WhereText(call.task, "that"));
+    if (!ok) return FailResult(ok.error().ToString());
+    if (!*ok) {
+      Json msg = args.contains("fail_msg") ? args["fail_msg"]
+                 : args.contains("msg")    ? args["msg"]
+                                           : Json("Assertion failed");
+      return Json{{"assertion", cond},
+                  {"changed", false},
+                  {"evaluated_to", false},
+                  {"failed", true},
+                  {"msg", msg}};
+    }
+  }
+  Json out = {{"changed", false},
+              {"msg", args.value("success_msg", Json("All assertions passed"))}};
+  if (JsonTruthy(args.value("quiet", Json(false)))) out["_ansible_quiet"] = true;
+  return out;
+}
+
+Json RunFail(const ActionCall& call) {
+  const Json& args = call.args;
+  Json msg = args.value("msg", Json("Failed as requested from task"));
+  return FailResult(msg.is_string() ? msg.get<std::string>() : PyRepr(msg));
+}
+
+Json RunSetFact(const ActionCall& call) {
+  Json facts = Json::object();
+  for (const auto& [k, v] : call.args.items()) {
+    if (k == "cacheable") continue;
+    facts[k] = v;
+  }
+  return Json{{"ansible_facts", facts}, {"changed", false}};
+}
+
+// Custom stats are not shown in the recap; the task only succeeds.
+Json RunSetStats(const ActionCall&) { return Json{{"changed", false}}; }
+
+}  // namespace tend

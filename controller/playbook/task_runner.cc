@@ -1,0 +1,210 @@
+#include "controller/playbook/task_runner.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "controller/playbook/actions/action_table.h"
+#include "controller/playbook/loops.h"
+#include "controller/playbook/run_context.h"
+
+namespace tend {
+namespace {
+
+// Module defaults of the play fill what the task leaves out; an argument the
+// action reads raw (assert's `that`, debug's `var`) is not templated here.
+Expected<Json> RenderArgs(HostWorker& w, const Task& task, TaskTemplar& templar,
+                          const ControllerAction* action) {
+  Json raw = task.args;
+  Json kept = Json::object();
+  if (action != nullptr && !action->raw_arg.empty() && raw.contains(action->raw_arg)) {
+    std::string key(action->raw_arg);
+    kept[key] = raw[key];
+    raw.erase(key);
+  }
+  const Json& defaults = w.run.play->module_defaults;
+  for (const std::string& key : {task.action, std::string("ansible.builtin.") + task.action}) {
+    if (defaults.contains(key) && defaults[key].is_object()) {
+      for (const auto& [k, v] : defaults[key].items()) {
+        if (!raw.contains(k)) raw[k] = v;
+      }
+    }
+  }
+  auto rendered = templar.RenderValue(raw, WhereText(task, "args"));
+  if (!rendered) return rendered;
+  DropOmitted(*rendered);
+  for (const auto& [k, v] : kept.items()) (*rendered)[k] = v;
+  return rendered;
+}
+
+// A controller action from the table, or a module on the host.
+Json RunAction(HostWorker& w, const Task& task, TaskTemplar& templar) {
+  const ControllerAction* action = FindControllerAction(task.action);
+  auto args = RenderArgs(w, task, templar, action);
+  if (!args) return FailResult(args.error().ToString());
+  if (action != nullptr) {
+    ActionCall call{w, task, templar, *args};
+    return action->run(call);
+  }
+  return w.ctx.remote.Run(w, task, templar, std::move(*args));
+}
+
+// Conditions that see the result under the register name (changed_when,
+// failed_when, until). An error counts as true for failed_when, as a failure.
+bool EvaluateAll(HostWorker& w, const Task& task, TaskTemplar& templar,
+                 const std::vector<std::string>& conditions, Json& result, const char* what) {
+  if (!task.register_as.empty()) {
+    std::unique_lock lock(w.h.mutex);
+    w.h.host_facts[task.register_as] = result;
+  }
+  for (const auto& c : conditions) {
+    auto ok = templar.Condition(c, WhereText(task, what));
+    if (!ok) {
+      result["failed"] = true;
+      result["msg"] = fmt::format("The conditional check '{}' failed. The error was: {}", c,
+                                  ok.error().ToString());
+      return std::string_view(what) == "failed_when";
+    }
+    if (!*ok) return false;
+  }
+  return true;
+}
+
+// A failed or false `when` as the outcome, or nothing when the task runs.
+std::optional<TaskOutcome> CheckWhen(const Task& task, TaskTemplar& templar) {
+  for (const auto& cond : task.when) {
+    auto ok = templar.Condition(cond, WhereText(task, "when"));
+    if (!ok) {
+      return TaskOutcome{ResultStatus::kFailed, false, false,
+                         FailResult(fmt::format("The conditional check '{}' failed. The error was: {}",
+                                                cond, ok.error().ToString()))};
+    }
+    if (!*ok) return TaskOutcome{ResultStatus::kSkipped, false, false, SkipResult(cond)};
+  }
+  return std::nullopt;
+}
+
+struct Retries {
+  int count = 1;
+  double delay = 5;
+};
+
+Retries RetriesFor(const Task& task, TaskTemplar& templar) {
+  Retries r;
+  if (task.until.empty()) return r;
+  r.count = 3;
+  auto n = templar.RenderValue(task.retries, WhereText(task, "retries"));
+  if (n && n->is_number())
+    r.count = std::max(1, n->get<int>());
+  else if (n && n->is_string())
+    r.count = std::max(1, std::atoi(n->get<std::string>().c_str()));
+  auto d = templar.RenderValue(task.delay, WhereText(task, "delay"));
+  if (d && d->is_number()) r.delay = d->get<double>();
+  return r;
+}
+
+// The action, again while `until` is false and retries remain.
+Json RunUntil(HostWorker& w, const Task& task, TaskTemplar& templar) {
+  Retries retries = RetriesFor(task, templar);
+  Json result;
+  for (int attempt = 1;; ++attempt) {
+    result = RunAction(w, task, templar);
+    if (task.until.empty() || result.value("unreachable", false)) break;
+    result["attempts"] = attempt;
+    if (EvaluateAll(w, task, templar, task.until, result, "until")) {
+      result.erase("failed");
+      break;
+    }
+    if (attempt >= retries.count) {
+      result["failed"] = true;
+      break;
+    }
+    w.ctx.reporter.Note(fmt::format("FAILED - RETRYING: [{}]: {} ({} retries left).", w.h.name,
+                                    task.DisplayName(), retries.count - attempt));
+    std::this_thread::sleep_for(std::chrono::duration<double>(retries.delay));
+  }
+  return result;
+}
+
+}  // namespace
+
+TaskOutcome RunTask(HostWorker& w, const Task& task, const Env& env) {
+  w.task_start = HostWorker::Clock::now();
+  auto scope = w.ScopeFor(&task, nullptr, env);
+  auto templar = w.TemplarFor(*scope, &task);
+  TaskOutcome out;
+  if (task.loop.is_null()) {
+    out = RunItem(w, task, env, nullptr);
+    Report(w, task, out, false, "");
+  } else if (auto items = LoopItems(task, *templar); !items) {
+    out.result = FailResult(items.error().ToString());
+    out.status = ResultStatus::kFailed;
+    Report(w, task, out, false, "");
+  } else {
+    out = RunLoop(w, task, env, *items);
+  }
+  w.ApplyRegister(task, out.result);
+  return out;
+}
+
+TaskOutcome RunItem(HostWorker& w, const Task& task, const Env& env, const Json* item_vars) {
+  auto scope = w.ScopeFor(&task, item_vars, env);
+  auto templar = w.TemplarFor(*scope, &task);
+  if (auto skipped = CheckWhen(task, *templar)) return std::move(*skipped);
+  Json result = RunUntil(w, task, *templar);
+  if (!result.value("unreachable", false) && !result.value("skipped", false)) {
+    if (!task.changed_when.empty()) {
+      result["changed"] = EvaluateAll(w, task, *templar, task.changed_when, result, "changed_when");
+    }
+    if (!task.failed_when.empty()) {
+      bool failed = EvaluateAll(w, task, *templar, task.failed_when, result, "failed_when");
+      result["failed_when_result"] = failed;
+      result["failed"] = failed;
+    }
+  }
+  if (result.contains("failed") && !JsonTruthy(result["failed"])) result.erase("failed");
+  TaskOutcome out;
+  out.result = std::move(result);
+  out.status = StatusOf(out.result);
+  return out;
+}
+
+bool IgnoredFor(HostWorker& w, const Task& task, const Env& env, ResultStatus status) {
+  const Json& flag = status == ResultStatus::kFailed        ? task.ignore_errors
+                     : status == ResultStatus::kUnreachable ? task.ignore_unreachable
+                                                            : Json();
+  bool play_default = status == ResultStatus::kUnreachable && w.run.play->ignore_unreachable;
+  if (flag.is_null()) return play_default;
+  if (!flag.is_string()) return JsonTruthy(flag);
+  auto scope = w.ScopeFor(&task, nullptr, env);
+  auto templar = w.TemplarFor(*scope, &task);
+  auto v = templar->RenderValue(flag, WhereText(task, "ignore_errors"));
+  return v && JsonTruthy(*v);
+}
+
+void Report(HostWorker& w, const Task& task, TaskOutcome& out, bool is_item,
+            const std::string& label) {
+  if (task.action == "meta") return;
+  if (!is_item) out.ignored = IgnoredFor(w, task, {}, out.status);
+  HostResult r;
+  r.host = w.h.name;
+  r.task = &task;
+  r.status = out.status;
+  r.ignored = out.ignored;
+  r.is_item = is_item;
+  r.item_label = label;
+  r.seconds = std::chrono::duration<double>(HostWorker::Clock::now() - w.task_start).count();
+  r.result = StaticTruthy(task.no_log) ? CensoredResult(out.result) : out.result;
+  if (out.result.contains("_delegated_to")) {
+    r.delegated_to = out.result["_delegated_to"];
+    r.result.erase("_delegated_to");
+  }
+  w.ctx.reporter.Result(r);
+  if (is_item) return;
+  int running = w.run.lockstep->Running();
+  w.ctx.reporter.Progress(task.DisplayName(), running - 1, static_cast<int>(w.run.batch.size()));
+}
+
+}  // namespace tend

@@ -16,6 +16,7 @@
 
 #include "controller/connection/fact_cache.h"
 #include "controller/connection/file_actions.h"
+#include "controller/connection/session_pool.h"
 #include "controller/playbook/host_state.h"
 #include "controller/playbook/lockstep.h"
 #include "controller/playbook/module_names.h"

@@ -123,8 +123,8 @@ std::vector<AptSource> ParseDeb822File(std::string_view text) {
 // repositories with a `main` component (nodesource, cloud SDKs) are passed over.
 bool IsDebianSuite(const std::string& suite) {
   static const std::set<std::string> kSuites = {
-      "buster", "bullseye", "bookworm",  "trixie",    "forky",        "duke",
-      "sid",    "stable",   "oldstable", "testing",   "oldoldstable", "unstable"};
+      "buster", "bullseye", "bookworm",  "trixie",  "forky",        "duke",
+      "sid",    "stable",   "oldstable", "testing", "oldoldstable", "unstable"};
   if (suite.find('/') != std::string::npos || suite.ends_with("-security")) return false;
   return kSuites.contains(suite.substr(0, suite.find('-')));
 }
@@ -180,10 +180,10 @@ Expected<std::string> DebianMirrorFromApt(const std::string& root) {
     sources.insert(sources.end(), parsed.begin(), parsed.end());
   }
   if (auto mirror = DebianMirror(sources)) return *mirror;
-  return Fail(fmt::format(
-      "no Debian mirror to build the lab base from: {}/etc/apt/sources.list and "
-      "sources.list.d name no `deb` source for Debian main; give one with --mirror URL",
-      root));
+  return Fail(
+      fmt::format("no Debian mirror to build the lab base from: {}/etc/apt/sources.list and "
+                  "sources.list.d name no `deb` source for Debian main; give one with --mirror URL",
+                  root));
 }
 
 }  // namespace tend::lab

@@ -84,8 +84,7 @@ TEST_CASE("apt sources: the Debian mirror is the first deb source for Debian mai
        "deb http://mirror.example/debian bookworm main\n",
        kOneLine, "http://mirror.example/debian"},
       {"old-style security suite",
-       "deb http://security.example/debian-security buster/updates main\n", kOneLine,
-       std::nullopt},
+       "deb http://security.example/debian-security buster/updates main\n", kOneLine, std::nullopt},
       {"updates count as the archive", "deb http://mirror.example/debian stable-updates main\n",
        kOneLine, "http://mirror.example/debian"},
       {"deb-src only", "deb-src http://mirror.example/debian bookworm main\n", kOneLine,
@@ -138,8 +137,8 @@ TEST_CASE("apt sources: files read in apt's order, sources.list first") {
   CHECK(files[1].path == "/etc/apt/sources.list.d/b.sources");
   CHECK(DebianMirrorFromApt(root).value() == "http://a.example/debian");
 
-  REQUIRE(WriteFile(root + "/etc/apt/sources.list",
-                    "deb http://first.example/debian bookworm main\n"));
+  REQUIRE(
+      WriteFile(root + "/etc/apt/sources.list", "deb http://first.example/debian bookworm main\n"));
   CHECK(ReadAptSourceFiles(root).front().path == "/etc/apt/sources.list");
   CHECK(DebianMirrorFromApt(root).value() == "http://first.example/debian");
   fs::remove_all(root);

@@ -103,7 +103,7 @@ struct FakeApt {
       out += fmt::format("{}:\n  Installed: {}\n  Candidate: {}\n  Version table:\n", argv[i],
                          installed, candidate);
       for (const auto& v : known->second) {
-        out += fmt::format(" {} {} 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n",
+        out += fmt::format(" {} {} 500\n        500 http://mirror.example/debian bookworm/main amd64 Packages\n",
                            v == installed ? "***" : "   ", v);
       }
     }
@@ -125,7 +125,7 @@ struct FakeApt {
     if (argv[verb] == "update") {
       host.AddFile(kAptUpdateStampPath, "");
       host.SetTimes(kAptUpdateStampPath, host.NowMicros() / 1000000, host.NowMicros() / 1000000);
-      return {0, "Hit:1 http://deb.debian.org/debian bookworm InRelease\n", ""};
+      return {0, "Hit:1 http://mirror.example/debian bookworm InRelease\n", ""};
     }
     std::string out;
     int count = 0;
@@ -234,10 +234,10 @@ TEST_CASE("ParsePackagePin and VersionMatches (fnmatch, as Ansible)") {
 TEST_CASE("ParseAptPolicy: installed, candidate, version table; unknown packages absent") {
   std::string out =
       "nginx:\n  Installed: (none)\n  Candidate: 1.22.1-9\n  Version table:\n"
-      "     1.22.1-9 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n"
+      "     1.22.1-9 500\n        500 http://mirror.example/debian bookworm/main amd64 Packages\n"
       "     1.18.0-6 100\n        100 /var/lib/dpkg/status\n"
       "bash:\n  Installed: 5.2.15-2+b2\n  Candidate: 5.2.15-2+b2\n  Version table:\n"
-      " *** 5.2.15-2+b2 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n";
+      " *** 5.2.15-2+b2 500\n        500 http://mirror.example/debian bookworm/main amd64 Packages\n";
   auto policy = ParseAptPolicy(out);
   REQUIRE(policy.size() == 2);
   CHECK(policy["nginx"].installed.empty());
@@ -458,7 +458,7 @@ TEST_CASE("dpkg_selections: sets a selection once, from the status want field") 
 
 TEST_CASE("apt_repository: adds a line to a file named after the URL; idempotent; absent") {
   FakeHost host = AptHost();
-  host.AddFile("/etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\n");
+  host.AddFile("/etc/apt/sources.list", "deb http://mirror.example/debian bookworm main\n");
   host.AddDirectory("/etc/apt/sources.list.d");
   host.ClearRecords();
   std::string repo =
@@ -484,7 +484,7 @@ TEST_CASE("apt_repository: adds a line to a file named after the URL; idempotent
   CHECK(second["changed"] == false);
   CHECK(host.commands().empty());
   // A line already in sources.list counts, whatever file it is in.
-  CHECK(Task{host, "apt_repository", {{"repo", "deb http://deb.debian.org/debian  bookworm main"}}}
+  CHECK(Task{host, "apt_repository", {{"repo", "deb http://mirror.example/debian  bookworm main"}}}
             .Run()["changed"] == false);
   Task remove{host, "apt_repository", {{"repo", repo}, {"state", "absent"}, {"update_cache", false}}};
   Json removed = remove.Run();

@@ -7,11 +7,11 @@
 #
 # TEND_DEB=path.deb            test this package instead of building one
 # TEND_PACKAGE_TEST_CACHE=dir  where the pristine bookworm minbase tarball is kept
-# TEND_DEBIAN_MIRROR=url       debootstrap mirror (default http://deb.debian.org/debian)
+# TEND_DEBIAN_MIRROR=url       debootstrap mirror (default: the one the package's `tend lab
+#                              mirror` reads from this machine's apt sources)
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${TEND_PACKAGE_TEST_CACHE:-/var/cache/tend/package-test}
-mirror=${TEND_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 lab_name=pkgtest
 
 Log() { echo "package_test: $*" >&2; }
@@ -69,6 +69,11 @@ tarball=$cache/bookworm-minbase.tar
 if [[ ! -f $tarball ]]; then
   Log "debootstrap --variant=minbase bookworm (cached in $tarball afterwards)"
   mkdir -p "$cache" "$work/boot"
+  mirror=${TEND_DEBIAN_MIRROR:-}
+  if [[ -z $mirror ]]; then
+    dpkg-deb -x "$deb" "$work/unpacked"
+    mirror=$("$work/unpacked/usr/bin/tend" lab mirror) || Fail "no Debian mirror (set TEND_DEBIAN_MIRROR)"
+  fi
   debootstrap --variant=minbase bookworm "$work/boot" "$mirror" >"$work/debootstrap.log" 2>&1 ||
     { tail -n 30 "$work/debootstrap.log" >&2; Fail "debootstrap failed"; }
   tar -C "$work/boot" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"

@@ -12,7 +12,8 @@
 #include <mutex>
 #include <string>
 
-#include "controller/connection/session.h"
+#include "controller/connection/connection_options.h"
+#include "controller/connection/host_session.h"
 #include "core/json.h"
 
 namespace tend {

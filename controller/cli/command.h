@@ -26,7 +26,7 @@ inline constexpr int kExitBadOptions = 5;
 inline constexpr int kExitInterrupted = 99;
 inline constexpr int kExitInternal = 250;
 
-// The subcommands, each defined beside the code it drives.
+// The subcommands, one file each in this folder (<name>_command.cc).
 CommandRunner SetupLabCommand(CLI::App& sub);
 CommandRunner SetupRenderCommand(CLI::App& sub);
 CommandRunner SetupVaultCommand(CLI::App& sub);

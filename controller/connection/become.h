@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/connection/session.h"
+#include "controller/connection/connection_options.h"
 #include "core/error.h"
 
 namespace tend {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controller/connection/session.h"
+#include "controller/connection/host_session.h"
 #include "core/error.h"
 
 namespace tend {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/connection/session.h"
+#include "controller/connection/host_session.h"
 
 namespace tend {
 

@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "controller/connection/session.h"
+#include "controller/connection/module_call.h"
 #include "core/error.h"
 #include "core/json.h"
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "controller/connection/session.h"
+#include "controller/connection/connection_options.h"
 
 namespace tend {
 

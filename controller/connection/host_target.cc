@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/connection/session.h"
+#include "controller/connection/host_target.h"
 #include "controller/connection/ssh_config.h"
 
 namespace tend {

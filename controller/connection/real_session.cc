@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
 
 #include "controller/connection/become.h"
 #include "controller/connection/connection.h"
+#include "controller/connection/real_session.h"
 #include "controller/connection/script_module.h"
 #include "controller/connection/ssh_config.h"
 #include "core/hash.h"

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "controller/connection/session.h"
+#include "controller/connection/host_session.h"
 #include "core/error.h"
 #include "core/json.h"
 

@@ -1,7 +1,7 @@
 #include <atomic>
 #include <thread>
 
-#include "controller/connection/session.h"
+#include "controller/connection/session_pool.h"
 
 namespace tend {
 
@@ -51,10 +51,6 @@ void ForEachParallel(size_t count, int forks, const std::function<void(size_t)>&
     });
   }
   for (auto& t : threads) t.join();
-}
-
-Json UnreachableResult(const Error& error) {
-  return Json{{"changed", false}, {"msg", error.message}, {"unreachable", true}};
 }
 
 }  // namespace tend

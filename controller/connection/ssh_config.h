@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controller/connection/session.h"
+#include "controller/connection/connection_options.h"
 #include "core/error.h"
 
 namespace tend {

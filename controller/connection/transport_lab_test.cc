@@ -14,37 +14,18 @@
 #include <string>
 
 #include "core/json.h"
+#include "tests/support/lab_shell.h"
 
 namespace tend {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Shell {
-  int rc = -1;
-  std::string out;
-};
-
-Shell Sh(const std::string& command) {
-  Shell r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), p)) > 0) r.out.append(buffer.data(), n);
-  int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string Env(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using labtest::AgentBinary;
+using labtest::Contains;
+using labtest::Run;
+using labtest::Sh;
+using labtest::TendBinary;
 
 constexpr int kBasePort = 2311;
 constexpr const char* kAlice = "tend-test-alice";  // sudo without password
@@ -109,9 +90,8 @@ class SshLab {
 
   // Tend with this lab's inventory; HOME is private so each test starts with
   // an empty agent cache for root.
-  Shell Tend(const std::string& args, const std::string& input = "") {
-    std::string tend =
-        Env("TEND_BINARY_DIR", fs::current_path().string() + "/build") + "/controller/cli/tend";
+  Run Tend(const std::string& args, const std::string& input = "") {
+    std::string tend = TendBinary();
     std::string feed = input.empty() ? "true" : "printf '%s\\n' '" + input + "'";
     return Sh(fmt::format("cd {} && {} | HOME={}/home {} {}", dir_, feed, dir_, tend, args));
   }
@@ -120,7 +100,7 @@ class SshLab {
 
  private:
   static void Must(const std::string& command) {
-    Shell r = Sh(command);
+    Run r = Sh(command);
     if (r.rc != 0) FAIL(command << " failed: " << r.out);
   }
 
@@ -147,17 +127,14 @@ class SshLab {
 };
 
 bool RealAgentServes() {
-  std::string agent =
-      Env("TEND_AGENT_PATH",
-          Env("TEND_BINARY_DIR", fs::current_path().string() + "/build") + "/agent/tend-agent");
-  return Sh("timeout 5 " + agent + " serve </dev/null 2>/dev/null | head -c 2").out == "TN";
+  return Sh("timeout 5 " + AgentBinary() + " serve </dev/null 2>/dev/null | head -c 2").out == "TN";
 }
 
 }  // namespace
 
 TEST_CASE("lab: raw on three hosts needs no agent; -o one line each") {
   SshLab lab;
-  Shell r = lab.Tend("run all -i inventory.ini -m raw -a 'echo hello from $(hostname)' -o");
+  Run r = lab.Tend("run all -i inventory.ini -m raw -a 'echo hello from $(hostname)' -o");
   CHECK(r.rc == 0);
   for (const char* h : {"h1", "h2", "h3"}) {
     CHECK(Contains(r.out, fmt::format("{} | CHANGED | rc=0 | (stdout) hello from", h)));
@@ -181,7 +158,7 @@ TEST_CASE("lab: replies of every size from 1 byte to 64 KiB arrive whole") {
       loop: "{{ [1, 100, 1000, 60000, 65536] + range(3000, 6200, 97) | list }}"
 )";
   }
-  Shell r = lab.Tend("play -i inventory.ini sizes.yml");
+  Run r = lab.Tend("play -i inventory.ini sizes.yml");
   INFO(r.out);
   CHECK(r.rc == 0);
   CHECK(Contains(r.out, "h1                         : ok=1    changed=1    unreachable=0    failed=0"));
@@ -190,14 +167,14 @@ TEST_CASE("lab: replies of every size from 1 byte to 64 KiB arrive whole") {
 TEST_CASE("lab: unknown and changed host keys are rejected, accept-new records") {
   SshLab lab;
   lab.WriteInventory("unknown.ini", "", lab.dir() + "/empty_known_hosts");
-  Shell unknown = lab.Tend("run all -i unknown.ini -m raw -a true -o");
+  Run unknown = lab.Tend("run all -i unknown.ini -m raw -a true -o");
   CHECK(unknown.rc == 4);
   CHECK(Contains(unknown.out,
                  "h1 | UNREACHABLE!: Failed to connect to the host via ssh: "
                  "root@127.0.0.1:2311: host key for [127.0.0.1]:2311 is unknown: "
                  "the server offered ssh-ed25519 SHA256:"));
 
-  Shell accept =
+  Run accept =
       lab.Tend("run all -i unknown.ini -m raw -a true -o --host-key-checking accept-new");
   CHECK(accept.rc == 0);
   std::ifstream recorded(lab.dir() + "/empty_known_hosts");
@@ -211,7 +188,7 @@ TEST_CASE("lab: unknown and changed host keys are rejected, accept-new records")
   fs::remove(lab.dir() + "/h2/host_key");
   lab.StartHost(1);
   for (const char* mode : {"strict", "accept-new", "off"}) {
-    Shell changed =
+    Run changed =
         lab.Tend(fmt::format("run all -i unknown.ini -m raw -a true -o "
                              "--host-key-checking {}",
                              mode));
@@ -224,7 +201,7 @@ TEST_CASE("lab: unknown and changed host keys are rejected, accept-new records")
 TEST_CASE("lab: an unreachable host is reported while the others succeed") {
   SshLab lab;
   lab.Stop(2);
-  Shell r = lab.Tend("run all -i inventory.ini -m raw -a 'echo up' --timeout 3");
+  Run r = lab.Tend("run all -i inventory.ini -m raw -a 'echo up' --timeout 3");
   CHECK(r.rc == 4);
   CHECK(Contains(r.out,
                  "h3 | UNREACHABLE! => {\n    \"changed\": false,\n    \"msg\": \"Failed to "
@@ -237,42 +214,42 @@ TEST_CASE("lab: an unreachable host is reported while the others succeed") {
 TEST_CASE("lab: become to root and to other users, with and without a password") {
   SshLab lab;
   // Root becomes alice: no password needed.
-  Shell to_alice =
+  Run to_alice =
       lab.Tend(fmt::format("run h1 -i inventory.ini -m raw -a 'id -un' -o -b "
                            "--become-user {}",
                            kAlice));
   CHECK(Contains(to_alice.out, fmt::format("h1 | CHANGED | rc=0 | (stdout) {}", kAlice)));
   // alice becomes root through passwordless sudo.
-  Shell alice_root =
+  Run alice_root =
       lab.Tend(fmt::format("run h1 -i inventory.ini -e ansible_user={} -m raw "
                            "-a 'id -un' -o -b",
                            kAlice));
   (void)alice_root;  // -e lands with the playbook engine; covered by the inventory below.
   lab.WriteInventory("alice.ini", "");
   Sh(fmt::format("sed -i 's/^ansible_user=root/ansible_user={}/' {}/alice.ini", kAlice, lab.dir()));
-  Shell as_root = lab.Tend("run h1 -i alice.ini -m raw -a 'id -un' -o -b");
+  Run as_root = lab.Tend("run h1 -i alice.ini -m raw -a 'id -un' -o -b");
   CHECK(Contains(as_root.out, "h1 | CHANGED | rc=0 | (stdout) root"));
 
   lab.WriteInventory("bob.ini", "");
   Sh(fmt::format("sed -i 's/^ansible_user=root/ansible_user={}/' {}/bob.ini", kBob, lab.dir()));
-  Shell missing = lab.Tend("run h1 -i bob.ini -m raw -a 'id -un' -o -b");
+  Run missing = lab.Tend("run h1 -i bob.ini -m raw -a 'id -un' -o -b");
   CHECK(missing.rc == 2);
-  Shell with_password = lab.Tend("run h1 -i bob.ini -m raw -a 'id -un' -o -b -K", kBobPassword);
+  Run with_password = lab.Tend("run h1 -i bob.ini -m raw -a 'id -un' -o -b -K", kBobPassword);
   CHECK(with_password.rc == 0);
   CHECK(Contains(with_password.out, "h1 | CHANGED | rc=0 | (stdout) root"));
   CHECK(!Contains(with_password.out, kBobPassword));
   // The password never shows in a process list: sudo reads it from stdin.
-  Shell wrong = lab.Tend("run h1 -i bob.ini -m raw -a 'id -un' -o -b -K", "wrong");
+  Run wrong = lab.Tend("run h1 -i bob.ini -m raw -a 'id -un' -o -b -K", "wrong");
   CHECK(wrong.rc == 2);
 
   if (!RealAgentServes()) return;
-  Shell agent_root = lab.Tend("run h1 -i alice.ini -m command -a 'id -un' -o -b");
+  Run agent_root = lab.Tend("run h1 -i alice.ini -m command -a 'id -un' -o -b");
   CHECK(Contains(agent_root.out, "h1 | CHANGED | rc=0 | (stdout) root"));
-  Shell agent_bob = lab.Tend("run h1 -i bob.ini -m command -a 'id -un' -o -b -K", kBobPassword);
+  Run agent_bob = lab.Tend("run h1 -i bob.ini -m command -a 'id -un' -o -b -K", kBobPassword);
   CHECK(Contains(agent_bob.out, "h1 | CHANGED | rc=0 | (stdout) root"));
-  Shell agent_wrong = lab.Tend("run h1 -i bob.ini -m ping -o -b -K", "wrong");
+  Run agent_wrong = lab.Tend("run h1 -i bob.ini -m ping -o -b -K", "wrong");
   CHECK(Contains(agent_wrong.out, "Incorrect become password"));
-  Shell agent_to_alice =
+  Run agent_to_alice =
       lab.Tend(fmt::format("run h1 -i inventory.ini -m command -a 'id -un' -o "
                            "-b --become-user {}",
                            kAlice));
@@ -285,10 +262,10 @@ TEST_CASE("lab: the agent is uploaded once, reused, and replaced when corrupt") 
     return;
   }
   SshLab lab;
-  Shell first = lab.Tend("run all -i inventory.ini -m ping -o -v -f 3");
+  Run first = lab.Tend("run all -i inventory.ini -m ping -o -v -f 3");
   CHECK(first.rc == 0);
   CHECK(Contains(first.out, "h1: uploading the agent"));
-  Shell second = lab.Tend("run all -i inventory.ini -m ping -o -v");
+  Run second = lab.Tend("run all -i inventory.ini -m ping -o -v");
   CHECK(second.rc == 0);
   CHECK(!Contains(second.out, "uploading"));
   CHECK(Contains(second.out, "h1 | SUCCESS => {\"changed\": false,\"ping\": \"pong\"}"));
@@ -301,11 +278,11 @@ TEST_CASE("lab: the agent is uploaded once, reused, and replaced when corrupt") 
   REQUIRE(!agent.empty());
   // A truncated agent that would report success if it were ever run.
   std::ofstream(agent, std::ios::trunc) << "#!/bin/sh\necho corrupt-agent-ran\n";
-  Shell third = lab.Tend("run h1 -i inventory.ini -m ping -o -v");
+  Run third = lab.Tend("run h1 -i inventory.ini -m ping -o -v");
   CHECK(third.rc == 0);
   CHECK(Contains(third.out, "h1: uploading the agent"));
   CHECK(!Contains(third.out, "corrupt-agent-ran"));
-  Shell sums = Sh(fmt::format("sha256sum < {} | cut -c1-16", agent));
+  Run sums = Sh(fmt::format("sha256sum < {} | cut -c1-16", agent));
   CHECK(Contains(agent, sums.out.substr(0, 16)));
 }
 
@@ -315,7 +292,7 @@ TEST_CASE("lab: facts say Debian 12; the fact cache and --tree are written") {
     return;
   }
   SshLab lab;
-  Shell r = lab.Tend("facts all -i inventory.ini --tree tree --fact-cache cache -o");
+  Run r = lab.Tend("facts all -i inventory.ini --tree tree --fact-cache cache -o");
   CHECK(r.rc == 0);
   for (const char* h : {"h1", "h2", "h3"}) {
     std::ifstream in(fmt::format("{}/cache/{}", lab.dir(), h));
@@ -333,27 +310,27 @@ TEST_CASE("lab: authentication by password (-k) and through ssh-agent") {
       fmt::format("sed -i '/ansible_ssh_private_key_file/d; s/^ansible_user=root/ansible_user={}/' "
                   "{}/nokey.ini",
                   kBob, lab.dir()));
-  Shell denied = lab.Tend("run h1 -i nokey.ini -m raw -a 'id -un' -o");
+  Run denied = lab.Tend("run h1 -i nokey.ini -m raw -a 'id -un' -o");
   CHECK(denied.rc == 4);
   CHECK(Contains(denied.out, "Permission denied"));
-  Shell by_password = lab.Tend("run h1 -i nokey.ini -m raw -a 'id -un' -o -k", kBobPassword);
+  Run by_password = lab.Tend("run h1 -i nokey.ini -m raw -a 'id -un' -o -k", kBobPassword);
   CHECK(Contains(by_password.out, fmt::format("h1 | CHANGED | rc=0 | (stdout) {}", kBob)));
 
-  Shell by_agent = Sh(fmt::format(
+  Run by_agent = Sh(fmt::format(
       "eval $(ssh-agent -s) >/dev/null && ssh-add -q {0}/client_key && cd {0} && "
-      "HOME={0}/home {1}/controller/cli/tend run h1 -i nokey.ini -m raw -a 'id -un' -o; "
+      "HOME={0}/home {1} run h1 -i nokey.ini -m raw -a 'id -un' -o; "
       "ssh-agent -k >/dev/null",
-      lab.dir(), Env("TEND_BINARY_DIR", fs::current_path().string() + "/build")));
+      lab.dir(), TendBinary()));
   CHECK(Contains(by_agent.out, fmt::format("h1 | CHANGED | rc=0 | (stdout) {}", kBob)));
 }
 
 TEST_CASE("lab: script uploads and runs a local script; -c local runs without ssh") {
   SshLab lab;
   std::ofstream(lab.dir() + "/hello.sh") << "#!/bin/sh\necho \"script says $1 as $(id -un)\"\n";
-  Shell r = lab.Tend("run h2 -i inventory.ini -m script -a 'hello.sh hi' -o");
+  Run r = lab.Tend("run h2 -i inventory.ini -m script -a 'hello.sh hi' -o");
   CHECK(r.rc == 0);
   CHECK(Contains(r.out, "script says hi as root"));
-  Shell local = lab.Tend("run all -i localhost, -c local -m raw -a 'echo local' -o");
+  Run local = lab.Tend("run all -i localhost, -c local -m raw -a 'echo local' -o");
   CHECK(Contains(local.out, "localhost | CHANGED | rc=0 | (stdout) local"));
 }
 

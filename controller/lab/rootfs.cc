@@ -47,23 +47,16 @@ Expected<void> CopyAptConfig(const std::string& rootfs) {
                     fs::copy_options::overwrite_existing, ec);
     }
   }
-  std::vector<fs::path> sources;
-  if (fs::is_regular_file("/etc/apt/sources.list", ec)) sources.push_back("/etc/apt/sources.list");
-  for (const auto& entry : fs::directory_iterator("/etc/apt/sources.list.d", ec)) {
-    auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".list" || ext == ".sources")) {
-      sources.push_back(entry.path());
+  std::vector<AptSourceFile> usable;
+  for (auto& file : ReadAptSourceFiles("")) {
+    if (AptSourceUsable(file.text, AptSourceFormatOf(file.path), rootfs)) {
+      usable.push_back(std::move(file));
     }
-  }
-  std::vector<std::pair<fs::path, std::string>> usable;
-  for (const auto& path : sources) {
-    auto text = ReadFile(path.string());
-    if (text && AptSourceUsable(*text, rootfs)) usable.emplace_back(path, *text);
   }
   if (usable.empty()) return {};  // keep debootstrap's own sources.list
   fs::remove(rootfs + "/etc/apt/sources.list", ec);
-  for (const auto& [path, text] : usable) {
-    if (auto r = WriteFile(rootfs + path.string(), text); !r) return r;
+  for (const auto& file : usable) {
+    if (auto r = WriteFile(rootfs + file.path, file.text); !r) return r;
   }
   // Proxies and Acquire settings (e.g. Check-Valid-Until for snapshot mirrors).
   for (const auto& entry : fs::directory_iterator("/etc/apt/apt.conf.d", ec)) {
@@ -189,12 +182,18 @@ Expected<BaseImage> EnsureBase(const std::string& state_dir, const BaseSpec& spe
         "{} is not installed: the lab builds its Debian base with it (apt-get install debootstrap)",
         spec.debootstrap));
   }
+  BaseSpec resolved = spec;
+  if (resolved.mirror.empty()) {
+    auto mirror = DebianMirrorFromApt(spec.apt_root);
+    if (!mirror) return std::unexpected(mirror.error());
+    resolved.mirror = *mirror;
+  }
   if (auto r = MakeDirs(state_dir + "/locks"); !r) return std::unexpected(r.error());
   if (auto r = MakeDirs(state_dir + "/base"); !r) return std::unexpected(r.error());
   auto lock = FileLock::Acquire(state_dir + "/locks/base-" + image.key + ".lock");
   if (!lock) return std::unexpected(lock.error());
   if (PathExists(manifest)) return image;  // another `lab up` built it while we waited
-  return BuildBase(base_dir, spec, image, progress);
+  return BuildBase(base_dir, resolved, image, progress);
 }
 
 std::string RenderSshdConfig(std::string_view address) {
@@ -249,26 +248,11 @@ Expected<void> WriteHostIdentity(const std::string& upper, const std::string& lo
   return MirrorDirs(upper, lower, "run/sshd", 0755);
 }
 
-bool AptSourceUsable(std::string_view text, const std::string& rootfs) {
-  std::string normalized(text);
-  for (auto& c : normalized) {
-    if (c == '[' || c == ']' || c == '\t') c = ' ';
-  }
-  std::istringstream words(normalized);
-  std::string word;
-  bool next_is_keyring = false;
-  while (words >> word) {
-    std::string keyring;
-    if (next_is_keyring) {
-      keyring = word;
-      next_is_keyring = false;
-    } else if (word == "Signed-By:" || word == "signed-by:") {
-      next_is_keyring = true;
-      continue;
-    } else if (word.starts_with("signed-by=") || word.starts_with("Signed-By=")) {
-      keyring = word.substr(10);
+bool AptSourceUsable(std::string_view text, AptSourceFormat format, const std::string& rootfs) {
+  for (const auto& source : ParseAptSources(text, format)) {
+    for (const auto& keyring : source.signed_by) {
+      if (!PathExists(rootfs + keyring)) return false;
     }
-    if (!keyring.empty() && keyring[0] == '/' && !PathExists(rootfs + keyring)) return false;
   }
   return true;
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controller/lab/apt_sources.h"
 #include "core/error.h"
 
 namespace tend::lab {
@@ -14,7 +15,11 @@ namespace tend::lab {
 /// What the cached base root filesystem is built from.
 struct BaseSpec {
   std::string suite = "bookworm";
-  std::string mirror = "http://deb.debian.org/debian";
+  /// The Debian mirror debootstrap fetches from; empty = the one the apt
+  /// sources under `apt_root` name (DebianMirrorFromApt), looked up only when
+  /// the base has to be built.
+  std::string mirror;
+  std::string apt_root;  // "" = this machine's /etc/apt
   std::vector<std::string> packages = {"openssh-server", "sudo",    "systemd",
                                        "systemd-sysv",   "python3", "ca-certificates",
                                        "iproute2",       "dbus"};
@@ -65,6 +70,6 @@ Expected<void> WriteHostIdentity(const std::string& upper, const std::string& lo
 
 /// Whether an apt source file can be copied into the base: every keyring it
 /// names with Signed-By / signed-by= exists under `rootfs`.
-bool AptSourceUsable(std::string_view text, const std::string& rootfs);
+bool AptSourceUsable(std::string_view text, AptSourceFormat format, const std::string& rootfs);
 
 }  // namespace tend::lab

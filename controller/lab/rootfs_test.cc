@@ -40,6 +40,26 @@ TEST_CASE("no debootstrap is a clear error") {
   fs::remove_all(state);
 }
 
+TEST_CASE("no mirror given and none in the apt sources is a clear error, before any build") {
+  std::string top =
+      (fs::temp_directory_path() / ("tend-lab-nomirror-" + std::to_string(getpid()))).string();
+  REQUIRE(MakeDirs(top + "/apt/etc/apt/sources.list.d"));
+  REQUIRE(WriteFile(top + "/apt/etc/apt/sources.list.d/nodesource.sources",
+                    "Types: deb\nURIs: https://node.example/node_20.x\nSuites: nodistro\n"
+                    "Components: main\n"));
+  BaseSpec spec;
+  spec.debootstrap = "sh";  // found, never run: the mirror is missing first
+  spec.apt_root = top + "/apt";
+  auto base = EnsureBase(top + "/state", spec, [](std::string_view) {});
+  REQUIRE_FALSE(base);
+  CHECK(base.error().message ==
+        "no Debian mirror to build the lab base from: " + top +
+            "/apt/etc/apt/sources.list and sources.list.d name no `deb` source for Debian main; "
+            "give one with --mirror URL");
+  CHECK_FALSE(fs::exists(top + "/state"));
+  fs::remove_all(top);
+}
+
 TEST_CASE("sshd listens only on the host's own address") {
   std::string config = RenderSshdConfig("127.0.0.12");
   CHECK(config.find("\nListenAddress 127.0.0.12\n") != std::string::npos);
@@ -53,24 +73,27 @@ TEST_CASE("apt sources are copied only when their keyrings exist in the base") {
       (fs::temp_directory_path() / ("tend-lab-apt-" + std::to_string(getpid()))).string();
   REQUIRE(MakeDirs(root + "/usr/share/keyrings"));
   REQUIRE(WriteFile(root + "/usr/share/keyrings/debian-archive-keyring.gpg", "k"));
+  constexpr auto kOneLine = AptSourceFormat::kOneLine;
+  constexpr auto kDeb822 = AptSourceFormat::kDeb822;
   struct Case {
     const char* text;
+    AptSourceFormat format;
     bool usable;
   };
   Case cases[] = {
-      {"deb http://deb.debian.org/debian bookworm main\n", true},
-      {"Types: deb\nURIs: http://deb.debian.org/debian\nSigned-By: "
+      {"deb http://mirror.example/debian bookworm main\n", kOneLine, true},
+      {"Types: deb\nURIs: http://mirror.example/debian\nSigned-By: "
        "/usr/share/keyrings/debian-archive-keyring.gpg\n",
-       true},
-      {"Types: deb\nSigned-By: /usr/share/keyrings/nodesource.gpg\n", false},
+       kDeb822, true},
+      {"Types: deb\nSigned-By: /usr/share/keyrings/nodesource.gpg\n", kDeb822, false},
       {"deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.gpg] https://x bookworm stable\n",
-       false},
+       kOneLine, false},
       {"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://x bookworm main\n",
-       true},
+       kOneLine, true},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);
-    CHECK(AptSourceUsable(c.text, root) == c.usable);
+    CHECK(AptSourceUsable(c.text, c.format, root) == c.usable);
   }
   fs::remove_all(root);
 }

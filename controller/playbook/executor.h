@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "controller/connection/session.h"
+#include "controller/connection/connection_options.h"
+#include "controller/connection/host_session.h"
 #include "controller/playbook/loader.h"
 #include "controller/playbook/model.h"
 #include "controller/playbook/reporter.h"

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "controller/connection/session.h"
+#include "controller/connection/host_target.h"
+#include "controller/connection/module_call.h"
 #include "controller/playbook/model.h"
 #include "core/json.h"
 

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "controller/connection/session.h"
 #include "controller/playbook/model.h"
 #include "controller/playbook/reporter.h"
 #include "controller/template/template.h"

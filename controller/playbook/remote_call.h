@@ -6,7 +6,10 @@
 #include <optional>
 #include <string>
 
-#include "controller/connection/session.h"
+#include "controller/connection/host_session.h"
+#include "controller/connection/host_target.h"
+#include "controller/connection/module_call.h"
+#include "controller/connection/session_pool.h"
 #include "controller/playbook/executor.h"
 #include "controller/playbook/gate.h"
 #include "controller/playbook/templating.h"

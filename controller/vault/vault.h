@@ -5,8 +5,6 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "core/error.h"
 #include "core/json.h"
 
@@ -44,9 +42,6 @@ Expected<std::string> Decrypt(std::string_view vault_text, const VaultSecrets& s
 /// Encrypts `plaintext`; id "default" (or empty) writes a 1.1 header, any other
 /// id a 1.2 header naming it. The result ends with a newline.
 Expected<std::string> Encrypt(std::string_view plaintext, const VaultSecret& secret);
-
-/// Adds --vault-password-file, --ask-vault-pass and --vault-id (each repeatable).
-void AddVaultOptions(CLI::App& app, VaultOptions& options);
 
 /// Reads the password sources: files (trailing newline stripped), executables
 /// (run, stdout taken; `--vault-id` scripts get `--vault-id label`), prompts.

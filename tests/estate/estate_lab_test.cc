@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <regex>
 #include <string>
 
 #include "tests/support/lab_shell.h"
@@ -25,31 +24,12 @@ using namespace tend::labtest;
 constexpr const char* kLab = "estate";
 constexpr const char* kWork = "/tmp/tend-estate-lab";
 
-std::string Env(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-std::string Tend() { return Env("TEND_BINARY_DIR", "build") + "/controller/cli/tend"; }
-std::string Source() { return Env("TEND_SOURCE_DIR", "."); }
-
-// host -> {ok, changed, unreachable, failed} from a PLAY RECAP.
-std::map<std::string, std::array<int, 4>> Recap(const std::string& out) {
-  std::map<std::string, std::array<int, 4>> hosts;
-  std::regex line(R"((\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+))");
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), line); it != std::sregex_iterator();
-       ++it) {
-    hosts[(*it)[1]] = {std::stoi((*it)[2]), std::stoi((*it)[3]), std::stoi((*it)[4]),
-                       std::stoi((*it)[5])};
-  }
-  return hosts;
-}
-
 struct Estate {
   std::string inventory = std::string(kWork) + "/hosts.ini";
   std::string lab_dir;
   std::map<std::string, std::string> address;
-  std::string vault = "--vault-password-file " + Source() + "/inventories/lab/vault-password.txt";
+  std::string vault =
+      "--vault-password-file " + SourceDir() + "/inventories/lab/vault-password.txt";
 
   // A command as root on `host`, through the admin user's key and sudo.
   // The script goes over stdin, so no shell on either side re-parses it.
@@ -68,8 +48,8 @@ struct Estate {
     return Trim(On(host, command).out);
   }
   Run Play(const std::string& extra = "") const {
-    return Sh(fmt::format("cd {} && {} play -i {} -u mlops {} playbooks/site.yml {}", Source(),
-                          Tend(), inventory, vault, extra));
+    return Sh(fmt::format("cd {} && {} play -i {} -u mlops {} playbooks/site.yml {}", SourceDir(),
+                          TendBinary(), inventory, vault, extra));
   }
 };
 
@@ -78,36 +58,28 @@ struct Estate {
 Estate StartFreshEstate() {
   Estate e;
   REQUIRE(Sh(fmt::format("rm -rf {0} && mkdir -p {0} && cp -r {1}/inventories/lab/group_vars {0}/",
-                         kWork, Source()))
+                         kWork, SourceDir()))
               .rc == 0);
-  Run up = Sh(Tend() + fmt::format(" lab up --name {} --hosts training-node,tracking-node,"
-                                   "serving-node --write-inventory {}",
-                                   kLab, e.inventory));
-  REQUIRE_MESSAGE(up.rc == 0, up.out);
-  Run reset = Sh(Tend() + fmt::format(" lab reset --name {}", kLab));
-  REQUIRE_MESSAGE(reset.rc == 0, reset.out);
-  std::string lab_inventory = Trim(Sh(Tend() + fmt::format(" lab inventory --name {} --path", kLab)).out);
-  e.lab_dir = lab_inventory.substr(0, lab_inventory.rfind('/'));
-  std::string text = Sh("cat " + e.inventory).out;
-  std::regex host(R"((\S+-node) ansible_host=(\S+))");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), host); it != std::sregex_iterator();
-       ++it) {
-    e.address[(*it)[1]] = (*it)[2];
-  }
+  Lab lab = UpFreshLab(kLab,
+                       "--hosts training-node,tracking-node,serving-node "
+                       "--write-inventory " +
+                           e.inventory);
+  e.lab_dir = lab.dir;
+  for (const auto& host : HostsOf(Slurp(e.inventory))) e.address[host.name] = host.address;
   REQUIRE(e.address.size() == 3);
   return e;
 }
 
 TEST_CASE("the MLOps estate: bootstrap, site.yml, end state, idempotent, same under Ansible") {
   Estate e = StartFreshEstate();
-  Run boot = Sh(fmt::format("{} bootstrap all -i {} {}", Tend(), e.inventory, e.vault));
+  Run boot = Sh(fmt::format("{} bootstrap all -i {} {}", TendBinary(), e.inventory, e.vault));
   INFO(boot.out);
   REQUIRE(boot.rc == 0);
 
   Run first = e.Play();
   INFO(first.out);
   REQUIRE(first.rc == 0);
-  auto recap = Recap(first.out);
+  auto recap = RecapByHost(first.out);
   REQUIRE(recap.size() == 3);
   for (const auto& [host, counts] : recap) CHECK_MESSAGE(counts[3] == 0, host);
 
@@ -138,15 +110,17 @@ TEST_CASE("the MLOps estate: bootstrap, site.yml, end state, idempotent, same un
         "MLFLOW_TRACKING_URI=http://" + e.address.at("tracking-node") + ":5000");
   // Serving: Docker installed and enabled, its daemon.json, the model dir.
   CHECK(e.Out("serving-node", "systemctl is-enabled docker") == "enabled");
-  CHECK(e.Out("serving-node", "python3 -c 'import json; print(sorted(json.load(open(\"/etc/docker/daemon.json\"))))'")
-            .find("log-driver") != std::string::npos);
+  CHECK(
+      e.Out("serving-node",
+            "python3 -c 'import json; print(sorted(json.load(open(\"/etc/docker/daemon.json\"))))'")
+          .find("log-driver") != std::string::npos);
   CHECK(e.Out("serving-node", "id -nG serving").find("docker") != std::string::npos);
   CHECK(e.Out("serving-node", "stat -c %U:%a /srv/serving/models") == "serving:755");
 
   Run second = e.Play();
   INFO(second.out);
   CHECK(second.rc == 0);
-  for (const auto& [host, counts] : Recap(second.out)) CHECK_MESSAGE(counts[1] == 0, host);
+  for (const auto& [host, counts] : RecapByHost(second.out)) CHECK_MESSAGE(counts[1] == 0, host);
   MESSAGE(fmt::format("site.yml with tend: first run {:.1f} s, second run {:.1f} s", first.seconds,
                       second.seconds));
 
@@ -159,10 +133,10 @@ TEST_CASE("the MLOps estate: bootstrap, site.yml, end state, idempotent, same un
   Run ansible = Sh(fmt::format(
       "cd {} && ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_PIPELINING=True ANSIBLE_NOCOLOR=1 "
       "ANSIBLE_RETRY_FILES_ENABLED=0 ansible-playbook -i {} -u mlops {} playbooks/site.yml",
-      Source(), e.inventory, e.vault));
+      SourceDir(), e.inventory, e.vault));
   INFO(ansible.out);
   CHECK(ansible.rc == 0);
-  auto ansible_recap = Recap(ansible.out);
+  auto ansible_recap = RecapByHost(ansible.out);
   CHECK(ansible_recap.size() == 3);
   for (const auto& [host, counts] : ansible_recap) {
     CHECK_MESSAGE(counts[3] == 0, host);

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,29 +20,6 @@ namespace {
 using namespace tend::labtest;
 
 constexpr const char* kLab = "labtest";
-
-std::string Tend() {
-  const char* dir = std::getenv("TEND_BINARY_DIR");
-  return std::string(dir ? dir : "build") + "/controller/cli/tend";
-}
-
-struct LabHost {
-  std::string name;
-  std::string address;
-};
-
-// "node1 ansible_host=127.0.x.11" lines of the generated inventory.
-std::vector<LabHost> HostsOf(const std::string& inventory) {
-  std::vector<LabHost> hosts;
-  std::regex line(R"(^(\S+) ansible_host=(\S+)$)");
-  std::istringstream in(inventory);
-  std::string text;
-  std::smatch m;
-  while (std::getline(in, text)) {
-    if (std::regex_match(text, m, line)) hosts.push_back({m[1], m[2]});
-  }
-  return hosts;
-}
 
 // Lines of every mount namespace's table, and every live process's cgroups,
 // that mention the lab.
@@ -74,7 +50,7 @@ std::string LeftoversOf(const std::string& lab_dir) {
 
 TEST_CASE("tend lab: three real hosts, strict ssh, separate, reset, clean down") {
   REQUIRE_MESSAGE(geteuid() == 0, "lab tests need root (they mount overlays, start containers)");
-  std::string tend = Tend();
+  std::string tend = TendBinary();
   std::string lab = std::string(" --name ") + kLab;
   Sh(tend + " lab down" + lab);  // whatever an interrupted earlier run left
 

@@ -38,11 +38,6 @@ constexpr const char* kPidFile = "/run/tend-docker-test.pid";
 constexpr const char* kBridge = "tenddock0";
 constexpr const char* kWork = "/tmp/tend-docker-lab";
 
-std::string Tend() {
-  const char* dir = std::getenv("TEND_BINARY_DIR");
-  return std::string(dir ? dir : "build") + "/controller/cli/tend";
-}
-
 std::string Docker() { return std::string("docker -H unix://") + kSocket; }
 
 std::string Quote(const std::string& text) {
@@ -59,7 +54,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 tend::Json Module(const std::string& module, tend::Json args, double* seconds = nullptr) {
   args["docker_host"] = std::string("unix://") + kSocket;
   auto start = std::chrono::steady_clock::now();
-  Run r = Sh(Tend() + " run -i localhost, localhost -c local -o -m " + module + " -a " +
+  Run r = Sh(TendBinary() + " run -i localhost, localhost -c local -o -m " + module + " -a " +
              Quote(args.dump()));
   if (seconds) *seconds = Seconds(start);
   size_t arrow = r.out.find("=> ");

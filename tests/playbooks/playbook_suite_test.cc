@@ -15,29 +15,14 @@
 #include <regex>
 #include <string>
 
+#include "tests/support/lab_shell.h"
+
 namespace {
 
-struct Run {
-  int rc = -1;
-  std::string out;
-};
-
-std::string Env(const char* name, const char* fallback = "") {
-  const char* v = std::getenv(name);
-  return v ? v : fallback;
-}
-
-Run Shell(const std::string& command) {
-  Run r;
-  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using tend::labtest::Env;
+using tend::labtest::RecapByHost;
+using tend::labtest::Run;
+using tend::labtest::Sh;
 
 struct Target {
   std::string tend;
@@ -49,18 +34,18 @@ struct Target {
 const Target& GetTarget() {
   static Target t = [] {
     Target t;
-    t.tend = Env("TEND_BINARY_DIR", "build") + "/controller/cli/tend";
-    t.suite = Env("TEND_SOURCE_DIR", ".") + "/tests/playbooks";
-    setenv("TEND_AGENT_PATH", (Env("TEND_BINARY_DIR", "build") + "/agent/tend-agent").c_str(), 0);
+    t.tend = tend::labtest::TendBinary();
+    t.suite = tend::labtest::SourceDir() + "/tests/playbooks";
+    tend::labtest::UseBuiltAgent();
     t.lab = Env("TEND_PLAYBOOK_TARGET") == "lab";
     if (!t.lab) {
       t.inventory_args = "-i localhost, -c local";
       return t;
     }
-    Run up = Shell(t.tend + " lab up --name playbook -n 2");
+    Run up = Sh(t.tend + " lab up --name playbook -n 2");
     INFO(up.out);
     REQUIRE(up.rc == 0);
-    Run inv = Shell(t.tend + " lab inventory --name playbook --path");
+    Run inv = Sh(t.tend + " lab inventory --name playbook --path");
     REQUIRE(inv.rc == 0);
     std::string path = inv.out.substr(0, inv.out.find('\n'));
     t.inventory_args = "-i " + path;
@@ -71,35 +56,21 @@ const Target& GetTarget() {
 
 Run Play(const std::string& playbook, const std::string& extra = "") {
   const Target& t = GetTarget();
-  return Shell(t.tend + " play " + t.inventory_args + " " + extra + " " + t.suite + "/" + playbook);
+  return Sh(t.tend + " play " + t.inventory_args + " " + extra + " " + t.suite + "/" + playbook);
 }
 
 void Reset() {
   const Target& t = GetTarget();
   if (t.lab) {
-    Shell(t.tend + " run all " + t.inventory_args +
-          " -m command -a 'rm -rf /tmp/tend-playbook-test'");
+    Sh(t.tend + " run all " + t.inventory_args + " -m command -a 'rm -rf /tmp/tend-playbook-test'");
   } else {
-    Shell("rm -rf /tmp/tend-playbook-test");
+    Sh("rm -rf /tmp/tend-playbook-test");
   }
-}
-
-// host → {ok, changed, unreachable, failed, skipped, rescued, ignored}
-std::map<std::string, std::array<int, 7>> Recap(const std::string& out) {
-  static const std::regex line(
-      R"((\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+))");
-  std::map<std::string, std::array<int, 7>> recap;
-  for (std::sregex_iterator it(out.begin(), out.end(), line), end; it != end; ++it) {
-    std::array<int, 7> counts{};
-    for (int i = 0; i < 7; ++i) counts[i] = std::stoi((*it)[i + 2]);
-    recap[(*it)[1]] = counts;
-  }
-  return recap;
 }
 
 void CheckEveryHost(const Run& r, std::array<int, 7> expected) {
   INFO(r.out);
-  auto recap = Recap(r.out);
+  auto recap = RecapByHost(r.out);
   REQUIRE_FALSE(recap.empty());
   for (const auto& [host, counts] : recap) {
     CAPTURE(host);
@@ -143,17 +114,17 @@ TEST_CASE("roles: template, files/, handler; a second run changes nothing") {
   CHECK(second.rc == 0);
   CheckEveryHost(second, {3, 0, 0, 0, 0, 0, 0});
   const Target& t = GetTarget();
-  Run conf = t.lab ? Shell(t.tend + " run all " + t.inventory_args +
-                           " -m command -a 'cat /tmp/tend-playbook-test/web/site.conf'")
-                   : Shell("cat /tmp/tend-playbook-test/web/site.conf");
+  Run conf = t.lab ? Sh(t.tend + " run all " + t.inventory_args +
+                        " -m command -a 'cat /tmp/tend-playbook-test/web/site.conf'")
+                   : Sh("cat /tmp/tend-playbook-test/web/site.conf");
   CHECK(conf.out.find("listen 8081") != std::string::npos);
   // Check mode reports the change a new port would make and writes nothing.
   Run check = Play("roles.yml", "--check -e web_port=9090");
   CHECK(check.rc == 0);
   CHECK(check.out.find("changed: [") != std::string::npos);
-  Run again = t.lab ? Shell(t.tend + " run all " + t.inventory_args +
-                            " -m command -a 'cat /tmp/tend-playbook-test/web/site.conf'")
-                    : Shell("cat /tmp/tend-playbook-test/web/site.conf");
+  Run again = t.lab ? Sh(t.tend + " run all " + t.inventory_args +
+                         " -m command -a 'cat /tmp/tend-playbook-test/web/site.conf'")
+                    : Sh("cat /tmp/tend-playbook-test/web/site.conf");
   CHECK(again.out.find("listen 8081") != std::string::npos);
 }
 

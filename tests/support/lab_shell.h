@@ -1,9 +1,9 @@
 #pragma once
 
-// Shared helpers for the lab tests: run a shell command and capture what it
-// printed, read a `tend play` recap, and bring up a named lab of systemd-booted
-// hosts driven through the built `tend` binary. Every lab test used to carry
-// its own copy of these (header-only; tests only).
+// The lab-test harness every lab test uses: find the built binaries, run a
+// shell command and capture what it printed, read a `tend play` recap, and
+// bring up a named lab of systemd-booted hosts driven through the built
+// `tend` binary (header-only; tests only).
 
 #include <doctest/doctest.h>
 #include <sys/wait.h>
@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -28,9 +29,29 @@ struct Run {
   double seconds = 0;
 };
 
-inline std::string Env(const char* name, const char* fallback = "") {
+/// The variable's value; unset and empty both give `fallback`.
+inline std::string Env(const char* name, const std::string& fallback = "") {
   const char* v = std::getenv(name);
-  return v ? v : fallback;
+  return v && *v ? v : fallback;
+}
+
+/// Where ctest's build tree and the sources are (by hand: ./build and . from
+/// the source root), absolute so that commands run elsewhere find them.
+inline std::string BinaryDir() {
+  return std::filesystem::absolute(Env("TEND_BINARY_DIR", "build")).string();
+}
+inline std::string SourceDir() {
+  return std::filesystem::absolute(Env("TEND_SOURCE_DIR", ".")).string();
+}
+inline std::string TendBinary() { return BinaryDir() + "/controller/cli/tend"; }
+inline std::string AgentBinary() {
+  return Env("TEND_AGENT_PATH", BinaryDir() + "/agent/tend-agent");
+}
+/// Makes the controller upload the agent of this build (unless set already).
+inline void UseBuiltAgent() { setenv("TEND_AGENT_PATH", AgentBinary().c_str(), 0); }
+
+inline bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 /// Runs `command` with /bin/sh, stderr folded into stdout.
@@ -60,17 +81,32 @@ inline std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-/// {ok, changed, unreachable, failed, skipped, rescued, ignored} of the first
-/// recap line; all -1 when there is none.
-inline std::array<int, 7> RecapOf(const std::string& out) {
+/// host -> {ok, changed, unreachable, failed, skipped, rescued, ignored} of
+/// every PLAY RECAP line, in the order printed (a host's last line wins).
+inline std::vector<std::pair<std::string, std::array<int, 7>>> RecapLines(const std::string& out) {
   static const std::regex line(
-      R"(\S+\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+))");
-  std::smatch m;
-  std::array<int, 7> counts{-1, -1, -1, -1, -1, -1, -1};
-  if (std::regex_search(out, m, line)) {
-    for (int i = 0; i < 7; ++i) counts[i] = std::stoi(m[i + 1]);
+      R"((\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+))");
+  std::vector<std::pair<std::string, std::array<int, 7>>> lines;
+  for (std::sregex_iterator it(out.begin(), out.end(), line), end; it != end; ++it) {
+    std::array<int, 7> counts{};
+    for (int i = 0; i < 7; ++i) counts[i] = std::stoi((*it)[i + 2]);
+    lines.emplace_back((*it)[1], counts);
   }
-  return counts;
+  return lines;
+}
+
+/// The recap by host.
+inline std::map<std::string, std::array<int, 7>> RecapByHost(const std::string& out) {
+  std::map<std::string, std::array<int, 7>> recap;
+  for (auto& [host, counts] : RecapLines(out)) recap[host] = counts;
+  return recap;
+}
+
+/// The counts of the first recap line; all -1 when there is none.
+inline std::array<int, 7> RecapOf(const std::string& out) {
+  auto lines = RecapLines(out);
+  if (lines.empty()) return {-1, -1, -1, -1, -1, -1, -1};
+  return lines.front().second;
 }
 
 /// `tend run` printed a CHANGED / an unchanged SUCCESS result.
@@ -101,9 +137,11 @@ struct Lab {
               "'");
   }
   Run Ssh(const std::string& user, const std::string& key, const std::string& command) const {
-    return Sh("ssh -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes "
-              "-o UserKnownHostsFile=" + dir + "/known_hosts -i " + key + " " + user + "@" +
-              address + " '" + command + "'");
+    return Sh(
+        "ssh -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o "
+        "ConnectTimeout=10 "
+        "-o UserKnownHostsFile=" +
+        dir + "/known_hosts -i " + key + " " + user + "@" + address + " '" + command + "'");
   }
   /// Output of `command` run as root on the host, trailing newlines trimmed.
   std::string On(const std::string& command) const {
@@ -114,23 +152,38 @@ struct Lab {
   /// drives. Returns the installer's output, ending in "rc=0" on success.
   std::string EnsurePackage(const std::string& probe, const std::string& package) const {
     if (On(probe + " && echo yes") == "yes") return "rc=0";
-    return On("DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null && "
-              "DEBIAN_FRONTEND=noninteractive apt-get -qq install -y " + package +
-              " >/dev/null; echo rc=$?");
+    return On(
+        "DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null && "
+        "DEBIAN_FRONTEND=noninteractive apt-get -qq install -y " +
+        package + " >/dev/null; echo rc=$?");
   }
 };
 
-/// Brings up (or reuses) the lab `name` with one host, resets it to the stock
-/// image and waits until its systemd has finished booting.
-inline Lab StartLab(const std::string& name, const std::string& playbooks = "") {
+struct LabHost {
+  std::string name;
+  std::string address;
+};
+
+/// The "name ansible_host=address" lines of a generated inventory, in order.
+inline std::vector<LabHost> HostsOf(const std::string& inventory) {
+  std::vector<LabHost> hosts;
+  static const std::regex line(R"((^|\n)(\S+) ansible_host=(\S+))");
+  for (std::sregex_iterator it(inventory.begin(), inventory.end(), line), end; it != end; ++it) {
+    hosts.push_back({(*it)[2], (*it)[3]});
+  }
+  return hosts;
+}
+
+/// Brings up (or reuses) the lab `name` and resets its hosts to the stock
+/// image. `up_args` says which hosts ("-n 1", "--hosts a,b --write-inventory
+/// path"); the Lab's address is the first host's.
+inline Lab UpFreshLab(const std::string& name, const std::string& up_args = "-n 1") {
   Lab l;
   l.name = name;
-  l.playbooks = playbooks;
-  std::string bin = Env("TEND_BINARY_DIR", "build");
-  l.tend = bin + "/controller/cli/tend";
-  setenv("TEND_AGENT_PATH", (bin + "/agent/tend-agent").c_str(), 0);
+  l.tend = TendBinary();
+  UseBuiltAgent();
   std::string flag = " --name " + name;
-  Run up = Sh(l.tend + " lab up -n 1" + flag);
+  Run up = Sh(l.tend + " lab up " + up_args + flag);
   INFO(up.out);
   REQUIRE(up.rc == 0);
   Run reset = Sh(l.tend + " lab reset" + flag);
@@ -138,12 +191,27 @@ inline Lab StartLab(const std::string& name, const std::string& playbooks = "") 
   REQUIRE(reset.rc == 0);
   l.inventory = Trim(Sh(l.tend + " lab inventory --path" + flag).out);
   l.dir = std::filesystem::path(l.inventory).parent_path().string();
-  std::smatch m;
-  std::string text = Slurp(l.inventory);
-  REQUIRE(std::regex_search(text, m, std::regex(R"(ansible_host=(\S+))")));
-  l.address = m[1];
+  auto hosts = HostsOf(Slurp(l.inventory));
+  REQUIRE_FALSE(hosts.empty());
+  l.address = hosts.front().address;
+  return l;
+}
+
+/// A one-host lab `name`, fresh, once its systemd has finished booting.
+inline Lab StartLab(const std::string& name, const std::string& playbooks = "") {
+  Lab l = UpFreshLab(name);
+  l.playbooks = playbooks;
   l.On("systemctl is-system-running --wait");
   return l;
+}
+
+/// The Debian mirror `tend lab` reads from this machine's apt sources, for
+/// tests that point a host at a repository (no mirror is written into them).
+inline std::string MachineDebianMirror() {
+  Run mirror = Sh(TendBinary() + " lab mirror");
+  INFO(mirror.out);
+  REQUIRE(mirror.rc == 0);
+  return Trim(mirror.out);
 }
 
 }  // namespace tend::labtest

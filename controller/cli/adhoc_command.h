@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "controller/connection/adhoc.h"
-#include "controller/connection/session.h"
+#include "controller/cli/adhoc.h"
+#include "controller/cli/connection_flags.h"
+#include "controller/connection/host_session.h"
 
 namespace tend {
 
@@ -18,16 +19,7 @@ struct AdhocFlags {
   std::vector<std::string> inventory;
   std::string limit;
   int forks = 5;
-  std::string user;
-  bool ask_pass = false;
-  std::string private_key;
-  std::string connection;
-  int timeout = 10;
-  std::string host_key_checking = "strict";
-  bool become = false;
-  std::string become_user = "root";
-  std::string become_method = "sudo";
-  bool ask_become_pass = false;
+  ConnectionFlags connection;
   bool verbose = false;
   VaultOptions vault;
 };

@@ -1,13 +1,10 @@
 #include <fmt/format.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "controller/cli/adhoc.h"
 #include "controller/cli/command.h"
-#include "controller/connection/adhoc.h"
 
 namespace tend {
 namespace {
@@ -104,24 +101,6 @@ int AdhocExitCode(const std::vector<HostStatus>& statuses) {
     if (s == HostStatus::kFailed) failed = true;
   }
   return failed ? kExitHostFailed : kExitOk;
-}
-
-std::string PromptPassword(const std::string& prompt) {
-  std::string line;
-  if (isatty(STDIN_FILENO)) {
-    fmt::print(stderr, "{}", prompt);
-    termios old{};
-    tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::getline(std::cin, line);
-    tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    fmt::print(stderr, "\n");
-  } else {
-    std::getline(std::cin, line);
-  }
-  return line;
 }
 
 }  // namespace tend

@@ -1,4 +1,4 @@
-#include "controller/connection/adhoc.h"
+#include "controller/cli/adhoc.h"
 
 #include <doctest/doctest.h>
 
@@ -6,8 +6,7 @@
 #include <fstream>
 
 #include "controller/cli/command.h"
-#include "controller/connection/fact_cache.h"
-#include "controller/connection/fake_session.h"
+#include "controller/connection/host_session.h"
 
 namespace tend {
 
@@ -78,87 +77,6 @@ TEST_CASE("host selection from INI and host lists") {
   CHECK(SelectHosts({path}, "prod:!w2", "")->size() == 1);
   CHECK(SelectHosts({path}, "all", "db")->at(0).name == "d1");
   CHECK(SelectHosts({"a,b,"}, "all", "")->size() == 2);
-}
-
-TEST_CASE("host targets from inventory vars; vars beat the command line") {
-  ConnectionOptions cli;
-  cli.user = "cli-user";
-  cli.private_key = "/cli/key";
-  Json vars{{"ansible_host", "10.0.0.7"},
-            {"ansible_port", "2222"},
-            {"ansible_user", "deploy"},
-            {"ansible_connection", "ssh"},
-            {"ansible_become", "yes"},
-            {"ansible_become_user", "postgres"},
-            {"ansible_become_password", "pw"},
-            {"ansible_ssh_common_args",
-             "-o UserKnownHostsFile=/lab/known_hosts -o StrictHostKeyChecking=accept-new"}};
-  auto t = HostTargetFromVars("db1", vars, cli);
-  REQUIRE(t);
-  CHECK(t->address == "10.0.0.7");
-  CHECK(t->port == 2222);
-  CHECK(t->user == "deploy");
-  CHECK(t->key_files == std::vector<std::string>{"/cli/key"});
-  CHECK(t->known_hosts == "/lab/known_hosts");
-  CHECK(t->host_key_checking == HostKeyChecking::kAcceptNew);
-  CHECK(t->become.enabled);
-  CHECK(t->become.user == "postgres");
-  CHECK(t->become.password == "pw");
-
-  auto local = HostTargetFromVars("localhost", Json{{"ansible_connection", "local"}}, cli);
-  CHECK(local->connection == ConnectionType::kLocal);
-  CHECK(local->address == "localhost");
-  CHECK(HostTargetFromVars("x", Json{{"ansible_connection", "winrm"}}, cli).error().message ==
-        "x: connection type 'winrm' is not supported (ssh, local)");
-  CHECK(HostTargetFromVars("x", Json{{"ansible_become", "maybe"}}, cli).error().message ==
-        "x: ansible_become: expected a boolean, got 'maybe'");
-}
-
-TEST_CASE("session pool: one open per host, unreachable stays unreachable") {
-  FakeSessionFactory factory;
-  factory.unreachable["h2"] = "Failed to connect to the host via ssh: refused";
-  SessionPool pool(factory);
-  std::vector<HostTarget> targets(3);
-  targets[0].name = "h1";
-  targets[1].name = "h2";
-  targets[2].name = "h3";
-  pool.OpenAll(targets, 3);
-  CHECK(factory.opens == 3);
-  for (int round = 0; round < 2; ++round) {
-    for (const auto& t : targets) {
-      auto s = pool.Get(t);
-      if (t.name == "h2") {
-        REQUIRE(!s);
-        CHECK(s.error().message == "Failed to connect to the host via ssh: refused");
-        continue;
-      }
-      REQUIRE(s);
-      ModuleCall call;
-      call.module = "ping";
-      CHECK((*s)->Run(call)->at("ping") == "pong");
-    }
-  }
-  CHECK(factory.opens == 3);
-  CHECK(factory.calls.size() == 4);
-}
-
-TEST_CASE("parallel loop visits every index once with a fork limit") {
-  std::vector<int> seen(100, 0);
-  ForEachParallel(seen.size(), 7, [&](size_t i) { ++seen[i]; });
-  CHECK(std::count(seen.begin(), seen.end(), 1) == 100);
-}
-
-TEST_CASE("fact cache: write, read, expire") {
-  std::string dir = "/tmp/tend-connection-test-cache";
-  std::filesystem::remove_all(dir);
-  CHECK(!ReadCachedFacts(dir, "h1", 60));
-  Json facts{{"ansible_distribution", "Debian"}};
-  REQUIRE(WriteCachedFacts(dir, "h1", facts));
-  CHECK(ReadCachedFacts(dir, "h1", 60) == facts);
-  std::filesystem::last_write_time(
-      dir + "/h1", std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
-  CHECK(!ReadCachedFacts(dir, "h1", 3600));
-  CHECK(ReadCachedFacts(dir, "h1", 0) == facts);
 }
 
 }  // namespace tend

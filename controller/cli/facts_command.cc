@@ -7,9 +7,10 @@
 #include <fstream>
 #include <memory>
 
+#include "controller/cli/adhoc_command.h"
 #include "controller/cli/command.h"
-#include "controller/connection/adhoc_cli.h"
 #include "controller/connection/fact_cache.h"
+#include "controller/connection/real_session.h"
 
 namespace tend {
 namespace {

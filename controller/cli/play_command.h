@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/cli/connection_flags.h"
 #include "controller/vault/vault.h"
 #include "core/json.h"
 
@@ -24,16 +25,7 @@ struct PlayFlags {
   bool check = false;
   bool diff = false;
   int forks = 50;
-  bool become = false;
-  std::string become_user = "root";
-  std::string become_method = "sudo";
-  bool ask_become_pass = false;
-  bool ask_pass = false;
-  std::string user;
-  std::string private_key;
-  std::string connection;
-  int timeout = 10;
-  std::string host_key_checking = "strict";
+  ConnectionFlags connection;
   int verbosity = 0;
   bool syntax_check = false;
   bool list_tasks = false;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/cli/vault_options.h"
 #include "controller/inventory/inventory.h"
 #include "controller/vault/vault.h"
 

@@ -6,13 +6,13 @@
 #include <memory>
 
 #include "controller/cli/command.h"
-#include "controller/connection/adhoc.h"
-#include "controller/connection/session.h"
+#include "controller/cli/play_command.h"
+#include "controller/cli/vault_options.h"
+#include "controller/connection/real_session.h"
 #include "controller/inventory/inventory.h"
 #include "controller/playbook/executor.h"
 #include "controller/playbook/listing.h"
 #include "controller/playbook/loader.h"
-#include "controller/playbook/play_command.h"
 #include "controller/vault/vault.h"
 #include "controller/yaml/yaml.h"
 
@@ -146,19 +146,7 @@ void AddPlayOptions(CLI::App& app, PlayFlags& f) {
   app.add_flag("-C,--check", f.check, "Report changes without making them");
   app.add_flag("-D,--diff", f.diff, "Show differences in changed files");
   app.add_option("-f,--forks", f.forks, "Hosts handled at once")->check(CLI::PositiveNumber);
-  app.add_flag("-b,--become", f.become, "Run operations with become");
-  app.add_option("--become-user", f.become_user, "User to become");
-  app.add_option("--become-method", f.become_method, "sudo or su")
-      ->check(CLI::IsMember({"sudo", "su"}));
-  app.add_flag("-K,--ask-become-pass", f.ask_become_pass, "Ask for the become password");
-  app.add_flag("-k,--ask-pass", f.ask_pass, "Ask for the SSH password");
-  app.add_option("-u,--user", f.user, "Connect as this user");
-  app.add_option("--private-key,--key-file", f.private_key, "Private key file");
-  app.add_option("-c,--connection", f.connection, "Connection type")
-      ->check(CLI::IsMember({"ssh", "local"}));
-  app.add_option("-T,--timeout", f.timeout, "Connect timeout in seconds");
-  app.add_option("--host-key-checking", f.host_key_checking, "strict, accept-new or off")
-      ->check(CLI::IsMember({"strict", "accept-new", "off"}));
+  AddConnectionFlags(app, f.connection);
   app.add_flag("-v,--verbose", f.verbosity, "More output (repeat for more)");
   app.add_flag("--syntax-check", f.syntax_check, "Check the playbooks, run nothing");
   app.add_flag("--list-tasks", f.list_tasks, "List the tasks that would run");
@@ -197,29 +185,6 @@ Expected<Json> ParseExtraVars(const std::vector<std::string>& given) {
     for (const auto& [k, v] : vars->items()) out[k] = v;
   }
   return out;
-}
-
-ConnectionOptions ConnectionFrom(const PlayFlags& f) {
-  ConnectionOptions options;
-  options.user = f.user;
-  options.private_key = f.private_key;
-  if (!f.connection.empty()) {
-    options.connection = f.connection == "local" ? ConnectionType::kLocal : ConnectionType::kSsh;
-  }
-  options.timeout_seconds = f.timeout;
-  options.host_key_checking = f.host_key_checking == "off"          ? HostKeyChecking::kOff
-                              : f.host_key_checking == "accept-new" ? HostKeyChecking::kAcceptNew
-                                                                    : HostKeyChecking::kStrict;
-  options.become.enabled = f.become;
-  options.become.user = f.become_user;
-  options.become.method = f.become_method == "su" ? BecomeMethod::kSu : BecomeMethod::kSudo;
-  if (f.ask_pass) options.password = PromptPassword("SSH password: ");
-  if (f.ask_become_pass) {
-    std::string pw = PromptPassword(f.ask_pass ? "BECOME password[defaults to SSH password]: "
-                                               : "BECOME password: ");
-    options.become.password = pw.empty() && options.password ? *options.password : pw;
-  }
-  return options;
 }
 
 std::vector<std::string> SplitCommas(const std::vector<std::string>& in) {
@@ -320,7 +285,7 @@ int RunPlay(const PlayFlags& f) {
   options.extra_vars = std::move(*extra);
   options.force_handlers = f.force_handlers;
   options.start_at_task = f.start_at_task;
-  options.connection = ConnectionFrom(f);
+  options.connection = ConnectionOptionsFromFlags(f.connection);
   options.fact_cache_dir = f.fact_cache;
   options.flush_cache = f.flush_cache;
   options.verbosity = f.verbosity;

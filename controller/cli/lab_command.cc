@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "controller/cli/command.h"
+#include "controller/lab/apt_sources.h"
 #include "controller/lab/files.h"
 #include "controller/lab/lab.h"
 
@@ -23,6 +24,7 @@ struct LabCli {
   CLI::App* inventory_cmd = nullptr;
   CLI::App* down_cmd = nullptr;
   CLI::App* reset_cmd = nullptr;
+  CLI::App* mirror_cmd = nullptr;
 };
 
 void PrintProgress(std::string_view line) { fmt::print(stderr, "tend lab: {}\n", line); }
@@ -111,6 +113,15 @@ int RunReset(const LabCli& cli) {
   return kExitOk;
 }
 
+// The mirror `lab up` builds the base from when --mirror is not given; scripts
+// that debootstrap for themselves ask here rather than parse apt's sources again.
+int RunMirror() {
+  auto mirror = lab::DebianMirrorFromApt("");
+  if (!mirror) return PrintError("mirror", mirror.error());
+  fmt::print("{}\n", *mirror);
+  return kExitOk;
+}
+
 void AddUp(CLI::App& lab_app, LabCli& cli) {
   auto* up = lab_app.add_subcommand("up", "Start lab hosts (builds the cached Debian base once)");
   up->add_option("--name", cli.up.name, "Lab name; several labs can run at once")
@@ -128,8 +139,9 @@ void AddUp(CLI::App& lab_app, LabCli& cli) {
       ->capture_default_str();
   up->add_option("--write-inventory", cli.up.write_inventory,
                  "Also write the generated inventory to this path");
-  up->add_option("--mirror", cli.up.base.mirror, "Debian mirror used to build the base")
-      ->capture_default_str();
+  up->add_option("--mirror", cli.up.base.mirror,
+                 "Debian mirror used to build the base (default: the first Debian main `deb` "
+                 "source in the machine's apt sources)");
   cli.up_cmd = up;
 }
 
@@ -153,6 +165,8 @@ void AddOthers(CLI::App& lab_app, LabCli& cli) {
   cli.reset_cmd->add_option("--timeout", cli.reset_timeout, "Seconds to wait for the hosts' sshd")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cli.mirror_cmd = lab_app.add_subcommand(
+      "mirror", "Print the Debian mirror `lab up` uses (from the machine's apt sources)");
 }
 
 }  // namespace
@@ -168,6 +182,7 @@ CommandRunner SetupLabCommand(CLI::App& sub) {
     if (cli->inventory_cmd->parsed()) return RunInventory(*cli);
     if (cli->down_cmd->parsed()) return RunDown(*cli);
     if (cli->reset_cmd->parsed()) return RunReset(*cli);
+    if (cli->mirror_cmd->parsed()) return RunMirror();
     return kExitBadOptions;
   };
 }

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/cli/vault_options.h"
 #include "controller/vault/vault.h"
 
 namespace tend {

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "controller/connection/session.h"
 #include "controller/vault/vault.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -41,8 +40,5 @@ std::string FormatAdhocResult(const std::string& host, const std::string& module
 
 /// Exit code from the statuses (COMPAT.md: 4 unreachable wins over 2 failed).
 int AdhocExitCode(const std::vector<HostStatus>& statuses);
-
-/// Reads a password with echo off from the terminal (or a line of stdin).
-std::string PromptPassword(const std::string& prompt);
 
 }  // namespace tend

@@ -5,9 +5,10 @@
 #include <filesystem>
 #include <memory>
 
+#include "controller/cli/adhoc_command.h"
 #include "controller/cli/command.h"
-#include "controller/connection/adhoc_cli.h"
 #include "controller/connection/file_actions.h"
+#include "controller/connection/real_session.h"
 
 namespace tend {
 namespace {

@@ -12,7 +12,9 @@
 #include "controller/bootstrap/bootstrap_playbook.h"
 #include "controller/bootstrap/bootstrap_probe.h"
 #include "controller/cli/command.h"
-#include "controller/playbook/play_command.h"
+#include "controller/cli/play_command.h"
+#include "controller/cli/vault_options.h"
+#include "controller/connection/real_session.h"
 
 namespace tend {
 namespace {
@@ -39,13 +41,15 @@ void AddBootstrapOptions(CLI::App& app, BootstrapFlags& b) {
   app.add_flag("--keep-password-login", b.keep_password_login,
                "Leave sshd's password login on (root login is still turned off)");
   app.add_option("-e,--extra-vars", f.extra_vars, "Extra variables: k=v, YAML/JSON, or @file");
-  app.add_option("-u,--user", f.user, "The initial user to connect as (the image's user)");
-  app.add_option("--private-key,--key-file", f.private_key, "Private key file");
-  app.add_flag("-k,--ask-pass", f.ask_pass, "Ask for the initial user's SSH password");
-  app.add_flag("-K,--ask-become-pass", f.ask_become_pass, "Ask for the become password");
-  app.add_option("-T,--timeout", f.timeout, "Connect timeout in seconds");
+  app.add_option("-u,--user", f.connection.user,
+                 "The initial user to connect as (the image's user)");
+  app.add_option("--private-key,--key-file", f.connection.private_key, "Private key file");
+  app.add_flag("-k,--ask-pass", f.connection.ask_pass, "Ask for the initial user's SSH password");
+  app.add_flag("-K,--ask-become-pass", f.connection.ask_become_pass,
+               "Ask for the become password");
+  app.add_option("-T,--timeout", f.connection.timeout, "Connect timeout in seconds");
   app.add_option("-f,--forks", f.forks, "Hosts handled at once")->check(CLI::PositiveNumber);
-  app.add_option("--host-key-checking", f.host_key_checking,
+  app.add_option("--host-key-checking", f.connection.host_key_checking,
                  "accept-new (default: record a new host's key, refuse a changed one), "
                  "strict or off")
       ->check(CLI::IsMember({"strict", "accept-new", "off"}));
@@ -136,8 +140,8 @@ int RunBootstrap(BootstrapFlags& b) {
   f.extra_vars.insert(f.extra_vars.begin(), vars->dump());
 
   ConnectionOptions probe_options;
-  probe_options.private_key = f.private_key;
-  probe_options.timeout_seconds = f.timeout;
+  probe_options.private_key = f.connection.private_key;
+  probe_options.timeout_seconds = f.connection.timeout;
   probe_options.host_key_checking = HostKeyChecking::kStrict;  // never record keys while probing
   auto sessions = MakeRealSessionFactory();
   auto probe = std::make_shared<AdminProbe>(
@@ -153,7 +157,7 @@ int RunBootstrap(BootstrapFlags& b) {
 
 CommandRunner SetupBootstrapCommand(CLI::App& sub) {
   auto flags = std::make_shared<BootstrapFlags>();
-  flags->play.host_key_checking = "accept-new";
+  flags->play.connection.host_key_checking = "accept-new";
   AddBootstrapOptions(sub, *flags);
   return [flags] { return RunBootstrap(*flags); };
 }

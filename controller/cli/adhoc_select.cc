@@ -5,10 +5,10 @@
 #include <set>
 #include <sstream>
 
-#include "controller/connection/adhoc.h"
-#include "modules/registry.h"
+#include "controller/cli/adhoc.h"
 #include "controller/connection/ssh_config.h"
 #include "controller/inventory/inventory.h"
+#include "modules/registry.h"
 
 namespace tend {
 namespace {

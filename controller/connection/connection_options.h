@@ -1,0 +1,33 @@
+#pragma once
+
+// How the command line says to reach hosts (-u, -c, -T, -b, ...): the
+// defaults that each host's inventory vars may override, as in Ansible.
+
+#include <optional>
+#include <string>
+
+namespace tend {
+
+enum class ConnectionType { kSsh, kLocal };
+enum class HostKeyChecking { kStrict, kAcceptNew, kOff };
+enum class BecomeMethod { kSudo, kSu };
+
+struct BecomeSettings {
+  bool enabled = false;  // ansible_become / -b
+  std::string user = "root";
+  BecomeMethod method = BecomeMethod::kSudo;
+  std::optional<std::string> password;  // ansible_become_password / -K
+};
+
+/// Command-line connection options; inventory host vars override them, as in Ansible.
+struct ConnectionOptions {
+  std::string user;
+  std::string private_key;
+  std::optional<std::string> password;
+  std::optional<ConnectionType> connection;
+  HostKeyChecking host_key_checking = HostKeyChecking::kStrict;
+  int timeout_seconds = 10;
+  BecomeSettings become;
+};
+
+}  // namespace tend

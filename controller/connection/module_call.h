@@ -1,0 +1,42 @@
+#pragma once
+
+// What a HostSession is asked to run: one module invocation, with the file
+// content it carries.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/hash.h"
+#include "core/json.h"
+
+namespace tend {
+
+/// Bytes a module call carries (copy's local file, a rendered template),
+/// hashed once. Copies share the bytes: the same 256 MiB file going to every
+/// host of a play is held and hashed once, not once per host.
+class Content {
+ public:
+  explicit Content(std::string text)
+      : text_(std::make_shared<const std::string>(std::move(text))), sha1_(Sha1Hex(*text_)) {}
+  const std::string& text() const { return *text_; }
+  const std::string& sha1() const { return sha1_; }
+
+ private:
+  std::shared_ptr<const std::string> text_;
+  std::string sha1_;
+};
+
+/// One module invocation on a host.
+struct ModuleCall {
+  std::string module;  // short name ("command"); FQCNs are resolved by the caller
+  Json args = Json::object();
+  bool check = false;
+  bool diff = false;
+  std::optional<bool> become;  // unset = the target's default
+  std::optional<std::string> become_user;
+  /// File content the module asks for (copy/template); streamed as data frames.
+  std::optional<Content> content;
+};
+
+}  // namespace tend

@@ -93,8 +93,8 @@ Expected<Json> BootstrapVars(const BootstrapFlags& b) {
   }
   vars["tend_bootstrap_keys"] = keys;
   vars["tend_keep_password_login"] = b.keep_password_login;
-  if (!b.play.private_key.empty()) {
-    vars["ansible_ssh_private_key_file"] = fs::absolute(b.play.private_key).string();
+  if (!b.play.connection.private_key.empty()) {
+    vars["ansible_ssh_private_key_file"] = fs::absolute(b.play.connection.private_key).string();
   }
   return vars;
 }

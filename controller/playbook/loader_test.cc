@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "controller/connection/adhoc.h"
 #include "controller/playbook/test_files.h"
 
 namespace tend {
@@ -231,8 +232,37 @@ TEST_CASE("k=v arguments") {
     REQUIRE(parsed.has_value());
     CHECK(*parsed == c.expected);
   }
-  CHECK(ParseFreeFormCommand("echo  'a  b' removes=/x")["_raw_params"] == "echo  'a  b'");
   CHECK_FALSE(ParseKeyValueArgs("oops", false).has_value());
+}
+
+// A task's `module: text` and `tend run -m module -a text` used to go through
+// different parsers (the playbook kept the command's spacing, -a split with
+// shell rules and removed quotes inside values); both now use ParseFreeFormArgs.
+TEST_CASE("a playbook task and tend run -a read the same text the same way") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"command", "echo  'a  b'   removes=/x chdir=/tmp"},
+      {"shell", "cd /tmp\nls -l | wc -l executable=/bin/bash"},
+      {"command", R"(echo it\'s cmd=x warn=no)"},
+      {"file", R"(path=/x owner=a"b c"d mode='0644' state=directory)"},
+      {"copy", R"(dest=/x content="a\tb" force=yes)"},
+      {"apt", "name=git update_cache=yes"},
+      {"debug", "msg={{ a | default('x y') }}"},
+  };
+  for (const auto& [module, text] : cases) {
+    CAPTURE(module);
+    CAPTURE(text);
+    TestDir dir;
+    Json task = Json::object();
+    task[module] = text;
+    Json play = {{"hosts", "all"}, {"tasks", Json::array({task})}};
+    dir.Write("site.yml", Json::array({play}).dump());
+    PlaybookLoader loader;
+    auto book = loader.Load(dir.Path("site.yml"));
+    REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+    auto adhoc = ParseAdhocArgs(module, text);
+    REQUIRE_MESSAGE(adhoc.has_value(), adhoc.error().message);
+    CHECK(book->plays[0].tasks[0].args.dump() == adhoc->dump());
+  }
 }
 
 }  // namespace

@@ -242,7 +242,7 @@ TEST_CASE("a playbook task and tend run -a read the same text the same way") {
   const std::pair<const char*, const char*> cases[] = {
       {"command", "echo  'a  b'   removes=/x chdir=/tmp"},
       {"shell", "cd /tmp\nls -l | wc -l executable=/bin/bash"},
-      {"command", R"(echo it\'s cmd=x warn=no)"},
+      {"command", R"(echo it\'s cmd=x)"},
       {"file", R"(path=/x owner=a"b c"d mode='0644' state=directory)"},
       {"copy", R"(dest=/x content="a\tb" force=yes)"},
       {"apt", "name=git update_cache=yes"},

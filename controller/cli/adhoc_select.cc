@@ -2,11 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <set>
-#include <sstream>
-
 #include "controller/cli/adhoc.h"
-#include "controller/connection/ssh_config.h"
+#include "modules/free_form.h"
 #include "controller/inventory/inventory.h"
 #include "modules/registry.h"
 
@@ -46,44 +43,8 @@ Expected<Json> ParseAdhocArgs(const std::string& module, const std::string& text
     if (args.is_discarded() || !args.is_object()) return Fail("-a: invalid JSON object");
     return args;
   }
-  static const std::set<std::string> kFreeForm = {"command", "shell", "raw", "script"};
-  static const std::set<std::string> kFreeFormKeys = {
-      "chdir", "creates", "removes", "executable", "stdin", "stdin_add_newline", "strip_empty_ends",
-      "warn",  "cmd"};
-  bool free_form = kFreeForm.contains(module);
-  Json args = Json::object();
-  std::string raw;
-  std::stringstream in(trimmed);
-  auto words = ShellSplit(trimmed);
-  if (!words) return Fail("-a: " + words.error().message);
-  // Free-form text keeps its quoting: scan the original words, not the split ones.
-  size_t pos = 0;
-  for (const auto& w : *words) {
-    (void)w;
-    size_t start = trimmed.find_first_not_of(" \t", pos);
-    size_t end = start;
-    char quote = 0;
-    for (; end < trimmed.size(); ++end) {
-      char c = trimmed[end];
-      if (quote) {
-        if (c == quote) quote = 0;
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == ' ' || c == '\t') {
-        break;
-      }
-    }
-    std::string original = trimmed.substr(start, end - start);
-    pos = end;
-    auto eq = w.find('=');
-    std::string key = eq == std::string::npos ? "" : w.substr(0, eq);
-    if (!key.empty() && (!free_form || kFreeFormKeys.contains(key))) {
-      args[key] = w.substr(eq + 1);
-    } else {
-      raw += (raw.empty() ? "" : " ") + original;
-    }
-  }
-  if (!raw.empty()) args["_raw_params"] = raw;
+  auto args = ParseFreeFormArgs(module, trimmed);
+  if (!args) return Fail("-a: " + args.error().message);
   return args;
 }
 

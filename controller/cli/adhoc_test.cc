@@ -7,6 +7,8 @@
 
 #include "controller/cli/command.h"
 #include "controller/connection/host_session.h"
+#include "controller/playbook/loader.h"
+#include "controller/playbook/test_files.h"
 
 namespace tend {
 
@@ -77,6 +79,36 @@ TEST_CASE("host selection from INI and host lists") {
   CHECK(SelectHosts({path}, "prod:!w2", "")->size() == 1);
   CHECK(SelectHosts({path}, "all", "db")->at(0).name == "d1");
   CHECK(SelectHosts({"a,b,"}, "all", "")->size() == 2);
+}
+
+// A task's `module: text` and `tend run -m module -a text` used to go through
+// different parsers (the playbook kept the command's spacing, -a split with
+// shell rules and removed quotes inside values); both now use ParseFreeFormArgs.
+TEST_CASE("a playbook task and tend run -a read the same text the same way") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"command", "echo  'a  b'   removes=/x chdir=/tmp"},
+      {"shell", "cd /tmp\nls -l | wc -l executable=/bin/bash"},
+      {"command", R"(echo it\'s cmd=x)"},
+      {"file", R"(path=/x owner=a"b c"d mode='0644' state=directory)"},
+      {"copy", R"(dest=/x content="a\tb" force=yes)"},
+      {"apt", "name=git update_cache=yes"},
+      {"debug", "msg={{ a | default('x y') }}"},
+  };
+  for (const auto& [module, text] : cases) {
+    CAPTURE(module);
+    CAPTURE(text);
+    TestDir dir;
+    Json task = Json::object();
+    task[module] = text;
+    Json play = {{"hosts", "all"}, {"tasks", Json::array({task})}};
+    dir.Write("site.yml", Json::array({play}).dump());
+    PlaybookLoader loader;
+    auto book = loader.Load(dir.Path("site.yml"));
+    REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+    auto adhoc = ParseAdhocArgs(module, text);
+    REQUIRE_MESSAGE(adhoc.has_value(), adhoc.error().message);
+    CHECK(book->plays[0].tasks[0].args.dump() == adhoc->dump());
+  }
 }
 
 }  // namespace tend

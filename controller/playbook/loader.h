@@ -1,8 +1,6 @@
 #pragma once
 
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,16 +45,12 @@ class PlaybookLoader {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Splits Ansible `k=v` argument text (`name=x state=present msg="a b"`).
-/// Quoted values keep spaces; quotes inside `{{ }}` are left alone. Values
-/// stay strings except YAML 1.1 booleans. Tokens without `=` are collected in
-/// `_raw_params` (space-joined) when `allow_raw` is set, and are an error otherwise.
+/// `k=v` text of an action without a module spec (set_fact, include_role,
+/// `-e k=v`, ...), read by the one argument parser (modules/free_form.h):
+/// unquoted YAML 1.1 booleans become booleans, other values stay strings.
+/// Words without `=` are collected in `_raw_params` when `allow_raw` is set,
+/// and are an error otherwise.
 Expected<Json> ParseKeyValueArgs(std::string_view text, bool allow_raw);
-
-/// Free-form arguments of command-like modules: the `k=v` pairs whose key the
-/// module accepts (creates, removes, chdir, ...) become arguments, the rest of
-/// the text is `_raw_params` exactly as written.
-Json ParseFreeFormCommand(std::string_view text);
 
 /// "a,b" or ["a", "b"] or 7 → {"a","b"} / {"7"}.
 std::vector<std::string> ToStringList(const Json& value, bool split_commas);

@@ -231,7 +231,6 @@ TEST_CASE("k=v arguments") {
     REQUIRE(parsed.has_value());
     CHECK(*parsed == c.expected);
   }
-  CHECK(ParseFreeFormCommand("echo  'a  b' removes=/x")["_raw_params"] == "echo  'a  b'");
   CHECK_FALSE(ParseKeyValueArgs("oops", false).has_value());
 }
 

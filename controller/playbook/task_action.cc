@@ -1,0 +1,193 @@
+#include "controller/playbook/task_action.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "controller/playbook/loader.h"
+#include "controller/playbook/module_names.h"
+#include "controller/playbook/task_keywords.h"
+#include "controller/yaml/yaml.h"
+#include "core/suggest.h"
+#include "modules/free_form.h"
+#include "modules/registry.h"
+
+namespace tend {
+namespace {
+
+// The key that named the action and the value it was given.
+struct ActionEntry {
+  std::string key;
+  Json value;
+};
+
+std::unexpected<Error> UnknownModule(const std::string& name, const Location& where) {
+  std::string canonical = CanonicalActionName(name);
+  return Fail(
+      fmt::format("unknown module '{}'{}", name, SuggestionSuffix(canonical, KnownActionNames())),
+      where);
+}
+
+std::unexpected<Error> UnknownKey(const YamlSource& s, const std::string& key,
+                                  const std::string& ptr, bool has_action) {
+  std::string keyword = Suggest(key, TaskKeywords());
+  std::string module = Suggest(CanonicalActionName(key), KnownActionNames());
+  if (has_action || (!keyword.empty() && module.empty())) {
+    return Fail(fmt::format("unknown task keyword '{}'{}", key,
+                            keyword.empty() ? "" : ", did you mean '" + keyword + "'?"),
+                s.At(ptr));
+  }
+  return UnknownModule(key, s.At(ptr));
+}
+
+std::unexpected<Error> Conflict(const YamlSource& s, const std::string& ptr,
+                                const std::string& first, const std::string& second) {
+  return Fail(fmt::format("conflicting action statements: {}, {}", first, second),
+              s.At(Pointer(ptr, second)));
+}
+
+// Module keys and with_<lookup> loops; other keys are unknown.
+Expected<ActionEntry> ScanKeys(const YamlSource& s, const Json& t, const std::string& ptr,
+                               Task& task) {
+  ActionEntry found;
+  std::vector<std::string> unknown;
+  for (const auto& [key, value] : t.items()) {
+    if (key.starts_with("with_")) {
+      task.loop_kind = key.substr(5);
+      task.loop = value;
+      if (!IsKnownLoop(task.loop_kind)) {
+        return Fail(fmt::format("unknown loop '{}': no lookup plugin named '{}'{}", key,
+                                task.loop_kind, SuggestionSuffix(task.loop_kind, LoopNames())),
+                    s.At(Pointer(ptr, key)));
+      }
+      continue;
+    }
+    if (IsTaskKeyword(key)) continue;
+    std::string canonical = CanonicalActionName(key);
+    if (!IsKnownAction(canonical)) {
+      unknown.push_back(key);
+      continue;
+    }
+    if (!found.key.empty()) return Conflict(s, ptr, found.key, key);
+    found = {key, value};
+    task.action = canonical;
+  }
+  for (const char* key : {"action", "local_action"}) {
+    if (!t.contains(key)) continue;
+    if (!found.key.empty()) return Conflict(s, ptr, found.key, key);
+    found = {key, t[key]};
+  }
+  if (!unknown.empty()) return UnknownKey(s, unknown.front(), ptr, !found.key.empty());
+  return found;
+}
+
+// `action: copy src=a dest=b` or `action: {module: copy, src: a}`.
+Expected<ActionEntry> ParseActionKeyword(const Json& v, const Location& where) {
+  std::string module;
+  Json args;
+  if (v.is_object()) {
+    args = v;
+    module = args.value("module", "");
+    if (module.empty()) return Fail("'action' needs a module", where);
+    args.erase("module");
+  } else if (v.is_string()) {
+    std::string text = v.get<std::string>();
+    size_t space = text.find_first_of(" \t");
+    module = text.substr(0, space);
+    args = space == std::string::npos ? "" : text.substr(space + 1);
+  } else {
+    return Fail("'action' needs a module", where);
+  }
+  std::string canonical = CanonicalActionName(module);
+  if (!IsKnownAction(canonical)) return UnknownModule(module, where);
+  return ActionEntry{canonical, args};
+}
+
+// Unquoted yes/no/true/false in the k=v text of an action without a spec
+// (set_fact, include_role, ...) are booleans, as YAML would read them.
+Json PlainBoolean(const std::string& text) {
+  Json resolved = ResolvePlainScalar(text);
+  return resolved.is_boolean() ? resolved : Json(text);
+}
+
+Expected<Json> ParseActionText(const std::string& action, const std::string& text) {
+  if (action == "meta") return Json{{"_raw_params", text}};
+  if (TakesFreeForm(action) || FindModuleSpec(action) != nullptr) {
+    ArgTextRules rules = ModuleArgTextRules(action);
+    rules.free_form = TakesFreeForm(action);
+    return ParseArgText(text, rules);
+  }
+  bool takes_file = action == "include_tasks" || action == "import_tasks" ||
+                    action == "include_vars" || action == "import_playbook";
+  bool allow_raw = takes_file || action == "debug" || action == "set_fact" || action == "fail" ||
+                   action == "pause";
+  auto kv = ParseKeyValueArgs(text, allow_raw);
+  if (kv && takes_file && kv->contains("_raw_params")) {
+    (*kv)["file"] = (*kv)["_raw_params"];
+    kv->erase("_raw_params");
+  }
+  return kv;
+}
+
+Expected<Json> ActionArgs(const std::string& action, const Json& v, const Location& where) {
+  if (v.is_null()) return Json::object();
+  if (v.is_object()) return v;
+  if (!v.is_string()) {
+    if (action == "meta" || action == "include_tasks" || action == "import_tasks") {
+      return Json{{"_raw_params", v.dump()}};
+    }
+    return Fail(fmt::format("arguments of '{}' must be a mapping or k=v text", action), where);
+  }
+  auto args = ParseActionText(action, v.get<std::string>());
+  if (!args) return Fail(args.error().message, where);
+  return args;
+}
+
+Expected<void> MergeArgsKeyword(const YamlSource& s, const Json& t, const std::string& ptr,
+                                Task& task) {
+  if (!t.contains("args")) return {};
+  const Json& extra = t["args"];
+  if (!extra.is_object()) return Fail("'args' must be a mapping", s.At(Pointer(ptr, "args")));
+  for (const auto& [k, v] : extra.items()) {
+    if (!task.args.contains(k)) task.args[k] = v;
+  }
+  return {};
+}
+
+}  // namespace
+
+Expected<Json> ParseKeyValueArgs(std::string_view text, bool allow_raw) {
+  return ParseArgText(text, {.allow_raw = allow_raw, .plain_value = PlainBoolean});
+}
+
+Expected<void> ResolveTaskAction(const YamlSource& src, const Json& t, const std::string& ptr,
+                                 Task& task) {
+  auto found = ScanKeys(src, t, ptr, task);
+  if (!found) return std::unexpected(found.error());
+  if (found->key.empty()) return Fail("no module or action in task", task.where);
+  Location where = src.At(Pointer(ptr, found->key));
+  Json value = found->value;
+  if (found->key == "action" || found->key == "local_action") {
+    auto parsed = ParseActionKeyword(value, where);
+    if (!parsed) return std::unexpected(parsed.error());
+    task.action = parsed->key;
+    value = parsed->value;
+    if (found->key == "local_action") task.delegate_to = "localhost";
+  }
+  auto args = ActionArgs(task.action, value, where);
+  if (!args) return std::unexpected(args.error());
+  task.args = std::move(*args);
+  return MergeArgsKeyword(src, t, ptr, task);
+}
+
+Expected<void> CheckActionArgs(const Task& task) {
+  if (FindModuleSpec(task.action) == nullptr ||
+      task.args.dump().find("{{") != std::string::npos) {
+    return {};
+  }
+  auto ok = ValidateModuleArgs(task.action, PrepareActionArgs(task.action, task.args));
+  if (!ok) return Fail(ok.error().message, task.where);
+  return {};
+}
+
+}  // namespace tend

@@ -1,0 +1,26 @@
+#pragma once
+
+// Which module or action a task runs and with what arguments: the module key
+// (`apt:`, `ansible.builtin.copy:`), `action:` or `local_action:`, the
+// `with_<lookup>` loop, `args:`, and argument text parsed by the one k=v
+// parser (modules/free_form.h).
+
+#include <string>
+
+#include "controller/playbook/model.h"
+#include "controller/playbook/yaml_source.h"
+#include "core/error.h"
+#include "core/json.h"
+
+namespace tend {
+
+/// Sets task.action, task.args and a `with_` loop from the task mapping `t`.
+/// Unknown keys fail with a "did you mean" for a keyword or a module.
+Expected<void> ResolveTaskAction(const YamlSource& src, const Json& t, const std::string& ptr,
+                                 Task& task);
+
+/// Arguments without templates are checked against the module's spec at load
+/// time, so a typo fails before any host is touched; the rest after rendering.
+Expected<void> CheckActionArgs(const Task& task);
+
+}  // namespace tend

@@ -1,6 +1,5 @@
 #include "controller/inventory/python_literal.h"
 
-#include <cmath>
 #include <regex>
 
 #include <fmt/format.h>
@@ -277,32 +276,6 @@ class LiteralReader {
   size_t pos_ = 0;
 };
 
-std::string ReprString(const std::string& s) {
-  bool has_single = s.find('\'') != std::string::npos;
-  bool has_double = s.find('"') != std::string::npos;
-  char quote = has_single && !has_double ? '"' : '\'';
-  std::string out(1, quote);
-  for (unsigned char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == static_cast<unsigned char>(quote)) out += std::string("\\") + quote;
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-    else out += static_cast<char>(c);
-  }
-  out += quote;
-  return out;
-}
-
-std::string ReprFloat(double d) {
-  if (std::isnan(d)) return "nan";
-  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
-  std::string s = Json(d).dump();
-  if (s.find_first_of(".eE") == std::string::npos) s += ".0";
-  return s;
-}
-
 }  // namespace
 
 std::optional<Json> PythonLiteral(std::string_view text) {
@@ -345,35 +318,6 @@ Expected<std::vector<std::string>> ShlexSplitIni(std::string_view line) {
   }
   if (in_token) tokens.push_back(std::move(token));
   return tokens;
-}
-
-std::string PythonStr(const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  return PythonRepr(value);
-}
-
-std::string PythonRepr(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null: return "None";
-    case Json::value_t::boolean: return value.get<bool>() ? "True" : "False";
-    case Json::value_t::number_float: return ReprFloat(value.get<double>());
-    case Json::value_t::string: return ReprString(value.get<std::string>());
-    case Json::value_t::array: {
-      std::string out = "[";
-      for (size_t i = 0; i < value.size(); ++i) out += (i ? ", " : "") + PythonRepr(value[i]);
-      return out + "]";
-    }
-    case Json::value_t::object: {
-      std::string out = "{";
-      bool first = true;
-      for (const auto& [k, v] : value.items()) {
-        out += (first ? "" : ", ") + ReprString(k) + ": " + PythonRepr(v);
-        first = false;
-      }
-      return out + "}";
-    }
-    default: return value.dump();
-  }
 }
 
 Expected<std::vector<std::string>> ExpandHostRanges(const std::string& pattern) {

@@ -777,7 +777,7 @@ struct Executor::Impl {
                         "instead: {}. Hint: If you passed a list/dict of just one "
                         "element, try adding wantlist=True to your lookup invocation "
                         "or use q/query instead of lookup.",
-                        v.is_string() ? v.get<std::string>() : PyRepr(v)));
+                        v.is_string() ? v.get<std::string>() : PythonRepr(v)));
       }
       return v;
     }
@@ -1126,7 +1126,7 @@ struct Executor::Impl {
     if (a == "fail") {
       return FailResult(args->value("msg", Json("Failed as requested from task")).is_string()
                             ? args->value("msg", "Failed as requested from task")
-                            : PyRepr((*args)["msg"]));
+                            : PythonRepr((*args)["msg"]));
     }
     if (a == "meta") return ActionMeta(w, *args);
     if (a == "pause") return ActionPause(*args);

@@ -21,7 +21,7 @@
 namespace tend {
 namespace {
 
-std::string Str(const Json& v) { return v.is_string() ? v.get<std::string>() : jinja::PyStr(v); }
+std::string Str(const Json& v) { return v.is_string() ? v.get<std::string>() : PythonStr(v); }
 
 std::vector<std::string> Candidates(const LookupContext& ctx, const std::string& path, const char* subdir) {
   if (!path.empty() && path[0] == '/') return {path};
@@ -422,9 +422,9 @@ Expected<Json> LookupSubelements(const Json& terms, const Json&, Templar&) {
     }
     if (missing) {
       if (skip) continue;
-      return Fail(fmt::format("could not find '{}' key in iterated item '{}'", key, jinja::PyRepr(item)));
+      return Fail(fmt::format("could not find '{}' key in iterated item '{}'", key, PythonRepr(item)));
     }
-    if (!cur->is_array()) return Fail(fmt::format("the key {} should point to a list, got '{}'", key, jinja::PyStr(*cur)));
+    if (!cur->is_array()) return Fail(fmt::format("the key {} should point to a list, got '{}'", key, PythonStr(*cur)));
     // Like Ansible, the pair's first element is the item without the list.
     Json trimmed = item;
     if (key.find('.') == std::string::npos) trimmed.erase(key);
@@ -514,7 +514,7 @@ Value RunLookup(Renderer& r, const std::string& name, const Args& args, bool wan
   std::string errors = "strict";
   for (const auto& [k, v] : args.named) {
     if (k == "wantlist") wantlist = PyTruthy(v.json());
-    else if (k == "errors") errors = PyStr(v.json());
+    else if (k == "errors") errors = PythonStr(v.json());
     else kwargs[k] = v.json();
   }
   const LookupRegistration* found = FindLookup(t, name);

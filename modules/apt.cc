@@ -5,6 +5,7 @@
 #include "modules/all.h"
 #include "modules/apt_common.h"
 #include "modules/text.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
@@ -27,9 +28,7 @@ AptOptions OptionsFrom(const ModuleContext& context) {
 }
 
 std::string Joined(const std::vector<std::string>& items, std::string_view sep = " ") {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + item;
-  return out;
+  return Join(items, sep);
 }
 
 void Sleep(Host& host, int64_t seconds) {

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/mount_table.h"
 #include "modules/host.h"
 #include "modules/text.h"
 
@@ -380,18 +381,11 @@ std::map<std::string, int64_t> ParseMeminfo(std::string_view content) {
 
 std::vector<Mount> ParseMounts(std::string_view content) {
   std::vector<Mount> out;
-  for (const auto& line : Lines(content)) {
-    auto w = Words(line);
-    if (w.size() < 4) continue;
-    bool device_path =
-        w[0].starts_with('/') || w[0].starts_with('\\') || w[0].find(":/") != std::string::npos;
-    if (!device_path || w[2] == "none") continue;
-    // /proc/mounts escapes spaces in paths as \040.
-    auto unescape = [](std::string s) {
-      for (size_t p; (p = s.find("\\040")) != std::string::npos;) s.replace(p, 4, " ");
-      return s;
-    };
-    out.push_back(Mount{unescape(w[0]), unescape(w[1]), w[2], w[3]});
+  for (auto& m : ParseProcMounts(content)) {
+    bool device_path = m.source.starts_with('/') || m.source.starts_with('\\') ||
+                       m.source.find(":/") != std::string::npos;
+    if (!device_path || m.fs_type == "none") continue;
+    out.push_back(Mount{std::move(m.source), std::move(m.mount_point), std::move(m.fs_type), std::move(m.options)});
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "modules/real_host.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
@@ -14,14 +15,7 @@ std::string Parent(const std::string& path) {
   return path.substr(0, slash);
 }
 
-std::string JoinArgv(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    out += a;
-  }
-  return out;
-}
+std::string JoinArgv(const std::vector<std::string>& argv) { return Join(argv, " "); }
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "modules/all.h"
 #include "modules/file_common.h"
 #include "modules/text.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
@@ -68,11 +69,7 @@ bool IsBlankOrComment(std::string_view line) {
   return (rest[0] == '#' || rest[0] == ';') && rest.find('\n') == std::string_view::npos;
 }
 
-std::string_view Strip(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
+std::string_view Strip(std::string_view s) { return Trim(s); }
 
 // `^\[\s*name\s*]` with the section name stripped.
 bool IsHeaderOf(std::string_view line, std::string_view name) {
@@ -102,11 +99,7 @@ Lines ReadLines(std::string_view text) {
   return lines;
 }
 
-std::string JoinLines(const Lines& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l;
-  return out;
-}
+std::string JoinLines(const Lines& lines) { return Join(lines, ""); }
 
 bool Contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/strings.h"
 
 namespace tend::kernel {
 
@@ -26,16 +27,9 @@ inline bool IsWord(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-inline std::string_view Strip(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
+inline std::string_view Strip(std::string_view s) { return Trim(s); }
 
-inline std::string_view StripRight(std::string_view s) {
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
+inline std::string_view StripRight(std::string_view s) { return TrimRight(s); }
 
 inline size_t SkipSpaces(std::string_view s, size_t at) {
   while (at < s.size() && IsSpace(s[at])) ++at;
@@ -69,11 +63,7 @@ inline std::vector<std::string> LinesWithEnds(std::string_view text) {
   return lines;
 }
 
-inline std::string JoinLines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& line : lines) out += line;
-  return out;
-}
+inline std::string JoinLines(const std::vector<std::string>& lines) { return Join(lines, ""); }
 
 /// A line split into its text and its "\n" (empty on a last line without one).
 inline std::pair<std::string_view, std::string_view> SplitEnd(std::string_view line) {

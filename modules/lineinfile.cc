@@ -4,6 +4,7 @@
 #include "modules/file_common.h"
 #include "modules/regex.h"
 #include "modules/text.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
@@ -23,11 +24,7 @@ std::vector<std::string> SplitKeepEnds(std::string_view text) {
 
 std::string StripEnd(std::string_view line) { return std::string(StripTrailingNewlines(line)); }
 
-std::string Join(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l;
-  return out;
-}
+std::string JoinLines(const std::vector<std::string>& lines) { return Join(lines, ""); }
 
 struct Matcher {
   std::optional<std::regex> regexp;
@@ -103,7 +100,7 @@ Expected<std::string> Present(ModuleContext& context, std::vector<std::string> l
     lines.insert(lines.begin() + insert_at, line + "\n");
     msg = "line added";
   }
-  return Join(lines);
+  return JoinLines(lines);
 }
 
 }  // namespace
@@ -192,7 +189,7 @@ Expected<Json> RunLineinfile(ModuleContext& context) {
     size_t count = lines.size();
     std::erase_if(lines, [&](const std::string& l) { return matcher.Matches(l, m); });
     count -= lines.size();
-    after = Join(lines);
+    after = JoinLines(lines);
     msg = fmt::format("{} line(s) removed", count);
     auto result = FinishTextEdit(context, path, before, after, msg);
     if (result) (*result)["found"] = count;

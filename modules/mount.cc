@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/mount_table.h"
 #include "modules/all.h"
 #include "modules/file_common.h"
 #include "modules/text.h"
@@ -70,10 +71,7 @@ std::map<std::string, tools::MountPoint> CurrentMounts(Host& host) {
   if (auto info = host.ReadFile("/proc/self/mountinfo")) return tools::ParseMountinfo(*info);
   std::map<std::string, tools::MountPoint> out;
   if (auto mounts = host.ReadFile("/proc/mounts")) {
-    for (const auto& line : tools::Lines(*mounts)) {
-      auto f = tools::SplitFields(line);
-      if (f.size() >= 4) out[f[1]] = {f[0], f[3], f[2], f[0]};
-    }
+    for (auto& m : ParseProcMounts(*mounts)) out[m.mount_point] = {m.source, m.options, m.fs_type, m.source};
   }
   return out;
 }

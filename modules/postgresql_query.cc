@@ -7,16 +7,15 @@
 #include "modules/file_common.h"
 #include "modules/netpg_parsers.h"
 #include "modules/netpg_psql.h"
+#include "core/strings.h"
 #include "modules/text.h"
 
 namespace tend {
 namespace {
 
-std::string Trimmed(std::string text) {
-  while (!text.empty() && (std::isspace(static_cast<unsigned char>(text.back())) || text.back() == ';'))
-    text.pop_back();
-  size_t start = text.find_first_not_of(" \t\r\n");
-  return start == std::string::npos ? "" : text.substr(start);
+// Without the trailing semicolons a statement may end with.
+std::string Trimmed(std::string_view text) {
+  return std::string(TrimLeft(TrimRight(text, std::string(kWhitespace) + ";"), " \t\r\n"));
 }
 
 std::vector<std::string> FirstWords(const std::string& query, size_t count) {

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <set>
 
+#include "core/python_format.h"
 #include "core/suggest.h"
 
 namespace tend {
@@ -37,14 +38,6 @@ std::string PythonTypeName(const Json& value) {
   if (value.is_array()) return "list";
   if (value.is_object()) return "dict";
   return "NoneType";
-}
-
-// Python's str() of a scalar: what Ansible's str conversion produces.
-std::string PythonStr(const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
-  if (value.is_null()) return "None";
-  return value.dump();
 }
 
 Expected<Json> ToInt(const Json& value) {

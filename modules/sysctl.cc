@@ -9,16 +9,13 @@
 #include <sstream>
 
 #include "modules/all.h"
+#include "core/strings.h"
 #include "modules/text.h"
 
 namespace tend {
 namespace {
 
-std::string Strip(std::string_view s) {
-  size_t begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  return std::string(s.substr(begin, s.find_last_not_of(" \t\r\n") - begin + 1));
-}
+std::string Strip(std::string_view s) { return std::string(Trim(s, " \t\r\n")); }
 
 bool IsSetting(const std::string& line) {
   return !line.empty() && line[0] != '#' && line[0] != ';' && line.find('=') != std::string::npos;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/mount_table.h"
 #include "modules/tools_common.h"
 
 namespace tend::tools {
@@ -208,33 +209,20 @@ struct MountPoint {
 /// its root inside the parent's mount point (the bound directory of a bind
 /// mount), else the source field.
 inline std::map<std::string, MountPoint> ParseMountinfo(std::string_view text) {
-  struct Record {
-    int id = 0, parent = 0;
-    std::string root, dst, opts, fs, src;
-  };
-  std::map<int, Record> records;
-  std::vector<int> order;
-  for (const auto& line : Lines(text)) {
-    auto f = SplitFields(line);
-    if (f.size() < 10) continue;
-    Record r{std::atoi(f[0].c_str()), std::atoi(f[1].c_str()), f[3], f[4], f[5],
-             f[f.size() - 3],         f[f.size() - 2]};
-    records[r.id] = r;
-    order.push_back(r.id);
-  }
+  auto mounts = ParseMountInfo(text);
+  std::map<int, const MountTableEntry*> by_id;
+  for (const auto& m : mounts) by_id[m.id] = &m;
   std::map<std::string, MountPoint> out;
-  for (int id : order) {
-    Record r = records[id];
-    std::string src = r.src;
-    auto parent = records.find(r.parent);
-    if (r.parent != 1 && parent != records.end()) {
-      const Record& p = parent->second;
-      if (p.root.size() > 1 && r.root.starts_with(p.root + "/"))
-        r.root = r.root.substr(p.root.size());
-      if (p.dst != "/") r.root = p.dst + r.root;
-      src = r.root;
+  for (const auto& m : mounts) {
+    std::string root = m.root, src = m.source;
+    auto parent = by_id.find(m.parent_id);
+    if (m.parent_id != 1 && parent != by_id.end()) {
+      const MountTableEntry& p = *parent->second;
+      if (p.root.size() > 1 && root.starts_with(p.root + "/")) root = root.substr(p.root.size());
+      if (p.mount_point != "/") root = p.mount_point + root;
+      src = root;
     }
-    out[r.dst] = {r.src, r.opts, r.fs, src};
+    out[m.mount_point] = {m.source, m.options, m.fs_type, src};
   }
   return out;
 }

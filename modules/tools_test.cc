@@ -142,6 +142,16 @@ TEST_CASE("ParseMountinfo: sources, and bind mounts resolved to the bound direct
   CHECK(mounts["/srv/bbb"].bind_src == "/srv/tmp/aaa");
 }
 
+// The kernel writes a space in a path as \040; `mount` compares with the path as
+// given, so the table holds it unescaped (it used to keep the escape).
+TEST_CASE("ParseMountinfo: mount points with a space are unescaped") {
+  auto mounts = tools::ParseMountinfo(
+      "21 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+      "42 21 0:35 / /mnt/my\\040share rw - cifs //srv/a\\040b rw\n");
+  REQUIRE(mounts.contains("/mnt/my share"));
+  CHECK(mounts["/mnt/my share"].src == "//srv/a b");
+}
+
 TEST_CASE("SetFstabEntry / UnsetFstabEntry: the edits ansible.posix.mount makes") {
   const std::string base =
       "# /etc/fstab: static file system information.\n"

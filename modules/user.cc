@@ -6,15 +6,12 @@
 #include "modules/all.h"
 #include "modules/file_common.h"
 #include "modules/text.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
 
-std::string JoinComma(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
-  return out;
-}
+std::string JoinComma(const std::vector<std::string>& items) { return Join(items, ","); }
 
 Expected<ProcessResult> RunChecked(Host& host, std::vector<std::string> argv) {
   std::string name = argv[0];

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "controller/connection/ssh_config.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
@@ -18,10 +19,7 @@ Json Lines(const std::string& text) {
   return lines;
 }
 
-std::string Trimmed(std::string s) {
-  size_t start = s.find_first_not_of(" \t");
-  return start == std::string::npos ? "" : s.substr(start);
-}
+std::string Trimmed(std::string_view s) { return std::string(TrimLeft(s, " \t")); }
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 
 #include "controller/inventory/inventory_impl.h"
 #include "controller/inventory/python_literal.h"
+#include "core/python_format.h"
 
 namespace tend {
 namespace {

@@ -1,9 +1,10 @@
 #include "controller/inventory/python_literal.h"
 
-#include <cmath>
 #include <regex>
 
 #include <fmt/format.h>
+
+#include "core/utf8.h"
 
 namespace tend {
 namespace {
@@ -178,24 +179,6 @@ class LiteralReader {
     return false;
   }
 
-  static void AppendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   bool Escape(std::string& out) {
     char e = text_[pos_ + 1];
     pos_ += 2;
@@ -277,32 +260,6 @@ class LiteralReader {
   size_t pos_ = 0;
 };
 
-std::string ReprString(const std::string& s) {
-  bool has_single = s.find('\'') != std::string::npos;
-  bool has_double = s.find('"') != std::string::npos;
-  char quote = has_single && !has_double ? '"' : '\'';
-  std::string out(1, quote);
-  for (unsigned char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == static_cast<unsigned char>(quote)) out += std::string("\\") + quote;
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-    else out += static_cast<char>(c);
-  }
-  out += quote;
-  return out;
-}
-
-std::string ReprFloat(double d) {
-  if (std::isnan(d)) return "nan";
-  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
-  std::string s = Json(d).dump();
-  if (s.find_first_of(".eE") == std::string::npos) s += ".0";
-  return s;
-}
-
 }  // namespace
 
 std::optional<Json> PythonLiteral(std::string_view text) {
@@ -345,35 +302,6 @@ Expected<std::vector<std::string>> ShlexSplitIni(std::string_view line) {
   }
   if (in_token) tokens.push_back(std::move(token));
   return tokens;
-}
-
-std::string PythonStr(const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  return PythonRepr(value);
-}
-
-std::string PythonRepr(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null: return "None";
-    case Json::value_t::boolean: return value.get<bool>() ? "True" : "False";
-    case Json::value_t::number_float: return ReprFloat(value.get<double>());
-    case Json::value_t::string: return ReprString(value.get<std::string>());
-    case Json::value_t::array: {
-      std::string out = "[";
-      for (size_t i = 0; i < value.size(); ++i) out += (i ? ", " : "") + PythonRepr(value[i]);
-      return out + "]";
-    }
-    case Json::value_t::object: {
-      std::string out = "{";
-      bool first = true;
-      for (const auto& [k, v] : value.items()) {
-        out += (first ? "" : ", ") + ReprString(k) + ": " + PythonRepr(v);
-        first = false;
-      }
-      return out + "}";
-    }
-    default: return value.dump();
-  }
 }
 
 Expected<std::vector<std::string>> ExpandHostRanges(const std::string& pattern) {

@@ -18,10 +18,6 @@ std::optional<Json> PythonLiteral(std::string_view text);
 /// shlex.split(line, comments=True) in POSIX mode; errors as Python words them.
 Expected<std::vector<std::string>> ShlexSplitIni(std::string_view line);
 
-/// str(value) / repr(value) as Python prints a JSON-like value, for --graph --vars.
-std::string PythonStr(const Json& value);
-std::string PythonRepr(const Json& value);
-
 /// Expands the first-to-last [a:b] / [a:b:step] / [x:z] ranges of an inventory
 /// host pattern ("web[01:10].example.com"); a name without ranges is itself.
 Expected<std::vector<std::string>> ExpandHostRanges(const std::string& pattern);

@@ -73,13 +73,5 @@ TEST_CASE("host:port splitting") {
   CHECK(SplitHostPort("web[1:3]") == std::pair<std::string, int>{"web[1:3]", 0});
 }
 
-TEST_CASE("Python repr for --graph --vars") {
-  CHECK(PythonRepr(Json{{"a", 1}, {"b", Json::array({true, nullptr})}}) ==
-        "{'a': 1, 'b': [True, None]}");
-  CHECK(PythonStr("plain") == "plain");
-  CHECK(PythonRepr("it's") == "\"it's\"");
-  CHECK(PythonRepr(1.0) == "1.0");
-}
-
 }  // namespace
 }  // namespace tend

@@ -13,6 +13,7 @@
 #include "controller/lab/lab_registry.h"
 #include "controller/lab/mounts.h"
 #include "controller/lab/process.h"
+#include "core/strings.h"
 #include "core/suggest.h"
 
 namespace tend::lab {
@@ -192,12 +193,6 @@ std::vector<std::string> HostNames(const LabRecord& record) {
   return names;
 }
 
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
-  return out;
-}
-
 // The hosts `up` should run: those asked for, or the lab's own when none
 // are given; a running lab may grow but not change.
 Expected<std::vector<std::string>> WantedHosts(const UpRequest& request,
@@ -208,7 +203,7 @@ Expected<std::vector<std::string>> WantedHosts(const UpRequest& request,
   return Fail(fmt::format(
       "lab '{}' is up with hosts {}; it can grow (same hosts first) but not change: take it "
       "down first (tend lab down --name {})",
-      request.name, JoinNames(HostNames(*record)), request.name));
+      request.name, Join(HostNames(*record), ","), request.name));
 }
 
 // Starts every host of the record that is not running and waits for all of
@@ -282,7 +277,7 @@ Expected<void> PurgeBases(const LabPaths& paths, const Progress& progress) {
   if (!table.empty()) {
     std::vector<std::string> names;
     for (const auto& [name, block] : table) names.push_back(name);
-    progress(fmt::format("kept the cached base: labs {} still use it", JoinNames(names)));
+    progress(fmt::format("kept the cached base: labs {} still use it", Join(names, ",")));
     return {};
   }
   std::error_code ec;

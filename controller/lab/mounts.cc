@@ -11,29 +11,12 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
-#include <sstream>
 
 #include "controller/lab/files.h"
+#include "core/mount_table.h"
 
 namespace tend::lab {
 namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo octal.
-std::string Unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      auto octal = s.substr(i + 1, 3);
-      if (std::all_of(octal.begin(), octal.end(), [](char c) { return c >= '0' && c <= '7'; })) {
-        out += static_cast<char>((octal[0] - '0') * 64 + (octal[1] - '0') * 8 + (octal[2] - '0'));
-        i += 3;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
 
 std::vector<std::string_view> SplitFields(std::string_view line) {
   std::vector<std::string_view> fields;
@@ -56,7 +39,7 @@ bool OptionsReference(std::string_view options, std::string_view dir) {
   for (auto field : SplitFields(text)) {
     size_t eq = field.find('=');
     std::string_view value = eq == std::string_view::npos ? field : field.substr(eq + 1);
-    if (!value.empty() && value[0] == '/' && PathIsUnder(Unescape(value), dir)) return true;
+    if (!value.empty() && value[0] == '/' && PathIsUnder(UnescapeMountField(value), dir)) return true;
   }
   return false;
 }
@@ -65,18 +48,9 @@ bool OptionsReference(std::string_view options, std::string_view dir) {
 
 std::vector<MountEntry> ParseMountInfo(std::string_view text) {
   std::vector<MountEntry> mounts;
-  std::istringstream in{std::string(text)};
-  std::string line;
-  while (std::getline(in, line)) {
-    auto fields = SplitFields(line);
-    auto dash = std::find(fields.begin(), fields.end(), "-");
-    // id parent major:minor root mount-point options [optional...] - type source super
-    if (fields.size() < 10 || dash == fields.end() || dash - fields.begin() < 6 ||
-        fields.end() - dash < 4) {
-      continue;
-    }
-    mounts.push_back(MountEntry{Unescape(fields[4]), std::string(dash[1]), Unescape(dash[2]),
-                                std::string(dash[3])});
+  for (auto& m : tend::ParseMountInfo(text)) {
+    mounts.push_back(MountEntry{std::move(m.mount_point), std::move(m.fs_type), std::move(m.source),
+                                std::move(m.super_options)});
   }
   return mounts;
 }

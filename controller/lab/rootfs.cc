@@ -14,6 +14,7 @@
 #include "controller/lab/mounts.h"
 #include "controller/lab/process.h"
 #include "core/hash.h"
+#include "core/strings.h"
 
 namespace tend::lab {
 namespace fs = std::filesystem;
@@ -29,9 +30,7 @@ constexpr const char* kMaskedUnits[] = {"apt-daily.timer", "apt-daily-upgrade.ti
 
 std::string JoinPackages(std::vector<std::string> packages) {
   std::sort(packages.begin(), packages.end());
-  std::string out;
-  for (const auto& p : packages) out += (out.empty() ? "" : ",") + p;
-  return out;
+  return Join(packages, ",");
 }
 
 // The machine's apt configuration, so `apt` inside the hosts uses the same

@@ -69,7 +69,7 @@ Expected<Json> LoopItems(const Task& task, TaskTemplar& templar) {
                       "instead: {}. Hint: If you passed a list/dict of just one "
                       "element, try adding wantlist=True to your lookup invocation "
                       "or use q/query instead of lookup.",
-                      v.is_string() ? v.get<std::string>() : PyRepr(v)));
+                      v.is_string() ? v.get<std::string>() : PythonRepr(v)));
     }
     return v;
   }

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 
 namespace tend {
 namespace {
@@ -19,165 +18,6 @@ constexpr const char* kBlue = "0;34";
 std::string Colorize(std::string_view text, const char* color, bool on) {
   if (!on || color == nullptr) return std::string(text);
   return fmt::format("\033[{}m{}\033[0m", color, text);
-}
-
-void PyString(const std::string& s, std::string& out) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
-std::string PyFloat(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  if (d == std::floor(d) && std::fabs(d) < 1e16) return fmt::format("{:.1f}", d);
-  return fmt::format("{}", d);
-}
-
-void PyJsonTo(const Json& v, int indent, bool sort, int depth, std::string& out) {
-  auto newline = [&](int level) {
-    if (indent <= 0) return;
-    out += '\n';
-    out.append(static_cast<size_t>(indent * level), ' ');
-  };
-  switch (v.type()) {
-    case Json::value_t::object: {
-      if (v.empty()) {
-        out += "{}";
-        return;
-      }
-      std::vector<std::string> keys;
-      for (const auto& [k, _] : v.items()) keys.push_back(k);
-      if (sort) std::sort(keys.begin(), keys.end());
-      out += '{';
-      for (size_t i = 0; i < keys.size(); ++i) {
-        if (i > 0) out += indent > 0 ? "," : ", ";
-        newline(depth + 1);
-        PyString(keys[i], out);
-        out += ": ";
-        PyJsonTo(v.at(keys[i]), indent, sort, depth + 1, out);
-      }
-      newline(depth);
-      out += '}';
-      return;
-    }
-    case Json::value_t::array: {
-      if (v.empty()) {
-        out += "[]";
-        return;
-      }
-      out += '[';
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (i > 0) out += indent > 0 ? "," : ", ";
-        newline(depth + 1);
-        PyJsonTo(v[i], indent, sort, depth + 1, out);
-      }
-      newline(depth);
-      out += ']';
-      return;
-    }
-    case Json::value_t::string:
-      PyString(v.get_ref<const std::string&>(), out);
-      return;
-    case Json::value_t::boolean:
-      out += v.get<bool>() ? "true" : "false";
-      return;
-    case Json::value_t::null:
-      out += "null";
-      return;
-    case Json::value_t::number_float:
-      out += PyFloat(v.get<double>());
-      return;
-    default:
-      out += v.dump();
-      return;
-  }
-}
-
-void PyReprString(const std::string& s, std::string& out) {
-  char quote = (s.find('\'') != std::string::npos && s.find('"') == std::string::npos) ? '"' : '\'';
-  out += quote;
-  for (char c : s) {
-    if (c == quote || c == '\\') out += '\\';
-    if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else
-      out += c;
-  }
-  out += quote;
-}
-
-void PyReprTo(const Json& v, std::string& out) {
-  switch (v.type()) {
-    case Json::value_t::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [k, val] : v.items()) {
-        if (!first) out += ", ";
-        first = false;
-        PyReprString(k, out);
-        out += ": ";
-        PyReprTo(val, out);
-      }
-      out += '}';
-      return;
-    }
-    case Json::value_t::array: {
-      out += '[';
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (i > 0) out += ", ";
-        PyReprTo(v[i], out);
-      }
-      out += ']';
-      return;
-    }
-    case Json::value_t::string:
-      PyReprString(v.get_ref<const std::string&>(), out);
-      return;
-    case Json::value_t::boolean:
-      out += v.get<bool>() ? "True" : "False";
-      return;
-    case Json::value_t::null:
-      out += "None";
-      return;
-    case Json::value_t::number_float:
-      out += PyFloat(v.get<double>());
-      return;
-    default:
-      out += v.dump();
-      return;
-  }
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -332,20 +172,16 @@ std::string RecapLine(const std::string& host, const HostStats& s, bool color) {
 }
 
 std::string PyJson(const Json& value, int indent, bool sort_keys) {
-  std::string out;
-  PyJsonTo(value, indent, sort_keys, 0, out);
-  return out;
-}
-
-std::string PyRepr(const Json& value) {
-  std::string out;
-  PyReprTo(value, out);
-  return out;
+  JsonDumpsOptions options;
+  if (indent > 0) options.indent = indent;
+  options.sort_keys = sort_keys;
+  options.ensure_ascii = false;
+  return PythonJsonDumps(value, options);
 }
 
 std::string ItemLabel(const Json& item) {
   if (item.is_string()) return item.get<std::string>();
-  return PyRepr(item);
+  return PythonRepr(item);
 }
 
 Json CensoredResult(const Json& result) {

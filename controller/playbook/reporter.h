@@ -11,6 +11,7 @@
 
 #include "controller/playbook/model.h"
 #include "core/json.h"
+#include "core/python_format.h"
 
 namespace tend {
 
@@ -75,11 +76,9 @@ struct HumanOptions {
 std::string Banner(std::string_view text);
 /// One PLAY RECAP line (COMPAT.md format), optionally coloured like Ansible.
 std::string RecapLine(const std::string& host, const HostStats& s, bool color);
-/// Python's json.dumps: ", " and ": " separators, keys sorted, `indent` spaces
-/// per level when > 0 (one item per line), non-ASCII kept.
+/// json.dumps as Ansible's default callback calls it: keys sorted, non-ASCII kept,
+/// `indent` spaces per level when > 0 (one item per line), one line otherwise.
 std::string PyJson(const Json& value, int indent = 0, bool sort_keys = true);
-/// Python's repr() of a value as Ansible shows loop items: {'a': 1}, ['x'], True.
-std::string PyRepr(const Json& value);
 /// "(item=...)" text for a loop item: strings bare, everything else repr'd.
 std::string ItemLabel(const Json& item);
 /// The lines for one host result (without a trailing newline), uncoloured.

@@ -41,7 +41,7 @@ TEST_CASE("Python-style JSON and repr") {
   for (const auto& c : cases) {
     CAPTURE(c.json);
     CHECK(PyJson(c.value) == c.json);
-    CHECK(PyRepr(c.value) == c.repr);
+    CHECK(PythonRepr(c.value) == c.repr);
   }
   CHECK(PyJson(Json{{"a", Json::array({1})}}, 4) == "{\n    \"a\": [\n        1\n    ]\n}");
   CHECK(ItemLabel(Json("foo")) == "foo");

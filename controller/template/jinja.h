@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "controller/template/template.h"
+#include "core/python_format.h"
 
 namespace tend::jinja {
 
@@ -93,12 +94,21 @@ class Value {
   std::shared_ptr<void> obj_;
 };
 
-/// Python's view of values, which Jinja2 output follows.
-std::string PyStr(const Json& v);
-void AppendPyStr(const Json& v, std::string& out);
-std::string PyRepr(const Json& v);
-std::string PyFloatRepr(double d);
+/// Python's view of values, which Jinja2 output follows (str() and repr() of a
+/// value are core/python_format.h).
 std::string PyTypeName(const Json& v);
+/// str.lower/upper/capitalize/title on ASCII letters, as the renderer applies them.
+std::string PyLower(const std::string& s);
+std::string PyUpper(const std::string& s);
+std::string PyCapitalize(const std::string& s);
+std::string PyTitle(const std::string& s);
+/// str.strip/lstrip/rstrip: `chars` or, when null, ASCII whitespace.
+std::string StripChars(const std::string& s, const std::string* chars, bool left, bool right);
+/// str.replace(old, new, count); count < 0 replaces all, an empty `old` inserts
+/// `new` between code points.
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to, int64_t count);
+/// sep.join(str(e) for e in list).
+std::string StringJoin(const Json& list, const std::string& sep);
 bool PyTruthy(const Json& v);
 bool PyEquals(const Json& a, const Json& b);
 /// -1, 0, 1; throws TypeError-like RenderError for unorderable types.
@@ -254,6 +264,8 @@ struct MacroDef {
   const Node* body = nullptr;
 };
 
+/// a + b, a - b, ... with Python's number and sequence rules (kAdd..kPow).
+Value Arith(Op op, const Json& a, const Json& b);
 Value GetAttr(const Value& obj, const std::string& name);
 Value GetItem(const Value& obj, const Value& key);
 /// Everything iterable as a list of values (dict -> keys, string -> chars).

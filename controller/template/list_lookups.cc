@@ -13,7 +13,7 @@
 namespace tend {
 namespace {
 
-std::string Str(const Json& v) { return v.is_string() ? v.get<std::string>() : jinja::PyStr(v); }
+std::string Str(const Json& v) { return v.is_string() ? v.get<std::string>() : PythonStr(v); }
 
 void FlattenInto(const Json& value, bool deep, Json& out) {
   for (const auto& e : value) {
@@ -155,13 +155,13 @@ Expected<void> AppendSubelements(const SubelementWalk& walk, Json item, Json& ou
     if (!value->is_object() || !value->contains(key)) {
       if (walk.skip_missing) continue;
       return Fail(fmt::format("could not find '{}' key in iterated item '{}'", key,
-                              jinja::PyStr(*value)));
+                              PythonStr(*value)));
     }
     Json& next = (*value)[key];
     if (!last && !next.is_object()) {
       if (walk.skip_missing) continue;
       return Fail(fmt::format("the key {} should point to a dictionary, got '{}'", key,
-                              jinja::PyStr(next)));
+                              PythonStr(next)));
     }
     if (!last) {
       value = &next;
@@ -169,7 +169,7 @@ Expected<void> AppendSubelements(const SubelementWalk& walk, Json item, Json& ou
     }
     if (!next.is_array()) {
       return Fail(fmt::format("the key {} should point to a list, got '{}'", key,
-                              jinja::PyStr(next)));
+                              PythonStr(next)));
     }
     sublist = std::move(next);
     value->erase(key);

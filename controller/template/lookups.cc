@@ -22,7 +22,7 @@
 namespace tend {
 namespace {
 
-std::string Str(const Json& v) { return v.is_string() ? v.get<std::string>() : jinja::PyStr(v); }
+std::string Str(const Json& v) { return v.is_string() ? v.get<std::string>() : PythonStr(v); }
 
 std::vector<std::string> Candidates(const LookupContext& ctx, const std::string& path, const char* subdir) {
   if (!path.empty() && path[0] == '/') return {path};
@@ -371,7 +371,7 @@ Value RunLookup(Renderer& r, const std::string& name, const Args& args, bool wan
   std::string errors = "strict";
   for (const auto& [k, v] : args.named) {
     if (k == "wantlist") wantlist = PyTruthy(v.json());
-    else if (k == "errors") errors = PyStr(v.json());
+    else if (k == "errors") errors = PythonStr(v.json());
     else kwargs[k] = v.json();
   }
   const LookupRegistration* found = FindLookup(t, name);

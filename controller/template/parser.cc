@@ -7,6 +7,7 @@
 
 #include "controller/template/jinja.h"
 #include "core/suggest.h"
+#include "core/utf8.h"
 
 namespace tend::jinja {
 namespace {
@@ -276,7 +277,7 @@ class Lexer {
           int len = n == 'x' ? 2 : n == 'u' ? 4 : 8;
           uint32_t cp = std::stoul(std::string(src_.substr(i + 1, len)), nullptr, 16);
           i += len;
-          AppendUtf8(cp, out);
+          AppendUtf8(out, cp);
           break;
         }
         default: out += '\\'; out += n;
@@ -288,24 +289,6 @@ class Lexer {
     }
     Push(Tok::kString, std::move(out), pos);
     return i + 1;
-  }
-
-  static void AppendUtf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
 
   // After `{% raw %}`: everything up to `{% endraw %}` is text.

@@ -54,18 +54,6 @@ Json LoopAttr(const LoopState& s, const std::string& name, bool* found) {
   return nullptr;
 }
 
-std::string StripChars(const std::string& s, const std::string* chars, bool left, bool right) {
-  auto is_strip = [&](char c) {
-    return chars ? chars->find(c) != std::string::npos : (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v');
-  };
-  size_t b = 0, e = s.size();
-  if (left)
-    while (b < e && is_strip(s[b])) ++b;
-  if (right)
-    while (e > b && is_strip(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
-
 Json PySplit(const std::string& s, const Json* sep, int64_t maxsplit, bool from_right) {
   Json out = Json::array();
   if (!sep || sep->is_null()) {
@@ -130,6 +118,20 @@ Json PySplit(const std::string& s, const Json* sep, int64_t maxsplit, bool from_
   return out;
 }
 
+}  // namespace
+
+std::string StripChars(const std::string& s, const std::string* chars, bool left, bool right) {
+  auto is_strip = [&](char c) {
+    return chars ? chars->find(c) != std::string::npos : (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v');
+  };
+  size_t b = 0, e = s.size();
+  if (left)
+    while (b < e && is_strip(s[b])) ++b;
+  if (right)
+    while (e > b && is_strip(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to, int64_t count) {
   if (from.empty()) {
     std::string out;
@@ -151,19 +153,11 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
   return s;
 }
 
-}  // namespace
-
 // A value borrowed from a temporary must own its Json before the temporary dies.
 Value Detach(const Value& source, Value result) {
   if (source.owned() && result.is_ref()) return Value(result.Take());
   return result;
 }
-
-std::string PyCapitalize(const std::string& s);
-std::string PyTitle(const std::string& s);
-std::string PyLower(const std::string& s);
-std::string PyUpper(const std::string& s);
-std::string StringJoin(const Json& list, const std::string& sep);
 
 std::string PyLower(const std::string& s) {
   std::string out = s;
@@ -197,7 +191,7 @@ std::string StringJoin(const Json& list, const std::string& sep) {
   for (const auto& e : list) {
     if (!first) out += sep;
     first = false;
-    out += PyStr(e);
+    out += PythonStr(e);
   }
   return out;
 }
@@ -250,7 +244,7 @@ Value GetItem(const Value& obj, const Value& key) {
       if (it != j.end()) return Value::Ref(*it);
       return Value::Undefined(fmt::format("'{}' has no attribute '{}'", ObjectTypeRepr(j), k.get<std::string>()));
     }
-    return Value::Undefined(fmt::format("'{}' has no element {}", ObjectTypeRepr(j), PyRepr(k)));
+    return Value::Undefined(fmt::format("'{}' has no element {}", ObjectTypeRepr(j), PythonRepr(k)));
   }
   if ((j.is_array() || j.is_string()) && (k.is_number_integer() || k.is_boolean())) {
     int64_t i = k.is_boolean() ? k.get<bool>() : k.get<int64_t>();
@@ -268,10 +262,10 @@ Value GetItem(const Value& obj, const Value& key) {
         if (n >= 0 && n < static_cast<int64_t>(cps.size())) return Value(Json(cps[n]));
       }
     }
-    return Value::Undefined(fmt::format("'{}' has no element {}", ObjectTypeRepr(j), PyRepr(k)));
+    return Value::Undefined(fmt::format("'{}' has no element {}", ObjectTypeRepr(j), PythonRepr(k)));
   }
   if (k.is_string()) return GetAttr(obj, k.get<std::string>());
-  return Value::Undefined(fmt::format("'{}' has no element {}", ObjectTypeRepr(j), PyRepr(k)));
+  return Value::Undefined(fmt::format("'{}' has no element {}", ObjectTypeRepr(j), PythonRepr(k)));
 }
 
 std::vector<Value> Iterate(const Value& v) {
@@ -295,7 +289,7 @@ std::vector<Value> Iterate(const Value& v) {
 void Renderer::Print(const Value& v, std::string& out) {
   const Json& j = v.json();
   if (j.is_string()) out += j.get_ref<const std::string&>();
-  else if (!j.is_null()) AppendPyStr(j, out);
+  else if (!j.is_null()) AppendPythonStr(j, out);
 }
 
 const Value* Renderer::FindLocal(std::string_view name) const {
@@ -347,7 +341,7 @@ void Renderer::Render(const Node& body, std::string& out) {
         const Node& call = *n.kids[0];
         Value callee = Eval(*call.kids[0]);
         Args args = EvalArgs(call, 1);
-        out += PyStr(CallValue(callee, args, &n).json());
+        out += PythonStr(CallValue(callee, args, &n).json());
         break;
       }
       case Op::kInclude: ExecInclude(n, out); break;
@@ -602,7 +596,7 @@ Value Renderer::Eval(const Node& n) {
     case Op::kConcat: {
       Value l = Eval(*n.kids[0]);
       Value r = Eval(*n.kids[1]);
-      return Value(Json(PyStr(l.json()) + PyStr(r.json())));
+      return Value(Json(PythonStr(l.json()) + PythonStr(r.json())));
     }
     case Op::kAdd:
     case Op::kSub:
@@ -636,7 +630,7 @@ Value Renderer::Eval(const Node& n) {
       for (size_t k = 0; k + 1 < n.kids.size(); k += 2) {
         Value key = Eval(*n.kids[k]);
         const Json& kj = key.json();
-        std::string ks = kj.is_string() ? kj.get<std::string>() : PyStr(kj);
+        std::string ks = kj.is_string() ? kj.get<std::string>() : PythonStr(kj);
         out[ks] = Eval(*n.kids[k + 1]).Take();
       }
       return Value(std::move(out));
@@ -1016,7 +1010,7 @@ Value Renderer::CallMethod(const Value& self, const std::string& name, const Arg
       const Json* x = arg(0, "value");
       for (size_t k = 0; k < j.size(); ++k)
         if (x && PyEquals(j[k], *x)) return Value(Json(k));
-      throw RenderError(fmt::format("{} is not in list", x ? PyRepr(*x) : "None"));
+      throw RenderError(fmt::format("{} is not in list", x ? PythonRepr(*x) : "None"));
     }
     if (name == "count") {
       const Json* x = arg(0, "value");
@@ -1057,7 +1051,7 @@ Value Renderer::CallGlobal(const std::string& name, const Args& args) {
       const Json& src = args.positional[0].json();
       if (src.is_object()) out = src;
       else
-        for (const auto& pair : src) out[PyStr(pair[0])] = pair[1];
+        for (const auto& pair : src) out[PythonStr(pair[0])] = pair[1];
     }
     for (const auto& [k, v] : args.named) out[k] = v.json();
     return Value(std::move(out));
@@ -1079,7 +1073,7 @@ Value Renderer::CallGlobal(const std::string& name, const Args& args) {
     }
     return Value(std::move(out));
   }
-  if (name == "undef") return Value::Undefined(args.positional.empty() ? "undef() was used" : PyStr(args.positional[0].json()));
+  if (name == "undef") return Value::Undefined(args.positional.empty() ? "undef() was used" : PythonStr(args.positional[0].json()));
   throw RenderError("'" + name + "' is undefined");
 }
 
@@ -1101,8 +1095,8 @@ void Renderer::ExecInclude(const Node& n, std::string& out) {
   std::vector<std::string> candidates;
   const Json& j = name.json();
   if (j.is_array())
-    for (auto& e : j) candidates.push_back(PyStr(e));
-  else candidates.push_back(PyStr(j));
+    for (auto& e : j) candidates.push_back(PythonStr(e));
+  else candidates.push_back(PythonStr(j));
   for (const auto& c : candidates) {
     auto text = templar_.RenderFile(c);
     if (text) {

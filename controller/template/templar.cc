@@ -276,7 +276,7 @@ Expected<std::string> Templar::RenderString(std::string_view text, std::string_v
   if (!v) return std::unexpected(v.error());
   if (v->is_string()) return v->get<std::string>();
   if (v->is_null()) return std::string();
-  return jinja::PyStr(*v);
+  return PythonStr(*v);
 }
 
 Expected<Json> Templar::RenderValue(const Json& value, std::string_view where) {

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/python_format.h"  // PythonJsonDumps: what the copy action writes for a dict `content`
 
 namespace tend {
 
@@ -64,10 +65,6 @@ Expected<Template> CompileExpression(std::string_view expression, std::string na
 
 /// Whether `text` holds any `{{`, `{%` or `{#` (a string without them renders as itself).
 bool ContainsTemplate(std::string_view text);
-
-/// Python's json.dumps(value) with its defaults: what Ansible's copy action
-/// writes when `content` templated to a dict or a list.
-std::string PythonJsonDumps(const Json& value);
 
 /// The variable whose values are templated when read, not when named.
 inline constexpr std::string_view kLazyVariable = "hostvars";

@@ -25,7 +25,7 @@ std::string ReadText(const std::string& path) {
 bool SameResult(const Json& ours, const Json& expected) {
   if (ours == expected) return true;
   if (ours.is_number() && expected.is_number()) return jinja::PyEquals(ours, expected);
-  if (ours.is_number() && expected.is_string()) return jinja::PyStr(ours) == expected.get<std::string>();
+  if (ours.is_number() && expected.is_string()) return PythonStr(ours) == expected.get<std::string>();
   if (ours.is_array() && expected.is_array() && ours.size() == expected.size()) {
     for (size_t k = 0; k < ours.size(); ++k)
       if (!SameResult(ours[k], expected[k])) return false;

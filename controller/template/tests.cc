@@ -4,12 +4,10 @@
 #include <filesystem>
 #include <regex>
 
+#include "controller/template/filters/filters.h"
 #include "controller/template/jinja.h"
 
 namespace tend::jinja {
-
-int CompareVersions(const std::string& a, const std::string& b, bool strict);
-std::regex MakeRegex(const std::string& pattern, bool ignorecase, bool multiline);
 
 namespace {
 
@@ -17,6 +15,38 @@ const Json& Arg(const Args& a, size_t i, const char* name) {
   const Value* v = a.Get(i, name);
   if (!v) throw RenderError(std::string("missing argument '") + name + "'");
   return v->json();
+}
+
+int CompareVersions(const std::string& a, const std::string& b, bool strict) {
+  (void)strict;
+  // LooseVersion: split into runs of digits and letters; numbers compare numerically.
+  auto split = [](const std::string& s) {
+    std::vector<Json> parts;
+    size_t i = 0;
+    while (i < s.size()) {
+      if (isdigit(static_cast<unsigned char>(s[i]))) {
+        size_t j = i;
+        while (j < s.size() && isdigit(static_cast<unsigned char>(s[j]))) ++j;
+        parts.emplace_back(std::stoll(s.substr(i, j - i)));
+        i = j;
+      } else if (isalpha(static_cast<unsigned char>(s[i]))) {
+        size_t j = i;
+        while (j < s.size() && isalpha(static_cast<unsigned char>(s[j]))) ++j;
+        parts.emplace_back(s.substr(i, j - i));
+        i = j;
+      } else {
+        ++i;
+      }
+    }
+    return parts;
+  };
+  auto pa = split(a), pb = split(b);
+  for (size_t i = 0; i < pa.size() && i < pb.size(); ++i) {
+    if (pa[i].type() != pb[i].type()) return pa[i].is_number() ? 1 : -1;
+    if (PyEquals(pa[i], pb[i])) continue;
+    return PyCompare(pa[i], pb[i], "<");
+  }
+  return pa.size() < pb.size() ? -1 : pa.size() > pb.size();
 }
 
 bool TDefined(Renderer&, const Value& v, const Args&) { return !v.undefined(); }
@@ -67,7 +97,7 @@ bool TDivisibleBy(Renderer&, const Value& v, const Args& a) {
 bool TEven(Renderer&, const Value& v, const Args&) { return static_cast<int64_t>(ToDouble(v.json())) % 2 == 0; }
 bool TOdd(Renderer&, const Value& v, const Args&) { return static_cast<int64_t>(ToDouble(v.json())) % 2 != 0; }
 bool TLower(Renderer&, const Value& v, const Args&) {
-  const std::string s = PyStr(v.json());
+  const std::string s = PythonStr(v.json());
   bool cased = false;
   for (unsigned char c : s) {
     if (isupper(c)) return false;
@@ -76,7 +106,7 @@ bool TLower(Renderer&, const Value& v, const Args&) {
   return cased;
 }
 bool TUpper(Renderer&, const Value& v, const Args&) {
-  const std::string s = PyStr(v.json());
+  const std::string s = PythonStr(v.json());
   bool cased = false;
   for (unsigned char c : s) {
     if (islower(c)) return false;
@@ -86,8 +116,8 @@ bool TUpper(Renderer&, const Value& v, const Args&) {
 }
 
 bool RegexTest(const Value& v, const Args& a, const char* mode) {
-  std::string subject = PyStr(v.json());
-  std::string pattern = PyStr(Arg(a, 0, "pattern"));
+  std::string subject = PythonStr(v.json());
+  std::string pattern = PythonStr(Arg(a, 0, "pattern"));
   const Value* ic = a.Get(1, "ignorecase");
   const Value* ml = a.Get(2, "multiline");
   const Value* match_type = a.Get(99, "match_type");
@@ -107,7 +137,7 @@ bool TVersion(Renderer&, const Value& v, const Args& a) {
   const Value* strict = a.Get(2, "strict");
   const Value* vt = a.Get(3, "version_type");
   bool is_strict = (strict && PyTruthy(strict->json())) || (vt && vt->json() == "strict");
-  int c = CompareVersions(PyStr(v.json()), PyStr(Arg(a, 0, "version")), is_strict);
+  int c = CompareVersions(PythonStr(v.json()), PythonStr(Arg(a, 0, "version")), is_strict);
   if (op == "==" || op == "=" || op == "eq") return c == 0;
   if (op == "!=" || op == "<>" || op == "ne") return c != 0;
   if (op == "<" || op == "lt") return c < 0;
@@ -139,14 +169,14 @@ bool TAll(Renderer&, const Value& v, const Args&) {
   return std::all_of(j.begin(), j.end(), [](const Json& e) { return PyTruthy(e); });
 }
 
-bool TFile(Renderer&, const Value& v, const Args&) { return std::filesystem::is_regular_file(PyStr(v.json())); }
-bool TDirectory(Renderer&, const Value& v, const Args&) { return std::filesystem::is_directory(PyStr(v.json())); }
+bool TFile(Renderer&, const Value& v, const Args&) { return std::filesystem::is_regular_file(PythonStr(v.json())); }
+bool TDirectory(Renderer&, const Value& v, const Args&) { return std::filesystem::is_directory(PythonStr(v.json())); }
 bool TExists(Renderer&, const Value& v, const Args&) {
   std::error_code ec;
-  return std::filesystem::exists(PyStr(v.json()), ec);
+  return std::filesystem::exists(PythonStr(v.json()), ec);
 }
-bool TLink(Renderer&, const Value& v, const Args&) { return std::filesystem::is_symlink(PyStr(v.json())); }
-bool TAbs(Renderer&, const Value& v, const Args&) { return PyStr(v.json()).rfind('/', 0) == 0; }
+bool TLink(Renderer&, const Value& v, const Args&) { return std::filesystem::is_symlink(PythonStr(v.json())); }
+bool TAbs(Renderer&, const Value& v, const Args&) { return PythonStr(v.json()).rfind('/', 0) == 0; }
 
 const Json& Result(const Value& v, const char* test) {
   const Json& j = v.json();

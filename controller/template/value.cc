@@ -1,5 +1,5 @@
-// Python semantics of values: str(), repr(), truthiness, comparison,
-// and the two string-formatting mini-languages.
+// Python semantics of values: truthiness, comparison and the two
+// string-formatting mini-languages (str() and repr() are core/python_format).
 
 #include <algorithm>
 #include <charconv>
@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "controller/template/jinja.h"
+#include "core/python_format.h"
 
 namespace tend::jinja {
 
@@ -30,129 +31,6 @@ double ToDouble(const Json& v) {
   if (v.is_number_integer()) return static_cast<double>(v.get<int64_t>());
   if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
   return 0;
-}
-
-std::string PyFloatRepr(double d) {
-  if (std::isnan(d)) return "nan";
-  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
-  if (d == 0) return std::signbit(d) ? "-0.0" : "0.0";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);
-  // sci: [-]d[.ddd]e[+-]XX
-  bool neg = sci[0] == '-';
-  if (neg) sci.erase(0, 1);
-  size_t e = sci.find('e');
-  int exp = std::stoi(sci.substr(e + 1));
-  std::string digits = sci.substr(0, e);
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  std::string out;
-  if (exp >= -5 + 1 && exp < 16) {
-    if (exp >= 0) {
-      if (static_cast<int>(digits.size()) <= exp + 1) {
-        out = digits + std::string(exp + 1 - digits.size(), '0') + ".0";
-      } else {
-        out = digits.substr(0, exp + 1) + "." + digits.substr(exp + 1);
-      }
-    } else {
-      out = "0." + std::string(-exp - 1, '0') + digits;
-    }
-  } else {
-    out = digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
-    out += fmt::format("e{}{:02d}", exp < 0 ? '-' : '+', std::abs(exp));
-  }
-  return neg ? "-" + out : out;
-}
-
-namespace {
-
-void AppendRepr(const Json& v, std::string& out);
-
-void AppendStringRepr(const std::string& s, std::string& out) {
-  char q = (s.find('\'') != std::string::npos && s.find('"') == std::string::npos) ? '"' : '\'';
-  out += q;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c == static_cast<unsigned char>(q)) {
-          out += '\\';
-          out += q;
-        } else if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += q;
-}
-
-void AppendStr(const Json& v, std::string& out) {
-  switch (v.type()) {
-    case Json::value_t::string: out += v.get_ref<const std::string&>(); break;
-    case Json::value_t::null: out += "None"; break;
-    case Json::value_t::boolean: out += v.get<bool>() ? "True" : "False"; break;
-    case Json::value_t::number_integer: {
-      char buf[24];
-      auto r = std::to_chars(buf, buf + sizeof buf, v.get<int64_t>());
-      out.append(buf, r.ptr);
-      break;
-    }
-    case Json::value_t::number_unsigned: out += std::to_string(v.get<uint64_t>()); break;
-    case Json::value_t::number_float: out += PyFloatRepr(v.get<double>()); break;
-    default: AppendRepr(v, out);
-  }
-}
-
-void AppendRepr(const Json& v, std::string& out) {
-  if (v.is_string()) return AppendStringRepr(v.get_ref<const std::string&>(), out);
-  if (v.is_array()) {
-    out += '[';
-    bool first = true;
-    for (const auto& e : v) {
-      if (!first) out += ", ";
-      first = false;
-      AppendRepr(e, out);
-    }
-    out += ']';
-    return;
-  }
-  if (v.is_object()) {
-    out += '{';
-    bool first = true;
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      if (!first) out += ", ";
-      first = false;
-      AppendStringRepr(it.key(), out);
-      out += ": ";
-      AppendRepr(it.value(), out);
-    }
-    out += '}';
-    return;
-  }
-  AppendStr(v, out);
-}
-
-}  // namespace
-
-void AppendPyStr(const Json& v, std::string& out) { AppendStr(v, out); }
-
-std::string PyStr(const Json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  std::string out;
-  AppendStr(v, out);
-  return out;
-}
-
-std::string PyRepr(const Json& v) {
-  std::string out;
-  AppendRepr(v, out);
-  return out;
 }
 
 std::string PyTypeName(const Json& v) {
@@ -308,7 +186,7 @@ std::string FormatNumber(const Json& v, const Spec& sp) {
     else if (type == 'g') body = fmt::format("{:.{}g}", a, prec ? prec : 1);
     else if (type == 'G') body = fmt::format("{:.{}G}", a, prec ? prec : 1);
     else if (type == '%') body = fmt::format("{:.{}f}%", a * 100, prec);
-    else body = sp.precision >= 0 ? fmt::format("{:.{}g}", a, prec) : (is_int ? std::to_string(static_cast<int64_t>(a)) : PyFloatRepr(a));
+    else body = sp.precision >= 0 ? fmt::format("{:.{}g}", a, prec) : (is_int ? std::to_string(static_cast<int64_t>(a)) : PythonFloatRepr(a));
     if (sp.comma) {
       size_t dot = body.find_first_of(".e%");
       body = GroupThousands(body.substr(0, dot)) + (dot == std::string::npos ? "" : body.substr(dot));
@@ -380,7 +258,7 @@ std::string PyPercentFormat(const std::string& fmt_str, const Json& args) {
     const Json& a = mapped ? *mapped : next_arg();
     if (sp.align == '<') sp.zero = false;
     if (type == 's' || type == 'r' || type == 'a') {
-      std::string s = type == 's' ? PyStr(a) : PyRepr(a);
+      std::string s = type == 's' ? PythonStr(a) : PythonRepr(a);
       if (sp.precision >= 0) s = s.substr(0, sp.precision);
       out += Pad(s, sp, '>');
     } else {
@@ -497,11 +375,11 @@ std::string PyStrFormat(const std::string& f, const std::vector<Json>& args, con
     }
     if (p < s.size()) sp.type = s[p];
     if (conv == 'r') {
-      out += Pad(PyRepr(*v), sp, '<');
+      out += Pad(PythonRepr(*v), sp, '<');
     } else if ((v->is_number() || v->is_boolean()) && sp.type != 's' && !(v->is_boolean() && !sp.type)) {
       out += FormatNumber(*v, sp);
     } else {
-      std::string str = PyStr(*v);
+      std::string str = PythonStr(*v);
       if (sp.precision >= 0) str = str.substr(0, sp.precision);
       out += Pad(str, sp, '<');
     }
@@ -510,120 +388,3 @@ std::string PyStrFormat(const std::string& f, const std::vector<Json>& args, con
 }
 
 }  // namespace tend::jinja
-
-namespace tend::jinja {
-namespace {
-
-void JsonString(const std::string& s, bool ensure_ascii, std::string& out) {
-  out += '"';
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = s[i];
-    switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      default: break;
-    }
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\u{:04x}", c);
-    } else if (c >= 0x80 && ensure_ascii) {
-      uint32_t cp = 0;
-      int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-      cp = c & (0xFF >> (len + 1));
-      for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
-      i += len - 1;
-      if (cp >= 0x10000) {
-        cp -= 0x10000;
-        out += fmt::format("\\u{:04x}\\u{:04x}", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
-      } else {
-        out += fmt::format("\\u{:04x}", cp);
-      }
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
-void JsonDump(const Json& v, int indent, int level, bool sort, bool ascii, const std::string& item_sep,
-              const std::string& key_sep, std::string& out) {
-  auto newline = [&](int lvl) {
-    if (indent >= 0) {
-      out += '\n';
-      out.append(static_cast<size_t>(indent * lvl), ' ');
-    }
-  };
-  switch (v.type()) {
-    case Json::value_t::null: out += "null"; return;
-    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return;
-    case Json::value_t::number_float: {
-      double d = v.get<double>();
-      out += std::isnan(d) ? "NaN" : std::isinf(d) ? (d < 0 ? "-Infinity" : "Infinity") : PyFloatRepr(d);
-      return;
-    }
-    case Json::value_t::string: JsonString(v.get_ref<const std::string&>(), ascii, out); return;
-    case Json::value_t::array: {
-      if (v.empty()) {
-        out += "[]";
-        return;
-      }
-      out += '[';
-      bool first = true;
-      for (const auto& e : v) {
-        if (!first) out += item_sep;
-        first = false;
-        newline(level + 1);
-        JsonDump(e, indent, level + 1, sort, ascii, item_sep, key_sep, out);
-      }
-      newline(level);
-      out += ']';
-      return;
-    }
-    case Json::value_t::object: {
-      if (v.empty()) {
-        out += "{}";
-        return;
-      }
-      std::vector<std::pair<std::string, const Json*>> entries;
-      for (auto it = v.begin(); it != v.end(); ++it) entries.emplace_back(it.key(), &it.value());
-      if (sort) std::stable_sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.first < b.first; });
-      out += '{';
-      bool first = true;
-      for (auto& [k, e] : entries) {
-        if (!first) out += item_sep;
-        first = false;
-        newline(level + 1);
-        JsonString(k, ascii, out);
-        out += key_sep;
-        JsonDump(*e, indent, level + 1, sort, ascii, item_sep, key_sep, out);
-      }
-      newline(level);
-      out += '}';
-      return;
-    }
-    default: out += PyStr(v);
-  }
-}
-
-}  // namespace
-
-std::string PyJsonDump(const Json& v, int indent, bool sort_keys, bool ensure_ascii,
-                       const std::string& item_sep, const std::string& key_sep) {
-  std::string out;
-  JsonDump(v, indent, 0, sort_keys, ensure_ascii, item_sep, key_sep, out);
-  return out;
-}
-
-}  // namespace tend::jinja
-
-namespace tend {
-
-std::string PythonJsonDumps(const Json& value) {
-  return jinja::PyJsonDump(value, -1, false, true, ", ", ": ");
-}
-
-}  // namespace tend

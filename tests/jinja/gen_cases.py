@@ -251,6 +251,15 @@ def build():
     case("{{ '\\\\d+' }}", {})
     case("{{ 'a1b22' | regex_replace('\\\\d', '#') }}", {})
     case("{{ 'x' | regex_replace('(x)', '\\\\1\\\\1') }}", {})
+    # Python's text for values, from the one formatter (issue 17): floats as repr()
+    # prints them, json.dumps' escapes, and str.replace with an empty `old`.
+    for e in ["[1e15, 1e16, 1.5e-7, 0.1, -0.0] | string", "{'k': 1e-5, 'x': 1e15} | to_json",
+              "[1e15, 1e22] | to_nice_json", "'abc' | replace('', '-')",
+              "'abc' | replace('', '-', 2)"]:
+        case("{{ " + e + " }}", {})
+    text = {"v": ["a\tb", "it's", "c\x7f\u00e9", "d\r"]}
+    for e in ["v | string", "v | to_json", "v | to_json(ensure_ascii=false)", "v | to_nice_json"]:
+        case("{{ " + e + " }}", text)
 
 
 def oracle():

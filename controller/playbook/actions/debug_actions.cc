@@ -55,7 +55,7 @@ Json RunAssert(const ActionCall& call) {
 Json RunFail(const ActionCall& call) {
   const Json& args = call.args;
   Json msg = args.value("msg", Json("Failed as requested from task"));
-  return FailResult(msg.is_string() ? msg.get<std::string>() : PyRepr(msg));
+  return FailResult(msg.is_string() ? msg.get<std::string>() : PythonRepr(msg));
 }
 
 Json RunSetFact(const ActionCall& call) {

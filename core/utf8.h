@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tend {
+
+/// Appends the UTF-8 encoding of code point `cp` (as Python's str.encode does,
+/// surrogates included, so a "\udc80" escape round-trips as bytes).
+void AppendUtf8(std::string& out, uint32_t cp);
+
+/// Decodes the code point that starts at `text[at]` and moves `at` past it. A byte
+/// that does not start a well-formed sequence decodes alone as U+DC80..U+DCFF,
+/// the lone surrogate Python's "surrogateescape" gives it.
+uint32_t NextCodePoint(std::string_view text, size_t& at);
+
+}  // namespace tend

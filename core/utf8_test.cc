@@ -1,0 +1,47 @@
+#include "core/utf8.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace tend {
+
+TEST_CASE("UTF-8: code points encode to Python's bytes and decode back") {
+  struct Case {
+    uint32_t cp;
+    std::string bytes;  // "\N{...}".encode("utf-8", "surrogatepass") in python3
+  };
+  const std::vector<Case> cases = {
+      {0x41, "A"},
+      {0xE9, "\xc3\xa9"},
+      {0x7FF, "\xdf\xbf"},
+      {0x800, "\xe0\xa0\x80"},
+      {0x2603, "\xe2\x98\x83"},
+      {0xFFFF, "\xef\xbf\xbf"},
+      {0x1F600, "\xf0\x9f\x98\x80"},
+      {0x10FFFF, "\xf4\x8f\xbf\xbf"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.cp);
+    std::string out;
+    AppendUtf8(out, c.cp);
+    CHECK(out == c.bytes);
+    size_t at = 0;
+    CHECK(NextCodePoint(c.bytes, at) == c.cp);
+    CHECK(at == c.bytes.size());
+  }
+}
+
+TEST_CASE("UTF-8: a byte outside a well-formed sequence decodes alone as surrogateescape does") {
+  const std::vector<std::string> malformed = {
+      "\xff", "\x80", "\xc3", "\xc0\x80" /* overlong */, "\xe2\x28\xa1", "\xf4\x90\x80\x80" /* > U+10FFFF */,
+  };
+  for (const auto& bytes : malformed) {
+    size_t at = 0;
+    CHECK(NextCodePoint(bytes, at) == 0xDC00 + static_cast<unsigned char>(bytes[0]));
+    CHECK(at == 1);
+  }
+}
+
+}  // namespace tend

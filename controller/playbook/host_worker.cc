@@ -205,7 +205,7 @@ void HostWorker::ApplyFacts(const Task& task, const Json& result) {
   if (!result.is_object()) return;
   auto facts = result.find("ansible_facts");
   if (facts == result.end() || !facts->is_object()) return;
-  ResultStatus status = StatusOf(result);
+  ResultStatus status = ResultStatusOf(result);
   if (status != ResultStatus::kOk && status != ResultStatus::kChanged) return;
   if (task.action == "set_fact") {
     for (const auto& [k, v] : facts->items()) h.host_facts[k] = v;

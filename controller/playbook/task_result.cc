@@ -40,7 +40,7 @@ Json FailResult(const std::string& msg) {
   return Json{{"changed", false}, {"failed", true}, {"msg", msg}};
 }
 
-ResultStatus StatusOf(const Json& r) {
+ResultStatus ResultStatusOf(const Json& r) {
   if (r.value("unreachable", false)) return ResultStatus::kUnreachable;
   if (JsonTruthy(r.value("failed", Json(false)))) return ResultStatus::kFailed;
   if (r.value("skipped", false)) return ResultStatus::kSkipped;

@@ -33,7 +33,7 @@ Json SkipResult(const std::string& condition);
 Json FailResult(const std::string& msg);
 
 /// unreachable > failed > skipped > changed > ok, as a result reads.
-ResultStatus StatusOf(const Json& result);
+ResultStatus ResultStatusOf(const Json& result);
 
 /// "site.yml:4:7 (when)": where an error in a task's keyword comes from.
 std::string WhereText(const Task& task, const char* what);

@@ -167,7 +167,7 @@ TaskOutcome RunItem(HostWorker& w, const Task& task, const Env& env, const Json*
   if (result.contains("failed") && !JsonTruthy(result["failed"])) result.erase("failed");
   TaskOutcome out;
   out.result = std::move(result);
-  out.status = StatusOf(out.result);
+  out.status = ResultStatusOf(out.result);
   return out;
 }
 

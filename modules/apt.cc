@@ -389,12 +389,6 @@ Expected<Json> RunApt(ModuleContext& context) {
   return done;
 }
 
-const ModuleSpec& PackageSpec_() ;
-
-}  // namespace tend
-
-namespace tend {
-
 const ModuleSpec& PackageSpec() {
   static const ModuleSpec spec{
       .name = "package",

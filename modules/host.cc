@@ -75,11 +75,16 @@ std::vector<GroupEntry> ParseGroup(std::string_view content) {
   return out;
 }
 
-std::map<std::string, std::string> ParseShadow(std::string_view content) {
-  std::map<std::string, std::string> out;
+std::map<std::string, ShadowEntry> ParseShadow(std::string_view content) {
+  std::map<std::string, ShadowEntry> out;
   ForEachLine(content, [&](std::string_view line) {
     auto f = SplitFields(line, ':');
-    if (f.size() >= 2 && !f[0].empty()) out[std::string(f[0])] = std::string(f[1]);
+    if (f.size() < 2 || f[0].empty()) return;
+    ShadowEntry entry{.password = std::string(f[1])};
+    if (f.size() > 7) {
+      if (auto days = ParseId<int64_t>(f[7])) entry.expire_days = *days;
+    }
+    out[std::string(f[0])] = std::move(entry);
   });
   return out;
 }

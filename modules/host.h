@@ -93,8 +93,16 @@ struct GroupEntry {
 std::vector<PasswdEntry> ParsePasswd(std::string_view content);
 /// Parses /etc/group content; malformed lines are skipped.
 std::vector<GroupEntry> ParseGroup(std::string_view content);
-/// Parses /etc/shadow into name -> password hash.
-std::map<std::string, std::string> ParseShadow(std::string_view content);
+/// One /etc/shadow line's fields tend reads.
+struct ShadowEntry {
+  /// The hash; a leading '!' means the password is locked.
+  std::string password;
+  /// Days since 1970-01-01 on which the account expires; -1 when the field is empty.
+  int64_t expire_days = -1;
+};
+
+/// Parses /etc/shadow into name -> entry; malformed lines are skipped.
+std::map<std::string, ShadowEntry> ParseShadow(std::string_view content);
 
 class Host {
  public:

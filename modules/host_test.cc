@@ -43,7 +43,29 @@ TEST_CASE("ParsePasswd and ParseGroup skip what libc skips") {
   REQUIRE(groups.size() == 2);
   CHECK(groups[0].members == std::vector<std::string>{"alice", "bob"});
   CHECK(groups[1].members.empty());
-  CHECK(ParseShadow("alice:$6$abc:19000:0:99999:7:::\n").at("alice") == "$6$abc");
+}
+
+TEST_CASE("ParseShadow reads the hash and the expiry day") {
+  struct Case {
+    std::string line;
+    std::string password;
+    int64_t expire_days;
+  };
+  const std::vector<Case> cases{
+      {"alice:$6$abc:19000:0:99999:7:::", "$6$abc", -1},
+      {"bob:!$6$abc:19000:0:99999:7::20000:", "!$6$abc", 20000},
+      {"carol:!:19000::::::", "!", -1},
+      {"dave:*", "*", -1},
+      {"erin:x:19000:0:99999:7::-1:", "x", -1},
+  };
+  for (const auto& c : cases) {
+    auto entries = ParseShadow(c.line + "\n");
+    REQUIRE_MESSAGE(entries.size() == 1, c.line);
+    const ShadowEntry& entry = entries.begin()->second;
+    CHECK_MESSAGE(entry.password == c.password, c.line);
+    CHECK_MESSAGE(entry.expire_days == c.expire_days, c.line);
+  }
+  CHECK(ParseShadow(":x:1\n# comment\n").empty());
 }
 
 TEST_CASE("ResolveUid and ResolveGid use /etc/passwd and /etc/group") {

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <set>
 
 #include "modules/all.h"
@@ -36,6 +38,67 @@ std::vector<std::string> MemberOf(const std::vector<GroupEntry>& groups, const s
     }
   }
   return out;
+}
+
+// The user's /etc/shadow entry; none for a new user. An unreadable shadow
+// reads as an unlocked password without expiry.
+std::optional<ShadowEntry> CurrentShadow(ModuleContext& context,
+                                         const std::optional<PasswdEntry>& current) {
+  if (!current) return std::nullopt;
+  if (!context.Has("password") && !context.Has("password_lock") && !context.Has("expires")) {
+    return ShadowEntry{};
+  }
+  auto content = context.Machine().ReadFile("/etc/shadow");
+  if (!content) return ShadowEntry{};
+  auto entries = ParseShadow(*content);
+  auto it = entries.find(current->name);
+  return it == entries.end() ? ShadowEntry{} : it->second;
+}
+
+// `expires` is seconds since the epoch; usermod takes the UTC date.
+std::string ExpiryDate(double expires) {
+  auto days = static_cast<int64_t>(std::floor(expires / 86400));
+  std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+}
+
+// As Ansible: a negative `expires` removes the expiry; otherwise the date
+// is compared with shadow's expire day, so the same date changes nothing.
+std::vector<std::string> ExpiresOptions(double expires, const std::optional<ShadowEntry>& shadow) {
+  if (expires < 0) {
+    if (shadow && shadow->expire_days < 0) return {};
+    return {"-e", ""};
+  }
+  auto day = static_cast<int64_t>(std::floor(expires / 86400));
+  if (shadow && shadow->expire_days == day) return {};
+  return {"-e", ExpiryDate(expires)};
+}
+
+std::string_view WithoutLock(std::string_view hash) {
+  return hash.substr(std::min(hash.find_first_not_of('!'), hash.size()));
+}
+
+// password and password_lock as Ansible's user module: lock (-L) or unlock
+// (-U) only when the state differs ('!' before the hash means locked); a
+// new hash replaces both, with the '!' written in when locking.
+std::vector<std::string> PasswordOptions(ModuleContext& context,
+                                         const std::optional<ShadowEntry>& shadow) {
+  std::optional<bool> lock;
+  if (context.Has("password_lock")) lock = context.Bool("password_lock");
+  std::string hash = shadow ? shadow->password : "";
+  bool locked = hash.starts_with('!');
+  if (context.Has("password")) {
+    std::string wanted = context.Str("password");
+    bool update = !shadow || context.Str("update_password", "always") == "always";
+    if (update && WithoutLock(hash) != WithoutLock(wanted)) {
+      return {"-p", lock.value_or(false) ? "!" + wanted : wanted};
+    }
+  }
+  if (!shadow) return {};
+  if (lock == true && !locked) return {"-L"};
+  if (lock == false && locked) return {"-U"};
+  return {};
 }
 
 // Options shared by useradd and usermod, from what differs (all for a new user).
@@ -83,16 +146,13 @@ Expected<std::vector<std::string>> Options(ModuleContext& context,
     opts.insert(opts.end(), {"-d", context.Str("home")});
     if (current && context.Bool("move_home")) opts.push_back("-m");
   }
-  if (context.Has("password")) {
-    std::string hash;
-    if (current) {
-      auto shadow = host.ReadFile("/etc/shadow");
-      if (shadow) hash = ParseShadow(*shadow)[current->name];
-    }
-    bool update = !current || context.Str("update_password", "always") == "always";
-    if (update && hash != context.Str("password"))
-      opts.insert(opts.end(), {"-p", context.Str("password")});
+  auto shadow = CurrentShadow(context, current);
+  if (context.Has("expires")) {
+    auto expires = ExpiresOptions(context.args["expires"].get<double>(), shadow);
+    opts.insert(opts.end(), expires.begin(), expires.end());
   }
+  auto password = PasswordOptions(context, shadow);
+  opts.insert(opts.end(), password.begin(), password.end());
   return opts;
 }
 

@@ -1,10 +1,42 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "modules/test_support.h"
 
 namespace tend {
 namespace {
+
+// Days since the epoch of usermod's -e YYYY-MM-DD; -1 for "".
+int64_t ExpireDays(const std::string& date) {
+  if (date.empty()) return -1;
+  std::chrono::year_month_day ymd{std::chrono::year{std::stoi(date.substr(0, 4))},
+                                  std::chrono::month{static_cast<unsigned>(std::stoi(date.substr(5, 2)))},
+                                  std::chrono::day{static_cast<unsigned>(std::stoi(date.substr(8, 2)))}};
+  return std::chrono::sys_days{ymd}.time_since_epoch().count();
+}
+
+// /etc/shadow as useradd (a new account is locked: "!") and usermod -p/-L/-U/-e leave it.
+void UpdateShadow(const std::string& tool, const std::string& name,
+                  std::map<std::string, std::string>& opt, FakeHost& host) {
+  auto shadow = ParseShadow(host.Content("/etc/shadow"));
+  if (tool == "userdel") shadow.erase(name);
+  if (tool == "useradd") shadow[name] = {.password = opt.contains("-p") ? opt["-p"] : "!"};
+  if (tool == "useradd" || tool == "usermod") {
+    ShadowEntry& entry = shadow[name];
+    if (opt.contains("-p")) entry.password = opt["-p"];
+    if (opt.contains("-L")) entry.password = "!" + entry.password;
+    if (opt.contains("-U") && entry.password.starts_with('!')) entry.password.erase(0, 1);
+    if (opt.contains("-e")) entry.expire_days = ExpireDays(opt["-e"]);
+  }
+  std::string text;
+  for (const auto& [user, e] : shadow) {
+    text += fmt::format("{}:{}:19000:0:99999:7::{}:\n", user, e.password,
+                        e.expire_days < 0 ? "" : std::to_string(e.expire_days));
+  }
+  host.AddFile("/etc/shadow", text);
+}
 
 // Stands in for shadow-utils: applies useradd/usermod/userdel/groupadd/
 // groupmod/groupdel to the fake /etc/passwd and /etc/group.
@@ -16,7 +48,7 @@ ProcessResult ShadowUtils(const ProcessSpec& spec, FakeHost& host) {
   std::map<std::string, std::string> opt;
   for (size_t i = 1; i + 1 < argv.size(); ++i) {
     if (argv[i] == "-m" || argv[i] == "-M" || argv[i] == "-r" || argv[i] == "-a" ||
-        argv[i] == "-o" || argv[i] == "-f") {
+        argv[i] == "-o" || argv[i] == "-f" || argv[i] == "-L" || argv[i] == "-U") {
       opt[argv[i]] = "1";
     } else {
       opt[argv[i]] = argv[i + 1];
@@ -74,6 +106,7 @@ ProcessResult ShadowUtils(const ProcessSpec& spec, FakeHost& host) {
   }
   host.AddFile("/etc/passwd", p);
   host.AddFile("/etc/group", g);
+  UpdateShadow(tool, name, opt, host);
   return {};
 }
 
@@ -161,6 +194,77 @@ TEST_CASE("group: create, change gid, delete; idempotent") {
   del.check = false;
   CHECK(del.Run()["changed"] == true);
   CHECK(del.Run()["changed"] == false);
+}
+
+
+TEST_CASE("user: password_lock locks and unlocks only when the state differs") {
+  FakeHost host = UserHost();
+  Task{host, "user", {{"name", "ml"}, {"password", "$6$hash"}}}.Run();
+  host.ClearRecords();
+  Task lock{host, "user", {{"name", "ml"}, {"password_lock", true}}};
+  CheckCheckMode(lock);
+  Json locked = lock.Run();
+  CHECK(locked["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"usermod -L ml"});
+  CHECK(ParseShadow(host.Content("/etc/shadow"))["ml"].password == "!$6$hash");
+  host.ClearRecords();
+  CHECK(lock.Run()["changed"] == false);
+  CHECK(host.commands().empty());
+  // The same hash on a locked account is no change (Ansible compares
+  // without the '!'); setting it again would have unlocked the account.
+  CHECK(Task{host, "user", {{"name", "ml"}, {"password", "$6$hash"}}}.Run()["changed"] == false);
+  Task unlock{host, "user", {{"name", "ml"}, {"password_lock", false}}};
+  CheckCheckMode(unlock);
+  CheckIdempotent(unlock);
+  CHECK(ParseShadow(host.Content("/etc/shadow"))["ml"].password == "$6$hash");
+}
+
+TEST_CASE("user: a new password with password_lock is written locked, in one command") {
+  FakeHost host = UserHost();
+  Task created{host, "user", {{"name", "ml"}, {"password", "$6$new"}, {"password_lock", true}}};
+  CheckIdempotent(created);
+  CHECK(ParseShadow(host.Content("/etc/shadow"))["ml"].password == "!$6$new");
+  host.ClearRecords();
+  Task changed{host, "user", {{"name", "ml"}, {"password", "$6$other"}, {"password_lock", true}}};
+  CHECK(changed.Run()["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"usermod -p !$6$other ml"});
+}
+
+TEST_CASE("user: expires sets the UTC date, compared in days; negative removes it") {
+  FakeHost host = UserHost();
+  Task{host, "user", {{"name", "ml"}}}.Run();
+  host.ClearRecords();
+  // 2026-01-01 12:00 UTC: the date, not the time, is what usermod stores.
+  Task expire{host, "user", {{"name", "ml"}, {"expires", 1767268800.5}}};
+  CheckCheckMode(expire);
+  Json first = expire.Run();
+  CHECK(first["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"usermod -e 2026-01-01 ml"});
+  CHECK(ParseShadow(host.Content("/etc/shadow"))["ml"].expire_days == 20454);
+  host.ClearRecords();
+  // Another time on the same day changes nothing.
+  CHECK(Task{host, "user", {{"name", "ml"}, {"expires", 1767225600}}}.Run()["changed"] == false);
+  CHECK(host.commands().empty());
+  Task never{host, "user", {{"name", "ml"}, {"expires", -1}}};
+  CheckCheckMode(never);
+  host.ClearRecords();
+  CHECK(never.Run()["changed"] == true);
+  REQUIRE(host.commands().size() == 1);
+  CHECK(host.commands()[0] == "usermod -e  ml");
+  CHECK(ParseShadow(host.Content("/etc/shadow"))["ml"].expire_days == -1);
+  host.ClearRecords();
+  CHECK(never.Run()["changed"] == false);
+  CHECK(host.commands().empty());
+}
+
+TEST_CASE("user: a new user gets expires on useradd") {
+  FakeHost host = UserHost();
+  Task created{host, "user", {{"name", "ml"}, {"expires", 1813060800}}};
+  Json first = created.Run();
+  CHECK(first["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"useradd -e 2027-06-15 -m ml"});
+  host.ClearRecords();
+  CHECK(created.Run()["changed"] == false);
 }
 
 }  // namespace tend

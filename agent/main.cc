@@ -8,9 +8,9 @@
 
 #include "agent/serve.h"
 #include "core/version.h"
-#include "modules/free_form.h"
-#include "modules/real_host.h"
-#include "modules/registry.h"
+#include "modules/framework/free_form.h"
+#include "modules/host/real_host.h"
+#include "modules/framework/registry.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include "core/suggest.h"
 #include "core/version.h"
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 namespace {

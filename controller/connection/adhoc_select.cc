@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "controller/connection/adhoc.h"
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
 #include "controller/connection/ssh_config.h"
 #include "controller/inventory/inventory.h"
 

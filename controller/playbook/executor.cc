@@ -20,7 +20,7 @@
 #include "controller/playbook/lockstep.h"
 #include "controller/playbook/module_names.h"
 #include "controller/yaml/yaml.h"
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 namespace fs = std::filesystem;

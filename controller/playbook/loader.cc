@@ -10,7 +10,7 @@
 #include "controller/template/template.h"
 #include "controller/yaml/yaml.h"
 #include "core/suggest.h"
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 namespace fs = std::filesystem;

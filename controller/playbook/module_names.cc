@@ -1,7 +1,7 @@
 #include "controller/playbook/module_names.h"
 
 #include "controller/template/template.h"
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 

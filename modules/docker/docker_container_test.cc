@@ -100,6 +100,7 @@ TEST_CASE("docker_container networks, missing image and detach=false") {
 
 TEST_CASE("docker modules report an unreachable daemon clearly") {
   FakeHost host = MakeHost();
+  ScopedDocker real(UnixSocketConnector());
   Json result = Task{.host = host,
                      .module = "docker_volume",
                      .args = {{"name", "v"}, {"docker_host", "unix:///nonexistent/docker.sock"}}}

@@ -22,6 +22,11 @@ int64_t ModuleContext::Int(const char* name, int64_t fallback) const {
   return it->get<int64_t>();
 }
 
+Expected<Network*> ModuleContext::Net() const {
+  if (network == nullptr) return Fail("no network in this module's context");
+  return network;
+}
+
 bool ModuleContext::Has(const char* name) const {
   auto it = args.find(name);
   return it != args.end() && !it->is_null();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/error.h"
@@ -10,8 +11,17 @@
 
 namespace tend {
 
+class Network;
+class DockerTransport;
+
+/// Opens a connection to the Docker daemon listening on a UNIX socket.
+using DockerConnector = std::function<std::unique_ptr<DockerTransport>(
+    const std::string& socket_path, const std::string& api_version, int timeout_seconds)>;
+
 /// What a module sees when it runs: validated arguments, the task's check and
-/// diff flags, the machine, and a way to fetch content the controller holds.
+/// diff flags, the machine, a way to fetch content the controller holds, and
+/// the other seams it may reach (network, Docker daemon). The agent sets the
+/// real ones; tests set fakes. Nothing a module reaches is global.
 struct ModuleContext {
   Json args = Json::object();
   bool check = false;
@@ -21,8 +31,14 @@ struct ModuleContext {
   /// argument (protocol need_content flow). Unset when no controller is
   /// attached (tests install one; `tend-agent run` has none).
   std::function<ContentSource()> fetch_content{};
+  /// TCP and sleeping for wait_for, uri and get_url. Unset: those modules fail.
+  Network* network = nullptr;
+  /// The Docker daemon for the docker_* modules. Unset: they fail.
+  DockerConnector docker{};
 
   Host& Machine() const { return *host; }
+  /// The network, or an error naming the module's missing seam.
+  Expected<Network*> Net() const;
   /// Argument accessors; arguments were validated, so types are right.
   std::string Str(const char* name, std::string fallback = "") const;
   bool Bool(const char* name, bool fallback = false) const;

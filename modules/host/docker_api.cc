@@ -14,11 +14,6 @@
 namespace tend {
 namespace {
 
-DockerTransportFactory& TransportFactory() {
-  static DockerTransportFactory factory;
-  return factory;
-}
-
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -273,8 +268,10 @@ Expected<HttpResponse> DockerClient::Stream(const std::string& target,
   return response;
 }
 
-void SetDockerTransportFactory(DockerTransportFactory factory) {
-  TransportFactory() = std::move(factory);
+DockerConnector UnixSocketConnector() {
+  return [](const std::string& socket_path, const std::string& api_version, int timeout_seconds) {
+    return std::make_unique<UnixSocketTransport>(socket_path, api_version, timeout_seconds);
+  };
 }
 
 Expected<std::unique_ptr<DockerClient>> OpenDocker(ModuleContext& context) {
@@ -284,18 +281,13 @@ Expected<std::unique_ptr<DockerClient>> OpenDocker(ModuleContext& context) {
   }
   auto path = SocketPathOf(docker_host);
   if (!path) return std::unexpected(path.error());
-  std::unique_ptr<DockerTransport> transport;
-  if (TransportFactory()) {
-    transport = TransportFactory()(*path);
-  } else {
-    std::string version = context.Str("api_version", "auto");
-    // 1.41 (Docker 20.10) is understood by every daemon still in use,
-    // Debian 12's and Docker 28 alike, so "auto" needs no extra round trip.
-    if (version == "auto") version = "1.41";
-    transport = std::make_unique<UnixSocketTransport>(*path, "v" + version,
-                                                      static_cast<int>(context.Int("timeout", 60)));
-  }
-  return std::make_unique<DockerClient>(std::move(transport));
+  if (!context.docker) return Fail("no Docker connection in this module's context");
+  std::string version = context.Str("api_version", "auto");
+  // 1.41 (Docker 20.10) is understood by every daemon still in use,
+  // Debian 12's and Docker 28 alike, so "auto" needs no extra round trip.
+  if (version == "auto") version = "1.41";
+  return std::make_unique<DockerClient>(
+      context.docker(*path, "v" + version, static_cast<int>(context.Int("timeout", 60))));
 }
 
 std::vector<ArgSpec> DockerCommonArgs() {

@@ -98,14 +98,11 @@ class DockerClient {
 
 /// Opens the client the module's `docker_host`, `api_version` and `timeout`
 /// arguments name (the DOCKER_HOST environment variable when docker_host is
-/// unset). Unit tests replace the transport with SetDockerTransportFactory.
+/// unset), through the context's DockerConnector.
 Expected<std::unique_ptr<DockerClient>> OpenDocker(ModuleContext& context);
 
-using DockerTransportFactory = std::function<std::unique_ptr<DockerTransport>(
-    const std::string& socket_path)>;
-/// Installs a factory used instead of UnixSocketTransport (tests); an empty
-/// function restores the real one.
-void SetDockerTransportFactory(DockerTransportFactory factory);
+/// The agent's connector: a UnixSocketTransport per client.
+DockerConnector UnixSocketConnector();
 
 /// The connection arguments every docker_* module takes.
 std::vector<ArgSpec> DockerCommonArgs();

@@ -270,7 +270,8 @@ std::string SerializeRequest(const HttpRequest& request) {
 
 namespace {
 
-Expected<HttpResponse> ExchangeOnce(Host& host, const HttpRequest& request, int timeout_ms,
+Expected<HttpResponse> ExchangeOnce(Host& host, Network& network, const HttpRequest& request,
+                                    int timeout_ms,
                                     ResponseParser::BodySink sink, uint64_t& body_bytes) {
   if (request.url.scheme == "https") {
     return Fail("https is not supported by the agent yet (no TLS library in the static agent); "
@@ -278,7 +279,7 @@ Expected<HttpResponse> ExchangeOnce(Host& host, const HttpRequest& request, int 
   }
   auto address = ResolveName(host, request.url.host);
   if (!address) return std::unexpected(address.error());
-  auto stream = CurrentNetwork().Connect(*address, request.url.port, timeout_ms);
+  auto stream = network.Connect(*address, request.url.port, timeout_ms);
   if (!stream) {
     return Fail(fmt::format("Request failed: <urlopen error {}> ({}:{})", stream.error().message,
                             *address, request.url.port));
@@ -310,10 +311,11 @@ Expected<HttpResponse> ExchangeOnce(Host& host, const HttpRequest& request, int 
 
 }  // namespace
 
-Expected<FetchResult> Fetch(Host& host, HttpRequest request, const FetchOptions& options) {
+Expected<FetchResult> Fetch(Host& host, Network& network, HttpRequest request,
+                            const FetchOptions& options) {
   FetchResult result;
   for (int hop = 0;; ++hop) {
-    auto response = ExchangeOnce(host, request, options.timeout_seconds * 1000, options.sink,
+    auto response = ExchangeOnce(host, network, request, options.timeout_seconds * 1000, options.sink,
                                  result.body_bytes);
     if (!response) return std::unexpected(response.error());
     result.url = request.url.ToString();

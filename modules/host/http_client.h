@@ -109,7 +109,8 @@ struct FetchResult {
 /// Sends a request and reads the response, following redirects as asked.
 /// Fails for https (no TLS in the agent yet), unresolvable names, refused
 /// connections and timeouts, with messages saying which.
-Expected<FetchResult> Fetch(Host& host, HttpRequest request, const FetchOptions& options);
+Expected<FetchResult> Fetch(Host& host, Network& network, HttpRequest request,
+                            const FetchOptions& options);
 
 /// Percent-encodes for application/x-www-form-urlencoded.
 std::string FormUrlEncode(const Json& fields);

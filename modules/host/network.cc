@@ -102,42 +102,23 @@ Expected<int> ConnectWithTimeout(const sockaddr_storage& address, socklen_t leng
   return fd;
 }
 
-class RealNetwork : public Network {
- public:
-  Expected<std::unique_ptr<NetStream>> Connect(const std::string& address, int port,
-                                               int timeout_ms) override {
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-    if (!MakeAddress(address, port, storage, length)) {
-      return Fail(fmt::format("'{}' is not a numeric address", address));
-    }
-    auto fd = ConnectWithTimeout(storage, length, timeout_ms);
-    if (!fd) return std::unexpected(fd.error());
-    return std::make_unique<SocketStream>(*fd);
-  }
-
-  void SleepMicros(int64_t micros) override {
-    std::this_thread::sleep_for(std::chrono::microseconds(micros));
-  }
-};
-
-Network*& Installed() {
-  static Network* installed = nullptr;
-  return installed;
-}
-
 }  // namespace
 
-Network& CurrentNetwork() {
-  static RealNetwork real;
-  return Installed() ? *Installed() : real;
+Expected<std::unique_ptr<NetStream>> SystemNetwork::Connect(const std::string& address, int port,
+                                                            int timeout_ms) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (!MakeAddress(address, port, storage, length)) {
+    return Fail(fmt::format("'{}' is not a numeric address", address));
+  }
+  auto fd = ConnectWithTimeout(storage, length, timeout_ms);
+  if (!fd) return std::unexpected(fd.error());
+  return std::make_unique<SocketStream>(*fd);
 }
 
-ScopedNetwork::ScopedNetwork(Network& network) : previous_(Installed()) {
-  Installed() = &network;
+void SystemNetwork::SleepMicros(int64_t micros) {
+  std::this_thread::sleep_for(std::chrono::microseconds(micros));
 }
-
-ScopedNetwork::~ScopedNetwork() { Installed() = previous_; }
 
 bool IsNumericAddress(std::string_view text) {
   sockaddr_storage storage{};

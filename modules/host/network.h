@@ -2,8 +2,9 @@
 
 // The network seam for wait_for, uri and get_url: TCP streams to numeric
 // addresses, name resolution through /etc/hosts (the agent is static, so no
-// getaddrinfo), and sleeping. Modules reach it through CurrentNetwork(); unit
-// tests install a fake with ScopedNetwork so no socket is ever opened.
+// getaddrinfo), and sleeping. Modules reach it through their context
+// (ModuleContext::network): the agent passes a SystemNetwork, unit tests a fake
+// so no socket is ever opened.
 
 #include <cstdint>
 #include <memory>
@@ -37,19 +38,12 @@ class Network {
   virtual void SleepMicros(int64_t micros) = 0;
 };
 
-/// The network modules use: the real one unless a test installed another.
-Network& CurrentNetwork();
-
-/// Installs a network for the lifetime of the object (tests).
-class ScopedNetwork {
+/// The machine's own sockets and clock.
+class SystemNetwork final : public Network {
  public:
-  explicit ScopedNetwork(Network& network);
-  ~ScopedNetwork();
-  ScopedNetwork(const ScopedNetwork&) = delete;
-  ScopedNetwork& operator=(const ScopedNetwork&) = delete;
-
- private:
-  Network* previous_;
+  Expected<std::unique_ptr<NetStream>> Connect(const std::string& address, int port,
+                                               int timeout_ms) override;
+  void SleepMicros(int64_t micros) override;
 };
 
 /// True for a numeric IPv4 or IPv6 address.

@@ -48,7 +48,9 @@ Expected<std::optional<Checksum>> ParseChecksum(ModuleContext& context, const Ur
     auto list_url = ParseUrl(sum.digest);
     if (!list_url) return std::unexpected(list_url.error());
     request.url = *list_url;
-    auto fetched = Fetch(context.Machine(), request, {.timeout_seconds = 10});
+    auto network = context.Net();
+    if (!network) return std::unexpected(network.error());
+    auto fetched = Fetch(context.Machine(), **network, request, {.timeout_seconds = 10});
     if (!fetched) return std::unexpected(fetched.error());
     std::string file_name = BaseName(url.target.substr(0, url.target.find('?')));
     auto digest = DigestFromList(fetched->response.body, file_name);
@@ -89,9 +91,11 @@ Expected<Download> DownloadToTemp(ModuleContext& context, const HttpRequest& req
   FetchOptions options{.timeout_seconds = static_cast<int>(context.Int("timeout", 10)),
                        .follow_redirects = "all"};
   Expected<void> fetched_ok{};
+  auto network = context.Net();
+  if (!network) return std::unexpected(network.error());
   ContentSource source = [&](const std::function<Expected<void>(std::string_view)>& emit) -> Expected<void> {
     options.sink = emit;
-    auto fetched = Fetch(host, request, options);
+    auto fetched = Fetch(host, **network, request, options);
     if (!fetched) return std::unexpected(fetched.error());
     download.fetch = std::move(*fetched);
     if (download.fetch.response.status != 200) return Fail("not 200");

@@ -158,7 +158,9 @@ Expected<Json> RunUri(ModuleContext& context) {
   int64_t start = host.NowMicros();
   FetchOptions options{.timeout_seconds = static_cast<int>(context.Int("timeout", 30)),
                        .follow_redirects = context.Str("follow_redirects", "safe")};
-  auto fetched = Fetch(host, *request, options);
+  auto network = context.Net();
+  if (!network) return std::unexpected(network.error());
+  auto fetched = Fetch(host, **network, *request, options);
   Json status_codes = context.args["status_code"];
   Json result{{"changed", false}, {"url", context.Str("url")}, {"redirected", false}, {"cookies", Json::object()},
               {"cookies_string", ""}};

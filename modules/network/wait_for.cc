@@ -36,7 +36,7 @@ Probe ReadUntilMatch(NetStream& stream, const std::regex& pattern, int timeout_m
 Probe ProbePort(ModuleContext& context, const std::string& address,
                 const std::optional<std::regex>& pattern) {
   int connect_ms = static_cast<int>(context.Int("connect_timeout", 5) * 1000);
-  auto stream = CurrentNetwork().Connect(address, static_cast<int>(context.Int("port")), connect_ms);
+  auto stream = context.network->Connect(address, static_cast<int>(context.Int("port")), connect_ms);
   if (!stream) return {};
   if (!pattern) return {.satisfied = true};
   return ReadUntilMatch(**stream, *pattern, connect_ms);
@@ -138,7 +138,9 @@ Expected<Json> RunWaitFor(ModuleContext& context) {
     if (!resolved) return std::unexpected(resolved.error());
     address = *resolved;
   }
-  Network& net = CurrentNetwork();
+  auto network = context.Net();
+  if (!network) return std::unexpected(network.error());
+  Network& net = **network;
   int64_t start = host.NowMicros();
   auto elapsed = [&] { return (host.NowMicros() - start) / 1000000; };
   Json result{{"changed", false}, {"state", state}, {"port", context.args["port"]},

@@ -327,12 +327,12 @@ HttpResponse FakeDockerDaemon::Volumes(const std::string& method,
   return Message(404, "page not found");
 }
 
-FakeDockerScope::FakeDockerScope(FakeDockerState& state) {
-  SetDockerTransportFactory([&state](const std::string&) {
+DockerConnector FakeDockerConnector(FakeDockerState& state) {
+  return [&state](const std::string&, const std::string&, int) {
     return std::make_unique<FakeDockerDaemon>(state);
-  });
+  };
 }
 
-FakeDockerScope::~FakeDockerScope() { SetDockerTransportFactory(nullptr); }
+FakeDockerScope::FakeDockerScope(FakeDockerState& state) : scope_(FakeDockerConnector(state)) {}
 
 }  // namespace tend

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "modules/host/docker_api.h"
+#include "modules/testing/test_seams.h"
 
 namespace tend {
 
@@ -52,13 +53,18 @@ class FakeDockerDaemon : public DockerTransport {
 /// Adds an image as `docker import` makes one (Env with PATH, no labels).
 void AddFakeImage(FakeDockerState& state, const std::string& reference, Json config = nullptr);
 
-/// Routes the docker_* modules to `state` until destroyed.
+/// A connector to the fake daemon over `state`, for ModuleContext::docker.
+DockerConnector FakeDockerConnector(FakeDockerState& state);
+
+/// Routes the docker_* modules that Task runs to `state` until destroyed.
 class FakeDockerScope {
  public:
   explicit FakeDockerScope(FakeDockerState& state);
-  ~FakeDockerScope();
   FakeDockerScope(const FakeDockerScope&) = delete;
   FakeDockerScope& operator=(const FakeDockerScope&) = delete;
+
+ private:
+  ScopedDocker scope_;
 };
 
 }  // namespace tend

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "modules/testing/fake_host.h"
+#include "modules/testing/test_seams.h"
 #include "modules/framework/registry.h"
 
 namespace tend {
@@ -19,8 +20,13 @@ struct Task {
   int fetches = 0;
 
   Json Run() {
-    ModuleContext context{
-        .args = args, .check = check, .diff = diff, .host = &host, .fetch_content = {}};
+    ModuleContext context{.args = args,
+                          .check = check,
+                          .diff = diff,
+                          .host = &host,
+                          .fetch_content = {},
+                          .network = TestSeams().network,
+                          .docker = TestSeams().docker};
     if (controller_content) {
       context.fetch_content = [this] {
         ++fetches;

@@ -49,6 +49,7 @@ const std::map<std::string, std::map<std::string, std::string>>& AllowList() {
   static const std::string kNoTls = "TLS option; the agent has no https yet (explicit error)";
   // The agent runs no Python: installing a Python binding is not needed.
   static const std::string kNoPython = "installs a Python binding tend does not use";
+  static const std::string kNoDelimiters = "not implemented yet: Jinja's default delimiters";
   static const std::string kNoExpand = "not implemented yet: $VARS in arguments stay literal";
   static const std::map<std::string, std::map<std::string, std::string>> allow{
       {"apt",
@@ -61,10 +62,19 @@ const std::map<std::string, std::map<std::string, std::string>>& AllowList() {
         {"validate_certs", kNoTls}}},
       {"deb822_repository", {{"install_python_debian", kNoPython}}},
       {"command", {{"expand_argument_vars", kNoExpand}}},
-      {"shell", {{"expand_argument_vars", kNoExpand}}},
+      // The controller renders templates with Ansible's defaults; a
+      // `#jinja2:` first line sets trim_blocks and lstrip_blocks.
       {"template",
-       {{"directory_mode", "copy's argument; template never creates directories"},
-        {"local_follow", "copy's argument; the controller renders the template it found"}}},
+       {{"newline_sequence", "not implemented yet: rendered text keeps \\n"},
+        {"block_start_string", kNoDelimiters},
+        {"block_end_string", kNoDelimiters},
+        {"variable_start_string", kNoDelimiters},
+        {"variable_end_string", kNoDelimiters},
+        {"comment_start_string", kNoDelimiters},
+        {"comment_end_string", kNoDelimiters},
+        {"output_encoding", "not implemented yet: output is UTF-8"},
+        {"trim_blocks", "not implemented yet as an argument: use the #jinja2: line"},
+        {"lstrip_blocks", "not implemented yet as an argument: use the #jinja2: line"}}},
       {"unarchive",
        {{"io_buffer_size", "a copy buffer size; tend's extraction picks its own"},
         {"validate_certs", kNoTls}}},

@@ -62,7 +62,7 @@ Expected<int> Connect(const std::string& socket_path, int timeout_seconds) {
   return fd;
 }
 
-std::string RequestHead(const HttpRequest& request, const std::string& api_version,
+std::string RequestHead(const DockerRequest& request, const std::string& api_version,
                         uint64_t length) {
   std::string head = fmt::format("{} /{}{} HTTP/1.1\r\nHost: docker\r\nUser-Agent: tend\r\n",
                                  request.method, api_version, request.target);
@@ -86,7 +86,7 @@ Expected<std::string> ReadAll(int fd, const std::string& socket_path) {
   }
 }
 
-std::string DaemonMessage(const HttpResponse& response) {
+std::string DaemonMessage(const DockerResponse& response) {
   try {
     Json body = Json::parse(response.body);
     if (body.is_object() && body.contains("message")) return body["message"].get<std::string>();
@@ -119,12 +119,12 @@ Expected<std::string> DecodeChunked(std::string_view body) {
   }
 }
 
-Expected<HttpResponse> ParseHttpResponse(std::string_view raw) {
+Expected<DockerResponse> ParseHttpResponse(std::string_view raw) {
   size_t head_end = raw.find("\r\n\r\n");
   if (head_end == std::string_view::npos) return Fail("incomplete HTTP response from Docker");
   std::string_view head = raw.substr(0, head_end);
   std::string_view rest = raw.substr(head_end + 4);
-  HttpResponse response;
+  DockerResponse response;
   size_t eol = head.find("\r\n");
   std::string status_line(head.substr(0, eol));
   if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12) {
@@ -187,7 +187,7 @@ UnixSocketTransport::UnixSocketTransport(std::string socket_path, std::string ap
       api_version_(std::move(api_version)),
       timeout_seconds_(timeout_seconds) {}
 
-Expected<HttpResponse> UnixSocketTransport::Send(const HttpRequest& request) {
+Expected<DockerResponse> UnixSocketTransport::Send(const DockerRequest& request) {
   auto fd = Connect(socket_path_, timeout_seconds_);
   if (!fd) return std::unexpected(fd.error());
   Fd guard{*fd};
@@ -223,7 +223,7 @@ Expected<std::optional<Json>> DockerClient::Inspect(const std::string& target) {
 
 Expected<Json> DockerClient::Call(const std::string& method, const std::string& target,
                                   const Json& body) {
-  HttpRequest request{.method = method, .target = target};
+  DockerRequest request{.method = method, .target = target};
   if (!body.is_null()) {
     request.content_type = "application/json";
     request.body = body.dump();
@@ -251,10 +251,10 @@ Expected<std::string> DockerClient::Fetch(const std::string& target) {
   return std::move(response->body);
 }
 
-Expected<HttpResponse> DockerClient::Stream(const std::string& target,
+Expected<DockerResponse> DockerClient::Stream(const std::string& target,
                                             const std::string& content_type, ContentSource source,
                                             uint64_t length) {
-  HttpRequest request{.method = "POST",
+  DockerRequest request{.method = "POST",
                       .target = target,
                       .content_type = content_type,
                       .body = {},

@@ -19,7 +19,11 @@
 
 namespace tend {
 
-struct HttpRequest {
+// Docker's own request and response types: the HTTP client's HttpRequest and
+// HttpResponse (host/http_client.h) are other structs, and two types of one
+// name in one program are an ODR violation (a crash once both were linked
+// into one test binary).
+struct DockerRequest {
   std::string method = "GET";
   /// Path and query, without the API version prefix ("/containers/x/json").
   std::string target{};
@@ -31,7 +35,7 @@ struct HttpRequest {
   uint64_t body_length = 0;
 };
 
-struct HttpResponse {
+struct DockerResponse {
   int status = 0;
   std::map<std::string, std::string> headers{};  // names lower-cased
   std::string body{};
@@ -41,12 +45,12 @@ struct HttpResponse {
 class DockerTransport {
  public:
   virtual ~DockerTransport() = default;
-  virtual Expected<HttpResponse> Send(const HttpRequest& request) = 0;
+  virtual Expected<DockerResponse> Send(const DockerRequest& request) = 0;
 };
 
 /// Parses a complete HTTP/1.1 response (status line, headers, body with
 /// Content-Length, chunked transfer coding, or up to the end of the stream).
-Expected<HttpResponse> ParseHttpResponse(std::string_view raw);
+Expected<DockerResponse> ParseHttpResponse(std::string_view raw);
 
 /// Decodes a chunked transfer-coded body.
 Expected<std::string> DecodeChunked(std::string_view body);
@@ -64,7 +68,7 @@ Expected<std::string> SocketPathOf(const std::string& docker_host);
 class UnixSocketTransport : public DockerTransport {
  public:
   UnixSocketTransport(std::string socket_path, std::string api_version, int timeout_seconds);
-  Expected<HttpResponse> Send(const HttpRequest& request) override;
+  Expected<DockerResponse> Send(const DockerRequest& request) override;
 
  private:
   std::string socket_path_;
@@ -89,7 +93,7 @@ class DockerClient {
   /// GET a raw body (container logs); a non-2xx status is an Error.
   Expected<std::string> Fetch(const std::string& target);
   /// A request whose body streams from `source` (images/load).
-  Expected<HttpResponse> Stream(const std::string& target, const std::string& content_type,
+  Expected<DockerResponse> Stream(const std::string& target, const std::string& content_type,
                                 ContentSource source, uint64_t length);
 
  private:

@@ -18,11 +18,11 @@ std::string UrlDecode(std::string_view text) {
   return out;
 }
 
-HttpResponse Reply(int status, const Json& body = nullptr) {
+DockerResponse Reply(int status, const Json& body = nullptr) {
   return {.status = status, .headers = {}, .body = body.is_null() ? "" : body.dump()};
 }
 
-HttpResponse Message(int status, const std::string& message) {
+DockerResponse Message(int status, const std::string& message) {
   return Reply(status, {{"message", message}});
 }
 
@@ -106,7 +106,7 @@ Json* FakeDockerDaemon::FindContainer(const std::string& name_or_id) {
   return nullptr;
 }
 
-Expected<HttpResponse> FakeDockerDaemon::Send(const HttpRequest& request) {
+Expected<DockerResponse> FakeDockerDaemon::Send(const DockerRequest& request) {
   std::string target = request.target;
   size_t question = target.find('?');
   std::string path = target.substr(0, question);
@@ -130,7 +130,7 @@ Expected<HttpResponse> FakeDockerDaemon::Send(const HttpRequest& request) {
   return Message(404, "page not found");
 }
 
-HttpResponse FakeDockerDaemon::Images(const std::string& method,
+DockerResponse FakeDockerDaemon::Images(const std::string& method,
                                       const std::vector<std::string>& path,
                                       const std::map<std::string, std::string>& query,
                                       const std::string& body) {
@@ -166,7 +166,7 @@ HttpResponse FakeDockerDaemon::Images(const std::string& method,
   return Message(404, "page not found");
 }
 
-HttpResponse FakeDockerDaemon::Containers(const std::string& method,
+DockerResponse FakeDockerDaemon::Containers(const std::string& method,
                                           const std::vector<std::string>& path,
                                           const std::map<std::string, std::string>& query,
                                           const Json& body) {
@@ -252,7 +252,7 @@ HttpResponse FakeDockerDaemon::Containers(const std::string& method,
   return Message(404, "page not found");
 }
 
-HttpResponse FakeDockerDaemon::Networks(const std::string& method,
+DockerResponse FakeDockerDaemon::Networks(const std::string& method,
                                         const std::vector<std::string>& path, const Json& body) {
   if (method == "POST" && path.size() == 2 && path[1] == "create") {
     std::string name = body.value("Name", "");
@@ -302,7 +302,7 @@ HttpResponse FakeDockerDaemon::Networks(const std::string& method,
   return Message(404, "page not found");
 }
 
-HttpResponse FakeDockerDaemon::Volumes(const std::string& method,
+DockerResponse FakeDockerDaemon::Volumes(const std::string& method,
                                        const std::vector<std::string>& path, const Json& body) {
   if (method == "POST" && path.size() == 2 && path[1] == "create") {
     std::string name = body.value("Name", "");

@@ -32,16 +32,16 @@ struct FakeDockerState {
 class FakeDockerDaemon : public DockerTransport {
  public:
   explicit FakeDockerDaemon(FakeDockerState& state) : state_(state) {}
-  Expected<HttpResponse> Send(const HttpRequest& request) override;
+  Expected<DockerResponse> Send(const DockerRequest& request) override;
 
  private:
-  HttpResponse Images(const std::string& method, const std::vector<std::string>& path,
+  DockerResponse Images(const std::string& method, const std::vector<std::string>& path,
                       const std::map<std::string, std::string>& query, const std::string& body);
-  HttpResponse Containers(const std::string& method, const std::vector<std::string>& path,
+  DockerResponse Containers(const std::string& method, const std::vector<std::string>& path,
                           const std::map<std::string, std::string>& query, const Json& body);
-  HttpResponse Networks(const std::string& method, const std::vector<std::string>& path,
+  DockerResponse Networks(const std::string& method, const std::vector<std::string>& path,
                         const Json& body);
-  HttpResponse Volumes(const std::string& method, const std::vector<std::string>& path,
+  DockerResponse Volumes(const std::string& method, const std::vector<std::string>& path,
                        const Json& body);
   Json* FindContainer(const std::string& name_or_id);
   Json* FindImage(const std::string& reference);

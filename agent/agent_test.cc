@@ -8,7 +8,7 @@
 
 #include "agent/serve.h"
 #include "core/hash.h"
-#include "modules/fake_host.h"
+#include "modules/testing/fake_host.h"
 
 namespace tend {
 namespace {

@@ -8,9 +8,11 @@
 
 #include "agent/serve.h"
 #include "core/version.h"
-#include "modules/free_form.h"
-#include "modules/real_host.h"
-#include "modules/registry.h"
+#include "modules/framework/free_form.h"
+#include "modules/host/real_host.h"
+#include "modules/framework/registry.h"
+#include "modules/host/docker_api.h"
+#include "modules/host/network.h"
 
 namespace {
 
@@ -72,8 +74,14 @@ int RunMain(int argc, char** argv) {
     return 2;
   }
   tend::RealHost host;
-  tend::ModuleContext context{
-      .args = args, .check = check, .diff = diff, .host = &host, .fetch_content = {}};
+  tend::SystemNetwork network;
+  tend::ModuleContext context{.args = args,
+                              .check = check,
+                              .diff = diff,
+                              .host = &host,
+                              .fetch_content = {},
+                              .network = &network,
+                              .docker = tend::UnixSocketConnector()};
   tend::Json result = tend::RunModule(*found, context);
   std::printf("%s\n", result.dump(2, ' ', false, tend::Json::error_handler_t::replace).c_str());
   return result.value("failed", false) ? 1 : 0;

@@ -9,7 +9,9 @@
 
 #include "core/suggest.h"
 #include "core/version.h"
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
+#include "modules/host/docker_api.h"
+#include "modules/host/network.h"
 
 namespace tend {
 namespace {
@@ -64,11 +66,15 @@ Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& cha
                                 SuggestionSuffix(CanonicalModuleName(name), ModuleNames())));
   }
   bool fetched = false;
+  // The machine's network and Docker socket: stateless, so one per request.
+  SystemNetwork network;
   ModuleContext context{.args = request.args,
                         .check = request.check,
                         .diff = request.diff,
                         .host = &host,
-                        .fetch_content = ContentFetcher(request.id, channel, fetched)};
+                        .fetch_content = ContentFetcher(request.id, channel, fetched),
+                        .network = &network,
+                        .docker = UnixSocketConnector()};
   Json result = RunModule(*module, context);
   // A module that announced content but never asked for it leaves nothing
   // unread: the controller only streams after need_content.

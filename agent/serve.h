@@ -2,7 +2,7 @@
 
 #include "core/json.h"
 #include "core/protocol.h"
-#include "modules/host.h"
+#include "modules/host/host.h"
 
 namespace tend {
 

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "controller/cli/adhoc.h"
-#include "modules/free_form.h"
+#include "modules/framework/free_form.h"
 #include "controller/inventory/inventory.h"
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 namespace {

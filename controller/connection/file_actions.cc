@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "core/hash.h"
-#include "modules/apt_common.h"
-#include "modules/assemble.h"
-#include "modules/real_host.h"
-#include "modules/spec.h"
+#include "modules/packages/apt_common.h"
+#include "modules/files/assemble.h"
+#include "modules/host/real_host.h"
+#include "modules/framework/spec.h"
 
 namespace fs = std::filesystem;
 

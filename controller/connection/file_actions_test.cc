@@ -6,7 +6,7 @@
 
 #include "controller/playbook/test_files.h"
 #include "core/hash.h"
-#include "modules/http_client.h"
+#include "modules/host/http_client.h"
 
 namespace tend {
 namespace {

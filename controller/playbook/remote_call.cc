@@ -9,7 +9,7 @@
 #include "controller/playbook/host_worker.h"
 #include "controller/playbook/module_names.h"
 #include "controller/playbook/run_context.h"
-#include "modules/registry.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 namespace {

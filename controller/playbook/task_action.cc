@@ -9,8 +9,8 @@
 #include "controller/playbook/task_keywords.h"
 #include "controller/yaml/yaml.h"
 #include "core/suggest.h"
-#include "modules/free_form.h"
-#include "modules/registry.h"
+#include "modules/framework/free_form.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 namespace {

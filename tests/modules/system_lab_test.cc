@@ -150,6 +150,44 @@ TEST_CASE("authorized_key: the key logs in over real ssh; second run changes not
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("user: password_lock locks and unlocks, expires sets and removes the date") {
+  const Lab& lab = GetLab();
+  lab.On("userdel -r tendlock 2>/dev/null; true");
+  Run created = lab.Adhoc("user", "name=tendlock password=tendhash shell=/bin/sh");
+  INFO(created.out);
+  REQUIRE(Changed(created));
+  auto shadow_field = [&](int field) {
+    return lab.On("getent shadow tendlock | cut -d: -f" + std::to_string(field));
+  };
+  CHECK(shadow_field(2) == "tendhash");
+
+  CHECK(Changed(lab.Adhoc("user", "name=tendlock password_lock=yes", "--check")));
+  CHECK(shadow_field(2) == "tendhash");
+  Run lock = lab.Adhoc("user", "name=tendlock password_lock=yes");
+  INFO(lock.out);
+  CHECK(Changed(lock));
+  CHECK(shadow_field(2) == "!tendhash");
+  CHECK(lab.On("passwd -S tendlock | cut -d' ' -f2") == "L");
+  CHECK(Unchanged(lab.Adhoc("user", "name=tendlock password_lock=yes")));
+  // The same hash on a locked account is no change, and leaves it locked.
+  CHECK(Unchanged(lab.Adhoc("user", "name=tendlock password=tendhash")));
+  CHECK(shadow_field(2) == "!tendhash");
+  CHECK(Changed(lab.Adhoc("user", "name=tendlock password_lock=no")));
+  CHECK(shadow_field(2) == "tendhash");
+  CHECK(Unchanged(lab.Adhoc("user", "name=tendlock password_lock=no")));
+
+  // 2026-01-01 12:00 UTC: shadow keeps the day, 20454 days after the epoch.
+  CHECK(Changed(lab.Adhoc("user", "name=tendlock expires=1767268800", "--check")));
+  CHECK(shadow_field(8) == "");
+  CHECK(Changed(lab.Adhoc("user", "name=tendlock expires=1767268800")));
+  CHECK(shadow_field(8) == "20454");
+  CHECK(Unchanged(lab.Adhoc("user", "name=tendlock expires=1767225600")));
+  CHECK(Changed(lab.Adhoc("user", "name=tendlock expires=-1")));
+  CHECK(shadow_field(8) == "");
+  CHECK(Unchanged(lab.Adhoc("user", "name=tendlock expires=-1")));
+  lab.On("userdel -r tendlock");
+}
+
 TEST_CASE("timezone: /etc/localtime points at the zone; second run changes nothing") {
   const Lab& lab = GetLab();
   Run first = lab.Play("timezone.yml", "-e zone=Europe/Berlin");

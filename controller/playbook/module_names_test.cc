@@ -1,0 +1,57 @@
+#include "controller/playbook/module_names.h"
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "modules/framework/registry.h"
+
+namespace tend {
+
+TEST_CASE("known action names come from the registry, each once") {
+  const auto& names = KnownActionNames();
+  std::set<std::string> unique(names.begin(), names.end());
+  CHECK(unique.size() == names.size());
+  for (const auto& module : ModuleNames()) CHECK_MESSAGE(unique.contains(module), module);
+  CHECK(names.size() == Actions().size());
+  for (const char* action : {"debug", "set_fact", "fetch", "include_tasks", "gather_facts"}) {
+    CHECK_MESSAGE(IsKnownAction(action), action);
+  }
+}
+
+TEST_CASE("names tend has no module or action for are unknown to the loader") {
+  // kAgentModules used to claim these; a task using them failed only on the host.
+  for (const char* name : {"reboot", "ufw", "dnf", "yum", "iptables", "wait_for_connection"}) {
+    CHECK_MESSAGE(!IsKnownAction(CanonicalActionName(name)), name);
+  }
+}
+
+TEST_CASE("controller actions, includes and free-form modules") {
+  for (const char* name : {"debug", "set_fact", "assert", "fail", "meta", "pause", "add_host",
+                           "group_by", "set_stats", "include_vars", "include_tasks",
+                           "import_tasks", "include_role", "import_role", "import_playbook"}) {
+    CHECK_MESSAGE(IsControllerAction(name), name);
+  }
+  // These call the agent, some after a controller half.
+  for (const char* name : {"copy", "template", "fetch", "setup", "ping", "assemble", "command"}) {
+    CHECK_MESSAGE(!IsControllerAction(name), name);
+  }
+  for (const char* name : {"include_tasks", "import_tasks", "include_role", "import_role",
+                           "include_vars", "import_playbook"}) {
+    CHECK_MESSAGE(IsIncludeAction(name), name);
+  }
+  CHECK(!IsIncludeAction("debug"));
+  for (const char* name : {"command", "shell", "raw", "script"}) CHECK(TakesFreeForm(name));
+  for (const char* name : {"copy", "debug", "win_command"}) CHECK(!TakesFreeForm(name));
+}
+
+TEST_CASE("canonical action names") {
+  CHECK(CanonicalActionName("ansible.builtin.include") == "include_tasks");
+  CHECK(CanonicalActionName("include") == "include_tasks");
+  CHECK(CanonicalActionName("ansible.builtin.debug") == "debug");
+  CHECK(CanonicalActionName("community.docker.docker_container") == "docker_container");
+  CHECK(CanonicalActionName("ansible.builtin.systemd_service") == "systemd_service");
+  CHECK(CanonicalActionName("acme.thing.copy") == "acme.thing.copy");
+}
+
+}  // namespace tend

@@ -1,0 +1,234 @@
+#include <fmt/format.h>
+
+#include "modules/framework/all.h"
+#include "modules/files/file_common.h"
+#include "modules/framework/text.h"
+
+namespace tend {
+namespace {
+
+const char* StateName(FileKind kind) {
+  switch (kind) {
+    case FileKind::kMissing:
+      return "absent";
+    case FileKind::kFile:
+      return "file";
+    case FileKind::kDirectory:
+      return "directory";
+    case FileKind::kLink:
+      return "link";
+    case FileKind::kOther:
+      return "file";
+  }
+  return "file";
+}
+
+Json Diff(const std::string& path, const char* before, const char* after) {
+  return Json{{"before", {{"path", path}, {"state", before}}},
+              {"after", {{"path", path}, {"state", after}}}};
+}
+
+Expected<Json> EnsureAbsent(ModuleContext& context, const std::string& path, const FileInfo& info) {
+  Json result{{"changed", false}, {"path", path}, {"state", "absent"}};
+  if (!info.exists()) return result;
+  result["changed"] = true;
+  if (context.diff) result["diff"] = Diff(path, StateName(info.kind), "absent");
+  if (context.check) return result;
+  auto ok = info.kind == FileKind::kDirectory ? context.Machine().RemoveTree(path)
+                                              : context.Machine().Remove(path);
+  if (!ok) return std::unexpected(ok.error());
+  return result;
+}
+
+// Creates missing parents and the directory itself, like mkdir -p.
+Expected<bool> MakeDirectories(ModuleContext& context, const std::string& path) {
+  Host& host = context.Machine();
+  auto info = host.Stat(path);
+  if (!info) return std::unexpected(info.error());
+  if (info->exists()) return false;
+  std::string parent = DirName(path);
+  if (parent != path) {
+    auto made = MakeDirectories(context, parent);
+    if (!made) return made;
+  }
+  if (context.check) return true;
+  auto ok = host.MakeDirectory(path, 0755);
+  if (!ok) return std::unexpected(ok.error());
+  return true;
+}
+
+// Applies attributes to everything under `dir` (recurse=yes).
+Expected<bool> ApplyRecursively(ModuleContext& context, const std::string& dir) {
+  Host& host = context.Machine();
+  auto names = host.ListDirectory(dir);
+  if (!names) return std::unexpected(names.error());
+  bool changed = false;
+  for (const auto& name : *names) {
+    std::string child = JoinPath(dir, name);
+    auto info = host.Stat(child, false);
+    if (!info) return std::unexpected(info.error());
+    auto applied = ApplyFileAttributes(context, child, *info);
+    if (!applied) return applied;
+    changed |= *applied;
+    if (info->kind == FileKind::kDirectory) {
+      auto below = ApplyRecursively(context, child);
+      if (!below) return below;
+      changed |= *below;
+    }
+  }
+  return changed;
+}
+
+Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const FileInfo& info,
+                          bool hard) {
+  Host& host = context.Machine();
+  std::string src = context.Str("src");
+  if (src.empty()) return Fail(fmt::format("src is required for state={}", hard ? "hard" : "link"));
+  Json result{{"changed", false}, {"path", path}, {"src", src}, {"state", hard ? "hard" : "link"}};
+  bool same = false;
+  if (hard) {
+    auto source = host.Stat(src, false);
+    if (!source) return std::unexpected(source.error());
+    if (!source->exists())
+      return Fail(fmt::format(
+          "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
+          src));
+    same = info.exists() && info.inode == source->inode && info.device == source->device;
+  } else {
+    same = info.kind == FileKind::kLink && info.link_target == src;
+  }
+  if (!same) {
+    bool force = context.Bool("force");
+    if (info.kind == FileKind::kDirectory) {
+      return Fail(fmt::format("the directory {} is not empty, refusing to convert it", path));
+    }
+    if (info.kind == FileKind::kFile && !hard && !force) {
+      return Fail(fmt::format("refusing to convert from file to symlink for {}", path));
+    }
+    result["changed"] = true;
+    if (context.diff) result["diff"] = Diff(path, StateName(info.kind), hard ? "hard" : "link");
+    if (!context.check) {
+      if (info.exists()) {
+        auto removed = host.Remove(path);
+        if (!removed) return std::unexpected(removed.error());
+      }
+      auto made = hard ? host.HardLink(src, path) : host.Symlink(src, path);
+      if (!made) return std::unexpected(made.error());
+    }
+  }
+  auto now = host.Stat(path, false);
+  if (!now) return std::unexpected(now.error());
+  auto attrs = ApplyFileAttributes(context, path, *now);
+  if (!attrs) return std::unexpected(attrs.error());
+  if (*attrs) result["changed"] = true;
+  return result;
+}
+
+Expected<Json> EnsureExisting(ModuleContext& context, const std::string& path, FileInfo info,
+                              const std::string& state) {
+  Host& host = context.Machine();
+  Json result{{"changed", false}, {"path", path}};
+  Json diff{{"before", {{"path", path}}}, {"after", {{"path", path}}}};
+  if (state == "directory") {
+    if (info.exists() && info.kind != FileKind::kDirectory) {
+      return Fail(fmt::format("{} already exists as a {}", path, StateName(info.kind)));
+    }
+    auto made = MakeDirectories(context, path);
+    if (!made) return std::unexpected(made.error());
+    if (*made) {
+      result["changed"] = true;
+      diff = Diff(path, "absent", "directory");
+    }
+  } else if (state == "touch") {
+    result["changed"] = true;  // Ansible: touch always updates the times
+    diff = Diff(path, StateName(info.kind), "touch");
+    if (!context.check) {
+      auto ok = info.exists()
+                    ? host.SetTimes(path, host.NowMicros() / 1000000, host.NowMicros() / 1000000)
+                    : host.WriteFileAtomic(path, StringSource(""), {});
+      if (!ok) return std::unexpected(ok.error());
+    }
+  } else if (!info.exists()) {
+    return Fail(fmt::format("file ({}) is absent, cannot continue", path));
+  } else if (info.kind == FileKind::kDirectory) {
+    return Fail(fmt::format("file ({}) is directory, cannot continue", path));
+  }
+  if (!context.check || info.exists()) {
+    auto now = host.Stat(path, context.Bool("follow", true));
+    if (!now) return std::unexpected(now.error());
+    info = *now;
+  }
+  auto attrs = ApplyFileAttributes(context, path, info, &diff);
+  if (!attrs) return std::unexpected(attrs.error());
+  if (*attrs) result["changed"] = true;
+  if (state == "directory" && context.Bool("recurse") && info.exists()) {
+    auto below = ApplyRecursively(context, path);
+    if (!below) return std::unexpected(below.error());
+    if (*below) result["changed"] = true;
+  }
+  if (context.diff && result["changed"] == true) result["diff"] = diff;
+  return result;
+}
+
+}  // namespace
+
+const ModuleSpec& FileSpec() {
+  static const ModuleSpec spec = [] {
+    ModuleSpec s{
+        .name = "file",
+        .short_description = "Manage files and file properties",
+        .args = {{.name = "path",
+                  .type = ArgType::kPath,
+                  .required = true,
+                  .aliases = {"dest", "name"}},
+                 {.name = "state",
+                  .type = ArgType::kStr,
+                  .choices = {"absent", "directory", "file", "hard", "link", "touch"}},
+                 {.name = "src", .type = ArgType::kPath},
+                 {.name = "recurse", .type = ArgType::kBool, .default_value = false},
+                 {.name = "force", .type = ArgType::kBool, .default_value = false},
+                 {.name = "follow", .type = ArgType::kBool, .default_value = true},
+                 {.name = "modification_time", .type = ArgType::kStr},
+                 {.name = "modification_time_format",
+                  .type = ArgType::kStr,
+                  .default_value = "%Y%m%d%H%M.%S"},
+                 {.name = "access_time", .type = ArgType::kStr},
+                 {.name = "access_time_format",
+                  .type = ArgType::kStr,
+                  .default_value = "%Y%m%d%H%M.%S"}},
+        .supports_diff = true,
+        .returns = {"path", "state", "mode", "owner", "group", "uid", "gid", "size", "diff"},
+    };
+    for (auto& a : FileAttributeArgs()) s.args.push_back(a);
+    return s;
+  }();
+  return spec;
+}
+
+Expected<Json> RunFile(ModuleContext& context) {
+  Host& host = context.Machine();
+  std::string path = ExpandUser(host, context.Str("path"));
+  // "/srv/app/" names the directory /srv/app, as Python's os.path does.
+  while (path.size() > 1 && path.ends_with('/')) path.pop_back();
+  auto info = host.Stat(path, false);
+  if (!info) return std::unexpected(info.error());
+  // Ansible's default state: what is there, else file.
+  std::string state = context.Str("state");
+  if (state.empty()) {
+    state = context.Has("src") ? "link" : info->exists() ? StateName(info->kind) : "file";
+  }
+  if (state == "file" && info->kind == FileKind::kLink && context.Bool("follow", true)) {
+    auto followed = host.Stat(path, true);
+    if (!followed) return std::unexpected(followed.error());
+    info = followed;
+  }
+  Expected<Json> result = state == "absent" ? EnsureAbsent(context, path, *info)
+                          : state == "link" ? EnsureLink(context, path, *info, false)
+                          : state == "hard" ? EnsureLink(context, path, *info, true)
+                                            : EnsureExisting(context, path, *info, state);
+  if (!result) return result;
+  if (state != "absent" && !context.check) AddFileFacts(host, path, *result);
+  return result;
+}
+
+}  // namespace tend

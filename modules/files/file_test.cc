@@ -1,0 +1,65 @@
+#include <doctest/doctest.h>
+
+#include "core/hash.h"
+#include "modules/files/file_common.h"
+#include "modules/framework/registry.h"
+#include "modules/testing/fake_host.h"
+#include "modules/testing/test_support.h"
+
+namespace tend {
+namespace {
+
+TEST_CASE("file: directory, touch, absent, link — idempotent and check mode") {
+  FakeHost host = MakeHost();
+  Task dir{host,
+           "file",
+           {{"path", "/srv/a/b"}, {"state", "directory"}, {"mode", "0750"}, {"owner", "app"}}};
+  CheckCheckMode(dir);
+  CheckIdempotent(dir);
+  CHECK(host.Stat("/srv/a/b")->mode == 0750);
+  CHECK(host.Stat("/srv/a/b")->uid == 1001);
+  // A trailing slash names the same directory (copy of a tree sends "dest/").
+  Task slash{host, "file", {{"path", "/srv/a/b/"}, {"state", "directory"}, {"mode", "0750"}}};
+  CHECK(slash.Run()["changed"] == false);
+  CHECK(slash.Run()["path"] == "/srv/a/b");
+
+  host.AddFile("/srv/f", "x", 0644);
+  Task mode{host, "file", {{"path", "/srv/f"}, {"mode", "u=rw,go="}}};
+  CheckCheckMode(mode);
+  CheckIdempotent(mode);
+  CHECK(host.Stat("/srv/f")->mode == 0600);
+
+  Task link{host, "file", {{"path", "/srv/l"}, {"src", "/srv/f"}, {"state", "link"}}};
+  CheckCheckMode(link);
+  CheckIdempotent(link);
+  CHECK(host.Stat("/srv/l", false)->link_target == "/srv/f");
+
+  Task absent{host, "file", {{"path", "/srv/a"}, {"state", "absent"}}};
+  CheckCheckMode(absent);
+  CheckIdempotent(absent);
+  CHECK(!host.Stat("/srv/a/b")->exists());
+
+  Task touch{host, "file", {{"path", "/srv/t"}, {"state", "touch"}}};
+  CheckCheckMode(touch);
+  CHECK(touch.Run()["changed"] == true);
+  CHECK(host.Stat("/srv/t")->kind == FileKind::kFile);
+}
+
+TEST_CASE("file: errors are exact") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/f", "x");
+  CHECK(Task{host, "file", {{"path", "/srv/none"}}}.Run()["msg"] ==
+        "file (/srv/none) is absent, cannot continue");
+  CHECK(Task{host, "file", {{"path", "/srv/f"}, {"state", "directory"}}}.Run()["msg"] ==
+        "/srv/f already exists as a file");
+  CHECK(Task{host, "file", {{"path", "/srv/f"}, {"src", "/x"}, {"state", "link"}}}.Run()["msg"] ==
+        "refusing to convert from file to symlink for /srv/f");
+  CHECK(Task{host, "file", {{"path", "/srv/f"}, {"owner", "nobody"}}}.Run()["msg"] ==
+        "chown failed: failed to look up user nobody");
+  CHECK(Task{host, "file", {{"path", "/srv/f"}, {"state", "dir"}}}.Run()["msg"] ==
+        "value of state must be one of: absent, directory, file, hard, link, touch, got: dir");
+  CHECK(host.changes().empty());
+}
+
+}  // namespace
+}  // namespace tend

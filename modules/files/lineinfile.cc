@@ -1,0 +1,202 @@
+#include <fmt/format.h>
+
+#include "modules/framework/all.h"
+#include "modules/files/file_common.h"
+#include "modules/framework/regex.h"
+#include "modules/framework/text.h"
+#include "core/strings.h"
+
+namespace tend {
+namespace {
+
+// Lines with their terminators, as Python's splitlines(keepends=True).
+std::vector<std::string> SplitKeepEnds(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    lines.emplace_back(text.substr(start, end - start));
+    start = end;
+  }
+  return lines;
+}
+
+std::string StripEnd(std::string_view line) { return std::string(StripTrailingNewlines(line)); }
+
+std::string JoinLines(const std::vector<std::string>& lines) { return Join(lines, ""); }
+
+struct Matcher {
+  std::optional<std::regex> regexp;
+  std::string search_string;
+  bool use_search = false;
+  std::string line;
+
+  bool Matches(const std::string& current, std::smatch& m) const {
+    if (regexp) return std::regex_search(current, m, *regexp);
+    if (use_search) return current.find(search_string) != std::string::npos;
+    return StripEnd(current) == line;
+  }
+};
+
+Expected<std::string> Present(ModuleContext& context, std::vector<std::string> lines,
+                              const Matcher& matcher, std::string& msg) {
+  std::string line = context.Str("line");
+  std::string after = context.Str("insertafter"), before = context.Str("insertbefore");
+  std::optional<std::regex> insert_re;
+  std::string insert_pattern = !after.empty() && after != "EOF"     ? after
+                               : !before.empty() && before != "BOF" ? before
+                                                                    : "";
+  if (!insert_pattern.empty()) {
+    auto compiled =
+        CompilePythonRegex(insert_pattern, after.empty() ? "insertbefore" : "insertafter");
+    if (!compiled) return std::unexpected(compiled.error());
+    insert_re = std::move(*compiled);
+  }
+  bool firstmatch = context.Bool("firstmatch");
+  int found = -1, insert_at = -1;
+  std::smatch match, kept;
+  std::string matched_line;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (matcher.Matches(lines[i], match)) {
+      found = static_cast<int>(i);
+      matched_line = lines[i];
+      if (matcher.regexp) std::regex_search(matched_line, kept, *matcher.regexp);
+      if (firstmatch) break;
+    } else if (insert_re && std::regex_search(lines[i], *insert_re)) {
+      insert_at = static_cast<int>(i) + (after.empty() ? 0 : 1);
+      if (firstmatch) break;
+    }
+  }
+  bool backrefs = context.Bool("backrefs");
+  if (found >= 0) {
+    std::string new_line = backrefs && matcher.regexp ? ExpandMatch(kept, line) : line;
+    if (!new_line.ends_with('\n')) new_line += '\n';
+    if (lines[found] != new_line) {
+      lines[found] = new_line;
+      msg = "line replaced";
+    }
+  } else if (backrefs) {
+    // Without a match there is nothing to fill the backreferences from.
+  } else if (before == "BOF" || after == "BOF") {
+    lines.insert(lines.begin(), line + "\n");
+    msg = "line added";
+  } else if (after == "EOF" || insert_at == -1) {
+    if (!lines.empty() && !lines.back().ends_with('\n')) lines.back() += '\n';
+    lines.push_back(line + "\n");
+    msg = "line added";
+  } else if (!after.empty()) {
+    size_t at = static_cast<size_t>(insert_at);
+    if (at == lines.size()) {
+      if (StripEnd(lines[at - 1]) != line) {
+        lines.push_back(line + "\n");
+        msg = "line added";
+      }
+    } else if (StripEnd(lines[at]) != line) {
+      lines.insert(lines.begin() + insert_at, line + "\n");
+      msg = "line added";
+    }
+  } else {
+    lines.insert(lines.begin() + insert_at, line + "\n");
+    msg = "line added";
+  }
+  return JoinLines(lines);
+}
+
+}  // namespace
+
+const ModuleSpec& LineinfileSpec() {
+  static const ModuleSpec spec = [] {
+    ModuleSpec s{
+        .name = "lineinfile",
+        .short_description = "Manage lines in text files",
+        .args = {{.name = "path",
+                  .type = ArgType::kPath,
+                  .required = true,
+                  .aliases = {"dest", "destfile", "name"}},
+                 {.name = "state",
+                  .type = ArgType::kStr,
+                  .default_value = "present",
+                  .choices = {"absent", "present"}},
+                 {.name = "regexp", .type = ArgType::kStr, .aliases = {"regex"}},
+                 {.name = "search_string", .type = ArgType::kStr},
+                 {.name = "line", .type = ArgType::kStr, .aliases = {"value"}},
+                 {.name = "insertafter", .type = ArgType::kStr},
+                 {.name = "insertbefore", .type = ArgType::kStr},
+                 {.name = "backrefs", .type = ArgType::kBool, .default_value = false},
+                 {.name = "create", .type = ArgType::kBool, .default_value = false},
+                 {.name = "backup", .type = ArgType::kBool, .default_value = false},
+                 {.name = "firstmatch", .type = ArgType::kBool, .default_value = false},
+                 {.name = "validate", .type = ArgType::kStr}},
+        .mutually_exclusive = {{"insertbefore", "insertafter"},
+                               {"regexp", "search_string"},
+                               {"backrefs", "search_string"}},
+        .supports_diff = true,
+        .returns = {"msg", "backup", "diff"},
+    };
+    for (auto& a : FileAttributeArgs()) s.args.push_back(a);
+    return s;
+  }();
+  return spec;
+}
+
+Expected<Json> RunLineinfile(ModuleContext& context) {
+  Host& host = context.Machine();
+  std::string path = ExpandUser(host, context.Str("path"));
+  bool present = context.Str("state", "present") == "present";
+  if (present && !context.Has("line")) return Fail("line is required with state=present");
+  if (!present && !context.Has("regexp") && !context.Has("search_string") && !context.Has("line")) {
+    return Fail("one of line, search_string, or regexp is required with state=absent");
+  }
+  if (context.Bool("backrefs") && !context.Has("regexp")) {
+    return Fail("regexp is required with backrefs=true");
+  }
+  Matcher matcher{.regexp = std::nullopt,
+                  .search_string = context.Str("search_string"),
+                  .use_search = context.Has("search_string"),
+                  .line = context.Str("line")};
+  if (context.Has("regexp")) {
+    auto compiled = CompilePythonRegex(context.Str("regexp"), "regexp");
+    if (!compiled) return std::unexpected(compiled.error());
+    matcher.regexp = std::move(*compiled);
+  }
+  auto info = host.Stat(path);
+  if (!info) return std::unexpected(info.error());
+  if (info->kind == FileKind::kDirectory)
+    return Fail(fmt::format("Path {} is a directory !", path));
+  std::optional<std::string> before;
+  if (info->exists()) {
+    auto content = host.ReadFile(path);
+    if (!content) return std::unexpected(content.error());
+    before = std::move(*content);
+  } else if (!present) {
+    return Json{{"changed", false}, {"found", 0}, {"msg", "file not present"}};
+  } else if (!context.Bool("create")) {
+    return Json{{"changed", false},
+                {"failed", true},
+                {"rc", 257},
+                {"msg", fmt::format("Destination {} does not exist !", path)}};
+  }
+  std::vector<std::string> lines = SplitKeepEnds(before.value_or(""));
+  std::string msg;
+  std::string after;
+  if (present) {
+    auto edited = Present(context, lines, matcher, msg);
+    if (!edited) return std::unexpected(edited.error());
+    after = *edited;
+  } else {
+    std::smatch m;
+    size_t count = lines.size();
+    std::erase_if(lines, [&](const std::string& l) { return matcher.Matches(l, m); });
+    count -= lines.size();
+    after = JoinLines(lines);
+    msg = fmt::format("{} line(s) removed", count);
+    auto result = FinishTextEdit(context, path, before, after, msg);
+    if (result) (*result)["found"] = count;
+    return result;
+  }
+  if (!before) msg = msg.empty() ? "file created" : msg;
+  return FinishTextEdit(context, path, before, after, msg);
+}
+
+}  // namespace tend

@@ -1,0 +1,84 @@
+#include <doctest/doctest.h>
+
+#include "modules/testing/test_support.h"
+
+namespace tend {
+namespace {
+
+TEST_CASE("lineinfile: regexp replaces, a missing line is appended, idempotent") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/sshd_config", "Port 22\n#PermitRootLogin yes\nUsePAM yes\n");
+  host.ClearRecords();
+  Task replace{host,
+               "lineinfile",
+               {{"path", "/srv/sshd_config"},
+                {"regexp", "^#?PermitRootLogin"},
+                {"line", "PermitRootLogin no"}}};
+  CheckCheckMode(replace);
+  CheckIdempotent(replace);
+  CHECK(host.Content("/srv/sshd_config") == "Port 22\nPermitRootLogin no\nUsePAM yes\n");
+
+  Task append{host, "lineinfile", {{"path", "/srv/sshd_config"}, {"line", "X11Forwarding no"}}};
+  CheckIdempotent(append);
+  CHECK(host.Content("/srv/sshd_config").ends_with("UsePAM yes\nX11Forwarding no\n"));
+}
+
+TEST_CASE("lineinfile: insertafter, insertbefore BOF, backrefs, absent, create") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/f", "[main]\nkey=1\n[other]\n");
+  Json after = Task{host,
+                    "lineinfile",
+                    {{"path", "/srv/f"}, {"line", "new=2"}, {"insertafter", "^\\[main\\]"}}}
+                   .Run();
+  CHECK(after["msg"] == "line added");
+  CHECK(host.Content("/srv/f") == "[main]\nnew=2\nkey=1\n[other]\n");
+  Task{host, "lineinfile", {{"path", "/srv/f"}, {"line", "# top"}, {"insertbefore", "BOF"}}}.Run();
+  CHECK(host.Content("/srv/f").starts_with("# top\n[main]\n"));
+  Json backrefs = Task{
+      host,
+      "lineinfile",
+      {{"path", "/srv/f"},
+       {"regexp", "^key=(\\d+)$"},
+       {"line", "key=\\g<1>0"},
+       {"backrefs",
+        true}}}.Run();
+  CHECK(backrefs["msg"] == "line replaced");
+  CHECK(host.Content("/srv/f").find("key=10\n") != std::string::npos);
+  Json nomatch = Task{host,
+                      "lineinfile",
+                      {{"path", "/srv/f"}, {"regexp", "^zzz"}, {"line", "x"}, {"backrefs", true}}}
+                     .Run();
+  CHECK(nomatch["changed"] == false);
+  Task absent{host, "lineinfile", {{"path", "/srv/f"}, {"regexp", "^new="}, {"state", "absent"}}};
+  Json removed = absent.Run();
+  CHECK(removed["msg"] == "1 line(s) removed");
+  CHECK(removed["found"] == 1);
+  CHECK(absent.Run()["changed"] == false);
+  CHECK(Task{host, "lineinfile", {{"path", "/srv/none"}, {"line", "x"}}}.Run()["msg"] ==
+        "Destination /srv/none does not exist !");
+  Task create{host,
+              "lineinfile",
+              {{"path", "/srv/new"}, {"line", "x"}, {"create", true}, {"mode", "0600"}}};
+  CheckIdempotent(create);
+  CHECK(host.Content("/srv/new") == "x\n");
+  CHECK(host.Stat("/srv/new")->mode == 0600);
+  CHECK(Task{host, "lineinfile", {{"path", "/srv/f"}, {"regexp", "("}, {"line", "x"}}}
+            .Run()["msg"]
+            .get<std::string>()
+            .starts_with("regexp is not a valid regular expression: ("));
+  CHECK(Task{host, "lineinfile", {{"path", "/srv/f"}}}.Run()["msg"] ==
+        "line is required with state=present");
+}
+
+TEST_CASE("lineinfile: diff mode shows before and after") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/f", "a\n");
+  Json r = Task{host, "lineinfile", {{"path", "/srv/f"}, {"line", "b"}}, true, true}.Run();
+  CHECK(r["diff"][0]["before"] == "a\n");
+  CHECK(r["diff"][0]["after"] == "a\nb\n");
+  CHECK(r["diff"][0]["before_header"] == "/srv/f (content)");
+  CHECK(host.Content("/srv/f") == "a\n");
+}
+
+}  // namespace
+}  // namespace tend

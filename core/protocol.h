@@ -1,6 +1,6 @@
 #pragma once
 
-// Messages between controller and agent (DESIGN.md, "The protocol"). Each is
+// Messages between controller and agent (docs/protocol.md). Each is
 // one kJson frame. The agent speaks first with a hello; then the controller
 // sends requests and the agent answers each with a reply carrying the same id.
 //

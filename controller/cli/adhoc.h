@@ -38,7 +38,7 @@ HostStatus StatusOf(const Json& result);
 std::string FormatAdhocResult(const std::string& host, const std::string& module,
                               const Json& result, bool oneline);
 
-/// Exit code from the statuses (COMPAT.md: 4 unreachable wins over 2 failed).
+/// Exit code from the statuses (docs/ansible-compat.md: 4 unreachable wins over 2 failed).
 int AdhocExitCode(const std::vector<HostStatus>& statuses);
 
 }  // namespace tend

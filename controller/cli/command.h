@@ -6,7 +6,7 @@
 
 namespace tend {
 
-/// Runs a parsed subcommand; returns the process exit code (COMPAT.md).
+/// Runs a parsed subcommand; returns the process exit code (docs/ansible-compat.md).
 using CommandRunner = std::function<int()>;
 
 /// One row of the subcommand table: `setup` adds the subcommand's options to
@@ -17,7 +17,7 @@ struct CommandRegistration {
   CommandRunner (*setup)(CLI::App& sub);
 };
 
-/// Exit codes shared by every subcommand (COMPAT.md).
+/// Exit codes shared by every subcommand (docs/ansible-compat.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
 inline constexpr int kExitHostFailed = 2;

@@ -231,7 +231,7 @@ int RunPlay(const PlayFlags& f) {
     auto book = loader.Load(path);
     if (!book) {
       fmt::print(stderr, "ERROR! {}\n", book.error().ToString());
-      return kExitUnreachable;  // COMPAT.md: parse errors exit 4
+      return kExitUnreachable;  // docs/ansible-compat.md: parse errors exit 4
     }
     books.push_back(std::move(*book));
   }

@@ -49,7 +49,7 @@ struct PlayFlags {
 void AddPlayOptions(CLI::App& app, PlayFlags& flags);
 
 /// Loads the playbooks and inventory and runs them; returns the exit code
-/// (COMPAT.md: 0 ok, 2 a host failed, 4 unreachable or parse error, ...).
+/// (docs/ansible-compat.md: 0 ok, 2 a host failed, 4 unreachable or parse error, ...).
 int RunPlay(const PlayFlags& flags);
 
 }  // namespace tend

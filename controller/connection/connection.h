@@ -1,6 +1,6 @@
 #pragma once
 
-// The transport under a HostSession (DESIGN.md "Seams"): a Connection starts
+// The transport under a HostSession (docs/architecture.md, "Seams"): a Connection starts
 // processes on the host; a RemoteProcess is one of them with its stdin,
 // stdout and stderr. Real: SshConnection (libssh), LocalConnection (child
 // processes via Boost.Process).

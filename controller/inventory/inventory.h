@@ -72,7 +72,7 @@ class Inventory {
   /// ':'; "@file" reads one pattern per line). An empty limit clears it.
   Expected<void> Limit(std::string_view limit);
 
-  /// COMPAT.md precedence layers 2–4 merged: group vars (all first, then by
+  /// docs/ansible-compat.md precedence layers 2–4 merged: group vars (all first, then by
   /// depth, then name; inventory sources, then group_vars/ beside the
   /// inventory, then beside the playbook), then host vars the same way.
   /// Unknown hosts give an empty object.

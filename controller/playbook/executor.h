@@ -24,7 +24,7 @@ class HostCatalog {
   virtual ~HostCatalog() = default;
   /// Hosts matching a pattern, in inventory order, after --limit.
   virtual Expected<std::vector<std::string>> Match(const std::string& pattern) = 0;
-  /// COMPAT.md layers 2–4 for one host.
+  /// docs/ansible-compat.md layers 2–4 for one host.
   virtual Json HostVars(const std::string& host) = 0;
   /// `group_names` of a host.
   virtual std::vector<std::string> GroupNames(const std::string& host) = 0;

@@ -18,7 +18,7 @@ namespace tend {
 /// writes it (under `mutex`); `hostvars` readers take the shared lock.
 struct HostState {
   std::string name;
-  Json inventory = Json::object();     // COMPAT.md layers 2–4
+  Json inventory = Json::object();     // docs/ansible-compat.md layers 2–4
   Json facts = Json::object();         // ansible_* names, layer 5
   Json facts_short = Json::object();   // ansible_facts (names without the prefix)
   Json host_facts = Json::object();    // set_fact and register, layer 8
@@ -43,7 +43,7 @@ struct PlayVars {
   const Json* extra_vars = nullptr;
 };
 
-/// Variables one task sees on one host, highest precedence first (COMPAT.md).
+/// Variables one task sees on one host, highest precedence first (docs/ansible-compat.md).
 class TaskScope : public Scope {
  public:
   TaskScope(const PlayVars& play, const HostState& host, const Task* task, const Json* item_vars,

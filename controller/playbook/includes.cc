@@ -53,7 +53,7 @@ Flow IncludeTasks(HostWorker& w, const Task& task, const Json& args, const Json&
     return IncludeFailed(w, task,
                          Error{"include depth exceeded (recursive include?)", task.where, ""});
   }
-  // Tags of the include do not reach the included tasks (COMPAT.md), except via `apply`.
+  // Tags of the include do not reach the included tasks (docs/ansible-compat.md), except via `apply`.
   if (args.contains("apply") && args["apply"].is_object()) {
     std::vector<Task> applied = **tasks;
     std::vector<std::string> tags = ToStringList(args["apply"].value("tags", Json()), true);

@@ -43,7 +43,7 @@ struct HostResult {
   double seconds = 0;
 };
 
-/// Where the executor's events go (DESIGN.md: the Reporter seam).
+/// Where the executor's events go (docs/architecture.md: the Reporter seam).
 class Reporter {
  public:
   virtual ~Reporter() = default;
@@ -74,7 +74,7 @@ struct HumanOptions {
 
 /// "\nTEXT ****...": at least three stars, 80 columns in all.
 std::string Banner(std::string_view text);
-/// One PLAY RECAP line (COMPAT.md format), optionally coloured like Ansible.
+/// One PLAY RECAP line (docs/ansible-compat.md format), optionally coloured like Ansible.
 std::string RecapLine(const std::string& host, const HostStats& s, bool color);
 /// json.dumps as Ansible's default callback calls it: keys sorted, non-ASCII kept,
 /// `indent` spaces per level when > 0 (one item per line), one line otherwise.

@@ -102,7 +102,7 @@ const std::vector<ActionEntry>& Table() {
 }
 
 // Collections whose modules tend implements under their short names
-// (COMPAT.md, "Names").
+// (docs/ansible-compat.md, "Names").
 constexpr std::array<std::string_view, 8> kCollectionPrefixes{
     "ansible.builtin.",  "ansible.legacy.",       "ansible.posix.",    "community.general.",
     "community.docker.", "community.postgresql.", "community.crypto.", "ansible.utils.",

@@ -51,7 +51,7 @@ TEST_CASE("os-release, meminfo, mounts and routes parse as Ansible reads them") 
   CHECK(route->gateway == "10.0.1.1");
 }
 
-TEST_CASE("facts from a Debian 12 fixture carry COMPAT.md's names and values") {
+TEST_CASE("facts from a Debian 12 fixture carry docs/ansible-compat.md's names and values") {
   Json f = ShapeFacts(Fixture());
   CHECK(f["ansible_distribution"] == "Debian");
   CHECK(f["ansible_os_family"] == "Debian");

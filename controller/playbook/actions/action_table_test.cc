@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controller/playbook/module_names.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 namespace {
@@ -21,6 +22,18 @@ TEST_CASE("action table: every row is a controller action, named once, found by 
   }
   CHECK(FindControllerAction("command") == nullptr);
   CHECK(FindControllerAction("include_tasks") == nullptr);
+}
+
+
+// The registry (modules/framework/registry.cc) is the one list of names; the
+// table is the dispatch. A controller action the registry lists but no row
+// runs would reach the host as a module of that name.
+TEST_CASE("action table: every controller action of the registry has a row or is an include") {
+  for (const auto& entry : Actions()) {
+    if (!entry.Has(kControllerAction)) continue;
+    CAPTURE(entry.name);
+    CHECK((FindControllerAction(entry.name) != nullptr || entry.Has(kInclude)));
+  }
 }
 
 }  // namespace

@@ -167,7 +167,7 @@ TEST_CASE("user: password_lock locks and unlocks, expires sets and removes the d
   INFO(lock.out);
   CHECK(Changed(lock));
   CHECK(shadow_field(2) == "!tendhash");
-  CHECK(lab.On("passwd -S tendlock | cut -d' ' -f2") == "L");
+  CHECK(lab.On("passwd -S tendlock | cut -d\" \" -f2") == "L");
   CHECK(Unchanged(lab.Adhoc("user", "name=tendlock password_lock=yes")));
   // The same hash on a locked account is no change, and leaves it locked.
   CHECK(Unchanged(lab.Adhoc("user", "name=tendlock password=tendhash")));

@@ -264,7 +264,9 @@ TEST_CASE("lab: the agent is uploaded once, reused, and replaced when corrupt") 
   SshLab lab;
   Run first = lab.Tend("run all -i inventory.ini -m ping -o -v -f 3");
   CHECK(first.rc == 0);
-  CHECK(Contains(first.out, "h1: uploading the agent"));
+  // The three hosts are sshd on this machine sharing root's agent cache:
+  // whichever checks first uploads, and the others may find it in place.
+  CHECK(Contains(first.out, ": uploading the agent"));
   Run second = lab.Tend("run all -i inventory.ini -m ping -o -v");
   CHECK(second.rc == 0);
   CHECK(!Contains(second.out, "uploading"));

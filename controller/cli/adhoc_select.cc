@@ -2,21 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "core/strings.h"
 #include "controller/cli/adhoc.h"
 #include "modules/framework/free_form.h"
 #include "controller/inventory/inventory.h"
 #include "modules/framework/registry.h"
 
 namespace tend {
-namespace {
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
-}  // namespace
 
 Expected<std::vector<SelectedHost>> SelectHosts(const std::vector<std::string>& sources,
                                                 const std::string& pattern,
@@ -37,7 +29,7 @@ Expected<std::vector<SelectedHost>> SelectHosts(const std::vector<std::string>& 
 }
 
 Expected<Json> ParseAdhocArgs(const std::string& module, const std::string& text) {
-  std::string trimmed = Trim(text);
+  std::string trimmed(Trim(text, " \t\r"));
   if (!trimmed.empty() && trimmed[0] == '{') {
     Json args = Json::parse(trimmed, nullptr, false);
     if (args.is_discarded() || !args.is_object()) return Fail("-a: invalid JSON object");

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/strings.h"
 #include "controller/inventory/inventory_impl.h"
 #include "controller/inventory/python_literal.h"
 #include "controller/vault/run_program.h"
@@ -28,12 +29,6 @@ Expected<std::string> ReadText(const std::string& path) {
   return buffer.str();
 }
 
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 Json IniValue(const std::string& raw) {
   if (auto v = PythonLiteral(raw)) return *v;
@@ -87,7 +82,7 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
   };
   for (std::string raw; std::getline(lines, raw);) {
     ++lineno;
-    std::string line = Trim(raw);
+    std::string line(Trim(raw, " \t\r\n"));
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     std::smatch m;
     if (std::regex_match(line, m, kSection)) {
@@ -157,7 +152,8 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
     } else if (state == "vars") {
       size_t eq = line.find('=');
       if (eq == std::string::npos) return error(fmt::format("expected key=value, got: {}", line));
-      inv.SetGroupVar(group, Trim(line.substr(0, eq)), IniValue(Trim(line.substr(eq + 1))));
+      inv.SetGroupVar(group, std::string(Trim(line.substr(0, eq), " \t\r\n")),
+                       IniValue(std::string(Trim(line.substr(eq + 1), " \t\r\n"))));
     } else {
       std::smatch gm;
       if (!std::regex_match(line, gm, kGroupName)) {
@@ -338,7 +334,7 @@ Expected<Json> RunScript(const std::string& script, const std::vector<std::strin
   std::string command = fmt::format("{} {}", script, fmt::join(args, " "));
   if (run->exit_code != 0) {
     return Fail(fmt::format("inventory script '{}' exited with {}: {}", command, run->exit_code,
-                            Trim(run->err)),
+                            std::string(Trim(run->err, " \t\r\n"))),
                 where);
   }
   try {

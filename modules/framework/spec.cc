@@ -6,6 +6,7 @@
 #include <charconv>
 #include <set>
 
+#include "core/strings.h"
 #include "core/python_format.h"
 #include "core/suggest.h"
 
@@ -19,11 +20,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // How Ansible prints a value in errors: strings bare, everything else as JSON.
 std::string Show(const Json& value) {

@@ -6,17 +6,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.h"
 #include "core/hash.h"
 #include "modules/framework/text.h"
 
 namespace tend {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 std::vector<std::string> Words(std::string_view s) {
   std::vector<std::string> out;

@@ -1,4 +1,5 @@
 #include "modules/parsers/system_parse.h"
+#include "core/strings.h"
 
 #include <algorithm>
 #include <array>
@@ -7,17 +8,7 @@
 namespace tend {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n\f\v";
-  size_t begin = s.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
-}
 
-std::string_view TrimRight(std::string_view s) {
-  size_t end = s.find_last_not_of(" \t\r\n\f\v");
-  return end == std::string_view::npos ? std::string_view{} : s.substr(0, end + 1);
-}
 
 std::string_view StripNewline(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);

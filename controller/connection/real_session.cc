@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "controller/connection/become.h"
+#include "core/strings.h"
 #include "controller/connection/connection.h"
 #include "controller/connection/real_session.h"
 #include "controller/connection/script_module.h"
@@ -116,12 +117,6 @@ struct Agent {
   protocol::Hello hello;
 };
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
-}
 
 Json FailedResult(const std::string& msg) {
   return Json{{"changed", false}, {"failed", true}, {"msg", msg}};
@@ -262,7 +257,7 @@ class RealHostSession : public HostSession {
     auto reply = protocol::Call(*(*agent)->channel, request, send);
     if (!reply) {
       std::string why = reply.error().message;
-      std::string err = Trim((*agent)->stream->stderr_text());
+      std::string err(Trim((*agent)->stream->stderr_text()));
       agents_.erase(key);  // the next call starts a fresh agent
       if (!connection_->Alive()) return Fail("Failed to connect to the host via ssh: " + why);
       return FailedResult(
@@ -287,7 +282,7 @@ class RealHostSession : public HostSession {
         agent.hello = std::move(*hello);
         return &(agents_[key] = std::move(agent));
       }
-      std::string err = Trim(agent.stream->stderr_text());
+      std::string err(Trim(agent.stream->stderr_text()));
       bool missing = agent.stream->eof() && agent.process->ExitStatus() == kAgentMissingStatus;
       if (missing && attempt == 0) {
         if (auto up = Upload(run_as); !up) return std::unexpected(up.error());
@@ -316,7 +311,7 @@ class RealHostSession : public HostSession {
                                             AgentUploadChunks(agent_.bytes.size()));
     if (!result) return std::unexpected(result.error());
     if (result->rc != 0) {
-      return Fail(fmt::format("cannot upload the agent: {}", Trim(result->err + result->out)));
+      return Fail(fmt::format("cannot upload the agent: {}", std::string(Trim(result->err + result->out))));
     }
     return {};
   }

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/strings.h"
 #include "modules/host/host.h"
 #include "modules/framework/text.h"
 #include "core/mount_table.h"
@@ -52,11 +53,6 @@ bool Exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
 
 std::vector<std::string> Lines(std::string_view content) {
   std::vector<std::string> out;
@@ -105,7 +101,7 @@ void AddDistributionFacts(const FactSources& s, Json& f) {
   Distribution d = DistributionFor(os["ID"], os["NAME"]);
   std::string version = os.contains("VERSION_ID") ? os["VERSION_ID"] : "NA";
   // Debian's point release lives in /etc/debian_version ("12.5").
-  std::string debian = Trim(s.debian_version);
+  std::string debian(Trim(s.debian_version));
   if (d.name == "Debian" && !debian.empty() &&
       std::isdigit(static_cast<unsigned char>(debian[0]))) {
     version = debian;
@@ -158,8 +154,8 @@ void AddPlatformFacts(const FactSources& s, Json& f) {
   f["ansible_fqdn"] = fqdn;
   size_t dot = fqdn.find('.');
   f["ansible_domain"] = dot == std::string::npos ? "" : fqdn.substr(dot + 1);
-  f["ansible_machine_id"] = Trim(s.machine_id);
-  std::string init = Trim(s.init_comm);
+  f["ansible_machine_id"] = std::string(Trim(s.machine_id));
+  std::string init(Trim(s.init_comm));
   f["ansible_service_mgr"] = (init == "systemd" || s.systemd_running) ? "systemd"
                              : init == "init"                         ? "sysvinit"
                              : init.empty()                           ? "service"
@@ -219,8 +215,8 @@ void AddHardwareFacts(const FactSources& s, Json& f) {
   for (const auto& line : Lines(s.cpuinfo)) {
     size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
-    std::string key = Trim(line.substr(0, colon));
-    std::string value = Trim(line.substr(colon + 1));
+    std::string key(Trim(line.substr(0, colon)));
+    std::string value(Trim(line.substr(colon + 1)));
     if (key == "processor") {
       processors.push_back(value);
       ++vcpus;
@@ -359,12 +355,12 @@ std::map<std::string, std::string> ParseOsRelease(std::string_view content) {
   for (const auto& line : Lines(content)) {
     size_t eq = line.find('=');
     if (eq == std::string::npos || line.starts_with('#')) continue;
-    std::string value = Trim(line.substr(eq + 1));
+    std::string value(Trim(line.substr(eq + 1)));
     if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
         value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);
     }
-    out[Trim(line.substr(0, eq))] = value;
+    out[std::string(Trim(line.substr(0, eq)))] = value;
   }
   return out;
 }
@@ -438,9 +434,9 @@ FactSources ReadFactSources(const std::string& root) {
   std::string net = r + "/sys/class/net";
   {
     for (const auto& name : ListDir(net)) {
-      std::string mac = Trim(ReadSmallFile(net + "/" + name + "/address"));
+      std::string mac(Trim(ReadSmallFile(net + "/" + name + "/address")));
       if (!mac.empty()) s.mac_addresses[name] = mac;
-      std::string mtu = Trim(ReadSmallFile(net + "/" + name + "/mtu"));
+      std::string mtu(Trim(ReadSmallFile(net + "/" + name + "/mtu")));
       if (!mtu.empty()) s.mtus[name] = std::atoi(mtu.c_str());
     }
   }

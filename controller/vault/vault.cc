@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "core/strings.h"
 #include "controller/vault/run_program.h"
 
 namespace tend {
@@ -98,18 +99,8 @@ std::optional<std::string> Unhexlify(std::string_view hex) {
   return out;
 }
 
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r'))
-    s.remove_prefix(1);
-  return s;
-}
-
-std::string Trim(std::string_view s) {
-  s = TrimLeft(s);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
+// The envelope's own whitespace: what ansible-vault skips before the header.
+constexpr std::string_view kEnvelopeSpace = " \t\n\r";
 
 struct Envelope {
   std::string vault_id;  // empty for 1.1
@@ -120,12 +111,12 @@ Expected<Envelope> ParseEnvelope(std::string_view text, std::string_view name) {
   auto format_error = [&](std::string_view why) {
     return Fail(fmt::format("vault format error in {}: {}", name, why));
   };
-  text = TrimLeft(text);
+  text = TrimLeft(text, kEnvelopeSpace);
   size_t eol = text.find('\n');
-  std::string header = Trim(text.substr(0, eol));
+  std::string header = std::string(TrimRight(TrimLeft(text.substr(0, eol), kEnvelopeSpace)));
   std::vector<std::string> parts;
   std::stringstream split(header);
-  for (std::string part; std::getline(split, part, ';');) parts.push_back(Trim(part));
+  for (std::string part; std::getline(split, part, ';');) parts.push_back(std::string(TrimRight(TrimLeft(part, kEnvelopeSpace))));
   if (parts.size() < 3 || parts[0] != kHeader) return format_error("bad header line");
   if (parts[1] != "1.1" && parts[1] != "1.2") {
     return format_error(fmt::format("unsupported vault version '{}'", parts[1]));
@@ -193,7 +184,7 @@ std::string Prompt(const std::string& text, bool* ok) {
   std::fputs("\n", tty);
   std::fclose(tty);
   *ok = true;
-  return Trim(line);
+  return std::string(TrimRight(TrimLeft(line, kEnvelopeSpace)));
 }
 
 bool IsExecutableFile(const std::string& path) {
@@ -244,7 +235,7 @@ Expected<std::string> PasswordFromSource(const std::string& id, const std::strin
       return Fail(fmt::format("cannot read vault password file {}: {}", source,
                               std::strerror(errno)));
     }
-    password = Trim(content.str());
+    password = std::string(TrimRight(TrimLeft(content.str(), kEnvelopeSpace)));
   }
   if (password.empty()) {
     return Fail(fmt::format("invalid vault password: {} gave an empty one", source));
@@ -254,7 +245,7 @@ Expected<std::string> PasswordFromSource(const std::string& id, const std::strin
 
 }  // namespace
 
-bool IsVaulted(std::string_view text) { return TrimLeft(text).starts_with(kHeader); }
+bool IsVaulted(std::string_view text) { return TrimLeft(text, kEnvelopeSpace).starts_with(kHeader); }
 
 Expected<std::string> Decrypt(std::string_view vault_text, const VaultSecrets& secrets,
                               std::string_view name_for_errors) {
@@ -374,12 +365,12 @@ SecretRegistry& SecretRegistry::Global() {
 
 void SecretRegistry::Add(std::string_view secret) {
   std::vector<std::string> found;
-  std::string whole = Trim(secret);
+  std::string whole = std::string(TrimRight(TrimLeft(secret, kEnvelopeSpace)));
   if (!whole.empty()) found.push_back(whole);
   if (whole.find('\n') != std::string::npos) {
     std::stringstream lines(whole);
     for (std::string line; std::getline(lines, line);) {
-      line = Trim(line);
+      line = std::string(TrimRight(TrimLeft(line, kEnvelopeSpace)));
       if (line.size() >= 8) found.push_back(line);
     }
   }

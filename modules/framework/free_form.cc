@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/strings.h"
 #include "modules/framework/registry.h"
 #include <algorithm>
 
@@ -16,24 +17,20 @@ constexpr std::string_view kFreeFormOptions[] = {"creates", "removes",          
                                                  "executable", "warn",          "stdin",
                                                  "stdin_add_newline", "strip_empty_ends"};
 
-std::string_view TrimBlanks(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
+constexpr std::string_view kBlanks = " \t\r\n";
 
 // Splits into words while tracking what stays open across words and lines:
 // a quote and the depth of Jinja2 spans.
 class Splitter {
  public:
-  explicit Splitter(std::string_view text) : text_(TrimBlanks(text)) {}
+  explicit Splitter(std::string_view text) : text_(Trim(text, kBlanks)) {}
 
   Expected<std::vector<std::string>> Run() {
     size_t start = 0;
     while (true) {
       size_t end = text_.find('\n', start);
       bool last = end == std::string_view::npos;
-      Line(TrimBlanks(text_.substr(start, last ? end : end - start)), last);
+      Line(Trim(text_.substr(start, last ? end : end - start), kBlanks), last);
       if (last) break;
       start = end + 1;
     }
@@ -175,9 +172,9 @@ Word ReadWord(const ArgTextRules& rules, const std::string& word) {
   if (decoded.find('=') == std::string::npos) return {.raw = word};
   size_t eq = KeyEnd(decoded);
   if (eq == std::string::npos) return {.raw = UnescapeEquals(decoded)};
-  std::string key(TrimBlanks(std::string_view(decoded).substr(0, eq)));
+  std::string key(Trim(std::string_view(decoded).substr(0, eq), kBlanks));
   if (rules.free_form && !IsFreeFormOption(rules, key)) return {.raw = word};
-  return {.key = key, .value = ArgValue(rules, TrimBlanks(std::string_view(decoded).substr(eq + 1)))};
+  return {.key = key, .value = ArgValue(rules, Trim(std::string_view(decoded).substr(eq + 1), kBlanks))};
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "modules/host/http_client.h"
+#include "core/strings.h"
 
 #include <fmt/format.h>
 
@@ -14,10 +15,9 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
+// Header whitespace; a line's trailing \r is dropped with it.
+std::string_view TrimHeaderSpace(std::string_view s) {
+  return TrimLeft(TrimRight(s, " \t\r"), " \t");
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
@@ -120,7 +120,7 @@ Expected<void> ResponseParser::ParseHead(std::string_view head) {
   }
   auto [end, ec] = std::from_chars(status_line.data() + 9, status_line.data() + 12, response_.status);
   if (ec != std::errc()) return Fail(fmt::format("malformed HTTP status line '{}'", status_line));
-  response_.reason = std::string(Trim(status_line.substr(12)));
+  response_.reason = std::string(TrimHeaderSpace(status_line.substr(12)));
   response_.headers.clear();
   std::string_view rest = eol == std::string_view::npos ? "" : head.substr(eol + 2);
   while (!rest.empty()) {
@@ -129,8 +129,8 @@ Expected<void> ResponseParser::ParseHead(std::string_view head) {
     rest = next == std::string_view::npos ? "" : rest.substr(next + 2);
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    response_.headers.emplace_back(std::string(Trim(line.substr(0, colon))),
-                                   std::string(Trim(line.substr(colon + 1))));
+    response_.headers.emplace_back(std::string(TrimHeaderSpace(line.substr(0, colon))),
+                                   std::string(TrimHeaderSpace(line.substr(colon + 1))));
   }
   if (response_.status / 100 == 1) return {};  // 100 Continue and friends: a final head follows
   auto encoding = response_.Header("Transfer-Encoding");
@@ -174,7 +174,7 @@ Expected<bool> ResponseParser::Step() {
     case State::kChunkSize: {
       size_t eol = buffer_.find("\r\n");
       if (eol == std::string::npos) return false;
-      std::string_view line = Trim(std::string_view(buffer_).substr(0, eol));
+      std::string_view line = TrimHeaderSpace(std::string_view(buffer_).substr(0, eol));
       line = line.substr(0, line.find(';'));  // chunk extensions
       auto [e, err] = std::from_chars(line.data(), line.data() + line.size(), remaining_, 16);
       if (err != std::errc() || line.empty())

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <thread>
 
+#include "modules/parsers/netpg_parsers.h"
+
 namespace tend {
 namespace {
 
@@ -135,15 +137,7 @@ std::vector<std::string> LookupHostsFile(std::string_view content, std::string_v
     std::string_view line = content.substr(start, end - start);
     start = end + 1;
     if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    std::vector<std::string_view> fields;
-    size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-      size_t j = i;
-      while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
-      if (j > i) fields.push_back(line.substr(i, j - i));
-      i = j;
-    }
+    std::vector<std::string_view> fields = SplitFields(line);
     for (size_t f = 1; f < fields.size(); ++f) {
       // Host names compare case-insensitively, as the resolver does.
       bool same = fields[f].size() == name.size() &&

@@ -16,18 +16,6 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> SplitFields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    size_t j = i;
-    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
-    if (j > i) fields.push_back(line.substr(i, j - i));
-    i = j;
-  }
-  return fields;
-}
 
 // Kernel TCP state numbers as /proc/net/tcp prints them (include/net/tcp_states.h).
 const std::map<std::string, int>& TcpStates() {
@@ -106,6 +94,19 @@ std::string LiteralOf(const Json& value) {
 }
 
 }  // namespace
+
+std::vector<std::string_view> SplitFields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    size_t j = i;
+    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
+    if (j > i) fields.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return fields;
+}
 
 int CountActiveConnections(std::string_view content, int port,
                            const std::vector<std::string>& states) {

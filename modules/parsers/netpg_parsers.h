@@ -14,6 +14,9 @@
 
 namespace tend {
 
+/// The whitespace-separated fields of one line (awk's $1, $2, ...).
+std::vector<std::string_view> SplitFields(std::string_view line);
+
 /// Connections on local `port` in one of `states` ("ESTABLISHED", ...),
 /// from /proc/net/tcp or /proc/net/tcp6 content (for wait_for state=drained).
 int CountActiveConnections(std::string_view proc_net_tcp, int port,

@@ -67,7 +67,7 @@ TEST_CASE("the agent says hello, answers requests one at a time and leaves on by
 
   auto crash = Call(channel, Run(2, "ping", Json{{"data", "crash"}}));
   CHECK(crash->dump() ==
-        R"({"id":2,"changed":false,"failed":true,"msg":"module ping raised an exception: boom"})");
+        R"({"id":2,"changed":false,"failed":true,"msg":"MODULE FAILURE: module ping raised an exception: boom","module_stdout":"","module_stderr":"Exception: boom\n","rc":1})");
 
   auto unknown = Call(channel, Run(3, "pnig", Json::object()));
   CHECK((*unknown)["msg"] == "couldn't resolve module 'pnig', did you mean 'ping'?");

@@ -41,4 +41,20 @@ uint32_t NextCodePoint(std::string_view text, size_t& at) {
   return cp;
 }
 
+bool IsPythonSpace(uint32_t cp) {
+  if (cp <= 0x20) return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x1f);
+  switch (cp) {
+    case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029: case 0x202f: case 0x205f: case 0x3000:
+      return true;
+    default: return cp >= 0x2000 && cp <= 0x200a;
+  }
+}
+
+size_t PythonSpaceLength(std::string_view text, size_t at) {
+  if (at >= text.size()) return 0;
+  size_t next = at;
+  uint32_t cp = NextCodePoint(text, next);
+  return IsPythonSpace(cp) ? next - at : 0;
+}
+
 }  // namespace tend

@@ -15,4 +15,12 @@ void AppendUtf8(std::string& out, uint32_t cp);
 /// the lone surrogate Python's "surrogateescape" gives it.
 uint32_t NextCodePoint(std::string_view text, size_t& at);
 
+/// Whether `cp` is whitespace to Python's str.isspace() and its `\s` regex class
+/// (which Jinja2's lexer uses between tokens): ASCII blanks, U+001C..U+001F,
+/// U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+bool IsPythonSpace(uint32_t cp);
+
+/// The byte length of the Python whitespace character at `text[at]`, or 0.
+size_t PythonSpaceLength(std::string_view text, size_t at);
+
 }  // namespace tend

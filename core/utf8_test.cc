@@ -44,4 +44,15 @@ TEST_CASE("UTF-8: a byte outside a well-formed sequence decodes alone as surroga
   }
 }
 
+TEST_CASE("UTF-8: Python's whitespace, as Jinja2's lexer skips it between tokens") {
+  CHECK(PythonSpaceLength("\xc2\xa0|", 0) == 2);      // no-break space
+  CHECK(PythonSpaceLength("\xe3\x80\x80", 0) == 3);  // ideographic space
+  CHECK(PythonSpaceLength("\t", 0) == 1);
+  CHECK(PythonSpaceLength("\xc3\xa9", 0) == 0);       // e acute is a letter
+  CHECK(PythonSpaceLength("x", 0) == 0);
+  CHECK(PythonSpaceLength("", 0) == 0);
+  CHECK(IsPythonSpace(0x1f));
+  CHECK_FALSE(IsPythonSpace(0x200b));  // zero-width space is not whitespace to Python
+}
+
 }  // namespace tend

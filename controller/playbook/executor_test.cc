@@ -44,7 +44,10 @@ class FakeCatalog : public HostCatalog {
   void AddHost(const std::string& host, const std::vector<std::string>& groups,
                const Json&) override {
     if (std::find(hosts_.begin(), hosts_.end(), host) == hosts_.end()) hosts_.push_back(host);
-    for (const auto& g : groups) groups_[g].push_back(host);
+    for (const auto& g : groups) {
+      auto& members = groups_[g];
+      if (std::find(members.begin(), members.end(), host) == members.end()) members.push_back(host);
+    }
   }
   std::string InventoryDir() override { return "/inv"; }
 
@@ -56,7 +59,7 @@ class FakeCatalog : public HostCatalog {
 };
 
 // Modules answer from their arguments: `command: fail` fails, `command: change`
-// changes, `command: flaky` fails twice then succeeds.
+// changes, `command: failchange` does both, `command: flaky` fails twice then succeeds.
 Json Answer(const HostTarget& target, const ModuleCall& call) {
   std::string cmd = call.args.value("_raw_params", "");
   if (call.module == "setup") {
@@ -65,6 +68,9 @@ Json Answer(const HostTarget& target, const ModuleCall& call) {
   }
   if (cmd == "fail" || cmd == "fail " + target.name) {
     return Json{{"changed", false}, {"failed", true}, {"msg", "boom"}, {"rc", 1}};
+  }
+  if (cmd == "failchange") {
+    return Json{{"changed", true}, {"failed", true}, {"msg", "non-zero return code"}, {"rc", 2}};
   }
   if (cmd == "change" || cmd == "change " + target.name) {
     return Json{{"changed", true}, {"rc", 0}, {"stdout", "did it"}};
@@ -257,9 +263,15 @@ TEST_CASE("facts a module returns become host facts for the tasks after it") {
   tasks:
     - command: facts
     - debug: msg="{{ ansible_facts['services']['ssh.service'].state }}"
+    - debug: msg="top-level {{ services['ssh.service'].state }}"
+    - assert:
+        that: ansible_services is not defined
 )",
                          {"h1"});
   CHECK(out.text.find("\"msg\": \"running\"") != std::string::npos);
+  // Ansible injects a module's facts as variables under the module's own names.
+  CHECK(out.text.find("\"msg\": \"top-level running\"") != std::string::npos);
+  CHECK(out.text.find("All assertions passed") != std::string::npos);
 }
 
 TEST_CASE("handlers run once, in definition order, at flush points") {
@@ -350,6 +362,82 @@ TEST_CASE("a failure without rescue ends the host; ignore_errors does not") {
   CHECK(out.summary.stats["h2"].failed == 1);
   CHECK(out.summary.stats["h2"].ok == 1);
   CHECK(out.summary.any_failed);
+}
+
+TEST_CASE("an ignored failure that changed counts as ok, ignored and changed, as in Ansible's recap") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: failchange
+      ignore_errors: true
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].ok == 1);
+  CHECK(out.summary.stats["h1"].ignored == 1);
+  CHECK(out.summary.stats["h1"].changed == 1);
+  CHECK(out.summary.stats["h1"].failed == 0);
+}
+
+TEST_CASE("a task that ran registers failed: false, which the display leaves out") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: ls
+      register: r
+    - command: ls
+      when: false
+      register: s
+    - assert:
+        that:
+          - "'failed' in r"
+          - not r.failed
+          - "'changed' in r"
+          - "'failed' not in s"
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].failed == 0);
+  CHECK(out.text.find("All assertions passed") != std::string::npos);
+  CHECK(out.text.find("\"failed\": false") == std::string::npos);
+}
+
+TEST_CASE("group_by and add_host are changed only when the inventory changed") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - group_by: key=new_group
+      register: first
+    - group_by: key=new_group
+      register: again
+    - add_host: name=h9 groups=web
+      register: added
+    - add_host: name=h9 groups=web
+      register: readded
+    - assert:
+        that:
+          - first is changed
+          - again is not changed
+          - added is changed
+          - readded is not changed
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].failed == 0);
+  CHECK(out.text.find("All assertions passed") != std::string::npos);
+}
+
+TEST_CASE("a loop over an undefined variable under a false when is skipped, as in Ansible") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: ls
+      with_items: "{{ nowhere }}"
+      when: false
+    - command: ls
+      with_items: "{{ nowhere }}"
+      ignore_errors: true
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].skipped == 1);
+  CHECK(out.summary.stats["h1"].ignored == 1);
 }
 
 TEST_CASE("loops: when per item, item lines, register .results") {

@@ -183,9 +183,9 @@ class FakeTemplar : public TaskTemplar {
       std::string_view o = op;
       if (o == " == ") return *a == *b;
       if (o == " != ") return *a != *b;
-      bool in = b->is_array()
-                    ? std::find(b->begin(), b->end(), *a) != b->end()
-                    : b->is_string() &&
+      bool in = b->is_array()    ? std::find(b->begin(), b->end(), *a) != b->end()
+                : b->is_object() ? a->is_string() && b->contains(a->get<std::string>())
+                                 : b->is_string() &&
                           b->get<std::string>().find(a->get<std::string>()) != std::string::npos;
       return o == " in " ? in : !in;
     }

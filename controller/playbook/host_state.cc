@@ -12,10 +12,12 @@ const Json* FindIn(const Json* layer, std::string_view name) {
 }  // namespace
 
 void HostState::SetFacts(const Json& ansible_facts) {
+  // As Ansible injects facts as variables: under the name the module gave
+  // (setup's `ansible_hostname`, getent's `getent_passwd`), and in
+  // `ansible_facts` without the `ansible_` prefix.
   for (const auto& [k, v] : ansible_facts.items()) {
-    std::string full = k.starts_with("ansible_") ? k : "ansible_" + k;
     std::string short_name = k.starts_with("ansible_") ? k.substr(8) : k;
-    facts[full] = v;
+    facts[k] = v;
     facts_short[short_name] = v;
   }
 }
@@ -62,9 +64,8 @@ const Json* TaskScope::Find(std::string_view name) const {
   if (const Json* v = FindIn(&play_.role_vars_all, name)) return v;
   if (const Json* v = FindIn(&play_.play_vars, name)) return v;
   if (name == "ansible_facts") return &host_.facts_short;
-  if (name.starts_with("ansible_")) {
-    if (const Json* v = FindIn(&host_.facts, name)) return v;
-  }
+  // Host facts rank below play vars and above inventory vars.
+  if (const Json* v = FindIn(&host_.facts, name)) return v;
   if (const Json* v = FindIn(&host_.inventory, name)) return v;
   if (role != nullptr) {
     if (const Json* v = FindIn(&role->defaults, name)) return v;

@@ -139,6 +139,8 @@ Flow HostWorker::Account(const Task& task, const TaskOutcome& out) {
   if (stops && out.ignored) {
     ++s.ok;
     ++s.ignored;
+    // A failing command under ignore_errors still changed something (Ansible's strategy).
+    if (out.status == ResultStatus::kFailed && JsonTruthy(out.result.value("changed", Json(false)))) ++s.changed;
     return Flow::kNext;
   }
   switch (out.status) {

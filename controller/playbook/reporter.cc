@@ -198,6 +198,7 @@ Json CleanResult(const Json& result, int verbosity) {
   for (const auto& [k, v] : result.items()) {
     if (k.starts_with("_ansible") || k == "diff") continue;
     if (k == "invocation" && verbosity < 3) continue;
+    if (k == "failed" && v.is_boolean() && !v.get<bool>()) continue;
     out[k] = v;
   }
   return out;

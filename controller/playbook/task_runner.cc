@@ -77,9 +77,12 @@ std::optional<TaskOutcome> CheckWhen(const Task& task, TaskTemplar& templar) {
   for (const auto& cond : task.when) {
     auto ok = templar.Condition(cond, WhereText(task, "when"));
     if (!ok) {
-      return TaskOutcome{ResultStatus::kFailed, false, false,
-                         FailResult(fmt::format("The conditional check '{}' failed. The error was: {}",
-                                                cond, ok.error().ToString()))};
+      // The templar already words an undefined variable as Ansible does.
+      std::string error = ok.error().message.starts_with("The conditional check")
+                              ? ok.error().ToString()
+                              : fmt::format("The conditional check '{}' failed. The error was: {}", cond,
+                                            ok.error().ToString());
+      return TaskOutcome{ResultStatus::kFailed, false, false, FailResult(error)};
     }
     if (!*ok) return TaskOutcome{ResultStatus::kSkipped, false, false, SkipResult(cond)};
   }
@@ -139,8 +142,16 @@ TaskOutcome RunTask(HostWorker& w, const Task& task, const Env& env) {
     out = RunItem(w, task, env, nullptr);
     Report(w, task, out, false, "");
   } else if (auto items = LoopItems(task, *templar); !items) {
-    out.result = FailResult(items.error().ToString());
-    out.status = ResultStatus::kFailed;
+    // Ansible keeps a loop that cannot be templated as the task's error but
+    // checks `when` first: `with_items: "{{ undefined }}"` under a false
+    // `when` is skipped, not failed.
+    auto skipped = CheckWhen(task, *templar);
+    if (skipped && skipped->status == ResultStatus::kSkipped) {
+      out = std::move(*skipped);
+    } else {
+      out.result = FailResult(items.error().ToString());
+      out.status = ResultStatus::kFailed;
+    }
     Report(w, task, out, false, "");
   } else {
     out = RunLoop(w, task, env, *items);
@@ -164,7 +175,13 @@ TaskOutcome RunItem(HostWorker& w, const Task& task, const Env& env, const Json*
       result["failed"] = failed;
     }
   }
-  if (result.contains("failed") && !JsonTruthy(result["failed"])) result.erase("failed");
+  // Ansible's TaskExecutor gives every result of a task that ran `failed` and
+  // `changed` (registered values are tested with `'failed' in result`); the
+  // display leaves `failed: false` out again.
+  if (!result.value("skipped", false) && !result.value("unreachable", false) && result.is_object()) {
+    result["failed"] = result.contains("failed") && JsonTruthy(result["failed"]);
+    if (!result.contains("changed")) result["changed"] = false;
+  }
   TaskOutcome out;
   out.result = std::move(result);
   out.status = ResultStatusOf(out.result);

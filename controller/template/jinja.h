@@ -50,6 +50,15 @@ class Value {
     v.own_ = std::move(message);
     return v;
   }
+  /// Jinja2's default (lenient) Undefined, which an inline `x if c` with no
+  /// else yields: it prints as '', is empty when iterated or measured, is
+  /// still `undefined` to `is defined` and `default`, and raises its message
+  /// only when an attribute or item is read from it.
+  static Value LenientUndefined(std::string message) {
+    Value v = Undefined(std::move(message));
+    v.lenient_ = true;
+    return v;
+  }
   static Value Object(Kind kind, std::shared_ptr<void> obj) {
     Value v;
     v.kind_ = kind;
@@ -65,12 +74,18 @@ class Value {
   /// The Json; throws the undefined error for an undefined, "null" for objects.
   const Json& json() const {
     if (kind_ == Kind::kJson) return ref_ ? *ref_ : own_;
-    if (kind_ == Kind::kUndefined) ThrowUndefined();
+    if (kind_ == Kind::kUndefined) {
+      if (lenient_) return EmptyString();
+      ThrowUndefined();
+    }
     return own_;
   }
   /// The Json, moved out when owned.
   Json Take() {
-    if (kind_ == Kind::kUndefined) ThrowUndefined();
+    if (kind_ == Kind::kUndefined) {
+      if (lenient_) return EmptyString();
+      ThrowUndefined();
+    }
     if (ref_) return *ref_;
     return std::move(own_);
   }
@@ -84,11 +99,15 @@ class Value {
   /// templated when read, not when `hostvars` is named (rendering every
   /// host's variables up front would loop on any of them that uses hostvars).
   bool lazy() const { return lazy_; }
+  bool lenient() const { return lenient_; }
   void set_lazy(bool on) { lazy_ = on; }
 
  private:
+  static const Json& EmptyString();
+
   Kind kind_ = Kind::kUndefined;
   bool lazy_ = false;
+  bool lenient_ = false;
   const Json* ref_ = nullptr;
   Json own_;
   std::shared_ptr<void> obj_;

@@ -134,20 +134,24 @@ Expected<Json> LookupPipe(const Json& terms, const Json&, Templar& t) {
 
 Expected<Json> LookupFirstFound(const Json& terms, const Json& kwargs, Templar& t) {
   std::vector<std::string> files, paths;
+  // Ansible splits a string of files on , and ; and a string of paths on : as well.
   auto add = [&](const Json& v, std::vector<std::string>& into) {
+    const char* separators = &into == &paths ? ",:;" : ",;";
     if (v.is_array())
       for (const auto& e : v) into.push_back(Str(e));
     else if (v.is_string())
       for (size_t p = 0, c; p <= v.get<std::string>().size(); p = c + 1) {
-        c = v.get<std::string>().find_first_of(",;", p);
+        c = v.get<std::string>().find_first_of(separators, p);
         if (c == std::string::npos) c = v.get<std::string>().size();
         into.push_back(v.get<std::string>().substr(p, c - p));
       }
   };
+  bool skip = kwargs.contains("skip") && jinja::PyTruthy(kwargs["skip"]);
   for (const auto& term : terms) {
     if (term.is_object()) {
       if (term.contains("files")) add(term["files"], files);
       if (term.contains("paths")) add(term["paths"], paths);
+      if (term.contains("skip")) skip = skip || jinja::PyTruthy(term["skip"]);
     } else {
       add(term, files);
     }
@@ -161,7 +165,7 @@ Expected<Json> LookupFirstFound(const Json& terms, const Json& kwargs, Templar& 
     for (const auto& c : tries)
       if (auto found = FindFile(t.hooks().lookup_context, c, "files")) return Json::array({*found});
   }
-  if (kwargs.contains("skip") && jinja::PyTruthy(kwargs["skip"])) return Json::array();
+  if (skip) return Json::array();
   return Fail("No file was found when using first_found.");
 }
 
@@ -378,7 +382,8 @@ Value RunLookup(Renderer& r, const std::string& name, const Args& args, bool wan
   if (!found) throw RenderError(fmt::format("lookup plugin ({}) not found", name));
   auto result = found->run(terms, kwargs, t);
   if (!result) {
-    if (errors == "ignore") return Value(Json(nullptr));
+    // Ansible's templar: an ignored (or warned) lookup error gives [] to q() and None to lookup().
+    if (errors == "ignore" || errors == "warn") return Value(wantlist ? Json::array() : Json(nullptr));
     throw RenderError(fmt::format("An unhandled exception occurred while running the lookup plugin '{}'. Error was a <class 'ansible.errors.AnsibleError'>, original message: {}", shortname, result.error().message));
   }
   Json ran = std::move(*result);

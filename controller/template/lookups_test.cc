@@ -96,4 +96,32 @@ TEST_CASE("fileglob: each term searches on past the first term's directory") {
 }
 
 }  // namespace
+TEST_CASE("first_found: skip in the term, legacy separators, errors='ignore' per call") {
+  ScratchDir scratch;
+  fs::create_directories(scratch.path / "etc");
+  Write(scratch.path / "etc" / "hosts", "127.0.0.1 localhost\n", fs::perms(0644));
+
+  auto skipped = Query("first_found", Json::array({{{"files", Json::array({"no/such.yml"})}, {"skip", true}}}));
+  REQUIRE(skipped.has_value());
+  CHECK(*skipped == Json::array());
+
+  // Files split on , and ; paths on : as well (Ansible's legacy string forms).
+  std::string etc = (scratch.path / "etc").string();
+  auto legacy = Query("first_found", Json::array({{{"files", "not/a/file.yaml;hosts"}, {"paths", "not/a/path:" + etc}}}));
+  REQUIRE(legacy.has_value());
+  CHECK(*legacy == Json::array({etc + "/hosts"}));
+
+  JsonScope scope(Json::object());
+  Templar templar(scope);
+  auto q = templar.Render("{{ q('first_found', 'no/such.yml', errors='ignore') }}", "t");
+  REQUIRE(q.has_value());
+  CHECK(*q == Json::array());
+  auto l = templar.Render("{{ lookup('first_found', 'no/such.yml', errors='ignore') is none }}", "t");
+  REQUIRE(l.has_value());
+  CHECK(*l == Json(true));
+  auto strict = templar.Render("{{ lookup('first_found', 'no/such.yml') }}", "t");
+  REQUIRE_FALSE(strict.has_value());
+  CHECK(strict.error().message.find("No file was found when using first_found.") != std::string::npos);
+}
+
 }  // namespace tend

@@ -161,7 +161,9 @@ class Lexer {
     *strip_next = false;
     *keep_newline = false;
     while (true) {
-      while (pos < src_.size() && IsSpace(src_[pos])) ++pos;
+      // Jinja2 skips `\s+` between tokens, which in Python includes Unicode spaces
+      // such as the no-break space an editor slips into an expression.
+      while (size_t n = PythonSpaceLength(src_, pos)) pos += n;
       if (pos >= src_.size()) {
         auto [l, c] = LineCol(pos);
         throw SyntaxError{close == '}' ? "unexpected end of template, expected 'end of print statement'."

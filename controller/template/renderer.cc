@@ -198,7 +198,9 @@ std::string StringJoin(const Json& list, const std::string& sep) {
 
 Value GetAttr(const Value& obj, const std::string& name) {
   switch (obj.kind()) {
-    case Value::Kind::kUndefined: return obj;
+    case Value::Kind::kUndefined:
+      if (obj.lenient()) obj.ThrowUndefined();  // Jinja2's Undefined raises on attribute access
+      return obj;
     case Value::Kind::kLoop: {
       bool found;
       Json v = LoopAttr(*obj.object<LoopState>(), name, &found);
@@ -230,7 +232,10 @@ Value GetAttr(const Value& obj, const std::string& name) {
 }
 
 Value GetItem(const Value& obj, const Value& key) {
-  if (obj.undefined()) return obj;
+  if (obj.undefined()) {
+    if (obj.lenient()) obj.ThrowUndefined();  // Jinja2's Undefined raises on item access
+    return obj;
+  }
   if (key.undefined()) key.ThrowUndefined();
   const Json& k = key.json();
   if (obj.kind() != Value::Kind::kJson) {
@@ -609,7 +614,8 @@ Value Renderer::Eval(const Node& n) {
     case Op::kCondExpr: {
       if (PyTruthy(Eval(*n.kids[0]).json())) return Eval(*n.kids[1]);
       if (n.kids[2]) return Eval(*n.kids[2]);
-      return Value::Undefined(fmt::format("the inline if-expression on line {} evaluated to false and no else section was defined.", n.line));
+      return Value::LenientUndefined(
+          fmt::format("the inline if-expression on line {} evaluated to false and no else section was defined.", n.line));
     }
     case Op::kFilter: return EvalFilter(n);
     case Op::kTest: {

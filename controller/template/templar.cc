@@ -265,6 +265,13 @@ Expected<Json> Templar::Render(std::string_view text, std::string_view where) {
     }
     return Json(std::move(out));
   } catch (const RenderError& e) {
+    // Ansible's post_validate names an undefined variable in a task's args
+    // this way; roles test for the words "undefined variable".
+    if (e.is_undefined && where.ends_with("(args)")) {
+      return std::unexpected(LocatedError(
+          program, &r, fmt::format("The task includes an option with an undefined variable. The error was: {}", e.what()),
+          where));
+    }
     return std::unexpected(LocatedError(program, &r, e.what(), where));
   } catch (const std::exception& e) {
     return std::unexpected(LocatedError(program, &r, e.what(), where));

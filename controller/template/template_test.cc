@@ -116,6 +116,12 @@ TEST_CASE("undefined variables name the variable and the place") {
         "site.yml:3:5 (when): The conditional check 'missing == 1' failed. The error was: error "
         "while evaluating conditional (missing == 1): 'missing' is undefined");
   CHECK(templar.EvaluateCondition("missing is not defined or missing", "w").value());
+  // In a task's args, as Ansible's post_validate words it.
+  auto args = templar.Render("{{ missing }}", "site.yml:12:3 (args)");
+  REQUIRE(!args);
+  CHECK(args.error().ToString() ==
+        "site.yml:12:3 (args): The task includes an option with an undefined variable. The error was: "
+        "'missing' is undefined");
 }
 
 TEST_CASE("native types, lazy recursive variables, omit, unsafe and vault") {

@@ -12,6 +12,11 @@
 
 namespace tend::jinja {
 
+const Json& Value::EmptyString() {
+  static const Json empty = "";
+  return empty;
+}
+
 void Value::ThrowUndefined() const {
   throw RenderError(own_.is_string() ? own_.get<std::string>() : "undefined variable", true);
 }

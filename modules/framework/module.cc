@@ -54,7 +54,13 @@ Json RunModule(const Module& module, ModuleContext& context) {
     if (!result->contains("changed")) (*result)["changed"] = false;
     return std::move(*result);
   } catch (const std::exception& e) {
-    return FailedResult("module " + spec.name + " raised an exception: " + e.what());
+    // Ansible's shape for a module that crashed: the error is in module_stderr
+    // (Python's last traceback line there is "Exception: <what>") and rc is 1.
+    Json failed = FailedResult("MODULE FAILURE: module " + spec.name + " raised an exception: " + e.what());
+    failed["module_stdout"] = "";
+    failed["module_stderr"] = std::string("Exception: ") + e.what() + "\n";
+    failed["rc"] = 1;
+    return failed;
   }
 }
 

@@ -93,8 +93,11 @@ TEST_CASE("bad command arguments are failed results") {
         "failed to parse the command: No closing quotation");
   CHECK(Run(host, "command", Json{{"_raw_params", "ls"}, {"chdri", "/"}})["msg"] ==
         "unsupported parameter 'chdri' for module 'command', did you mean 'chdir'?");
-  CHECK(Run(host, "ping", Json{{"data", "crash"}})["msg"] ==
-        "module ping raised an exception: boom");
+  Json crash = Run(host, "ping", Json{{"data", "crash"}});
+  CHECK(crash["msg"] == "MODULE FAILURE: module ping raised an exception: boom");
+  CHECK(crash["module_stderr"] == "Exception: boom\n");
+  CHECK(crash["module_stdout"] == "");
+  CHECK(crash["rc"] == 1);
 }
 
 }  // namespace tend

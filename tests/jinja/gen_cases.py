@@ -220,6 +220,12 @@ def build():
         "{{ users[0]['groups'] | join(' ') }}",
         "{{ name ~ '-' ~ n ~ '-' ~ f }}",
         "{{ 1 if t }}{{ 2 if fa else 3 }}",
+        # An inline if with no else yields Jinja2's lenient Undefined.
+        "[{{ 'x' if fa }}]", "{{ ('x' if fa) | default('d') }}", "{{ ('x' if fa) ~ 'y' }}",
+        "{{ ('x' if fa) | length }}", "{{ ('x' if fa) is defined }}", "{{ ('x' if fa) | list }}",
+        "{{ ('x' if fa).foo }}",
+        # Jinja2 skips Python's \s between tokens, Unicode spaces included.
+        "{{ items\u00a0| length }}", "{%\u3000if t %}y{% endif %}",
         "{{ not none }}",
         "{{ d['a'] + d.b }}",
         "{{ 'x' ~ items }}",

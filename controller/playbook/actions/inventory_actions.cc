@@ -11,12 +11,18 @@ bool IsAddHostKey(const std::string& k) {
          k == "groupname";
 }
 
-// Adds `host` to `groups` and refreshes the play's `groups` variable.
-void AddToInventory(HostWorker& w, const std::string& host, const std::vector<std::string>& groups,
+// Adds `host` to `groups` and refreshes the play's `groups` variable. Returns
+// whether a host or a group membership was new, which Ansible reports as
+// `changed` (its strategy's _add_host and _add_group).
+bool AddToInventory(HostWorker& w, const std::string& host, const std::vector<std::string>& groups,
                     const Json& vars) {
   std::lock_guard lock(w.ctx.inventory_mutex);
+  Json before = w.ctx.catalog.GroupsJson();
   w.ctx.catalog.AddHost(host, groups, vars);
-  w.run.vars.magic["groups"] = w.ctx.catalog.GroupsJson();
+  Json after = w.ctx.catalog.GroupsJson();
+  bool changed = before != after;
+  w.run.vars.magic["groups"] = std::move(after);
+  return changed;
 }
 
 }  // namespace
@@ -38,9 +44,9 @@ Json RunAddHost(const ActionCall& call) {
   for (const auto& [k, v] : args.items()) {
     if (!IsAddHostKey(k)) vars[k] = v;
   }
-  AddToInventory(call.worker, name, groups, vars);
+  bool changed = AddToInventory(call.worker, name, groups, vars);
   return Json{{"add_host", {{"host_name", name}, {"groups", groups}, {"host_vars", vars}}},
-              {"changed", false}};
+              {"changed", changed}};
 }
 
 Json RunGroupBy(const ActionCall& call) {
@@ -48,9 +54,9 @@ Json RunGroupBy(const ActionCall& call) {
   std::string key = call.args.value("key", "");
   if (key.empty()) return FailResult("group_by needs 'key'");
   std::vector<std::string> parents = ToStringList(call.args.value("parents", Json("all")), true);
-  AddToInventory(w, w.h.name, {key}, Json::object());
+  bool changed = AddToInventory(w, w.h.name, {key}, Json::object());
   w.ctx.hosts.RefreshMagic(w.h);
-  return Json{{"add_group", key}, {"changed", false}, {"parent_groups", parents}};
+  return Json{{"add_group", key}, {"changed", changed}, {"parent_groups", parents}};
 }
 
 }  // namespace tend

@@ -93,9 +93,11 @@ struct RunOutput {
 
 RunOutput RunPlaybook(const std::string& yaml, std::vector<std::string> hosts = {"h1", "h2"},
                       ExecOptions options = {}, FakeCatalog* catalog_in = nullptr,
-                      std::map<std::string, std::string> unreachable = {}) {
+                      std::map<std::string, std::string> unreachable = {},
+                      const std::map<std::string, std::string>& files = {}) {
   TestDir dir;
   dir.Write("site.yml", yaml);
+  for (const auto& [path, text] : files) dir.Write(path, text);
   PlaybookLoader loader;
   auto book = loader.Load(dir.Path("site.yml"));
   REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
@@ -567,6 +569,89 @@ TEST_CASE("changed_when, failed_when and until") {
   CHECK(out.summary.stats["h1"].failed == 0);
   CHECK(out.text.find("FAILED - RETRYING: [h1]: command (4 retries left).") != std::string::npos);
   CHECK(out.text.find("\"msg\": 3") != std::string::npos);
+}
+
+TEST_CASE("an error in changed_when or failed_when fails the task and keeps its text in <cond>_result") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: change
+      changed_when: boomboomboom
+      register: c
+      ignore_errors: true
+    - command: ls
+      failed_when: boomboomboom
+      register: f
+      ignore_errors: true
+    - assert:
+        that:
+          - c is failed
+          - c is changed
+          - "'changed_when_result' in c"
+          - f is failed
+          - "'failed_when_result' in f"
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].ignored == 2);
+  CHECK(out.text.find("All assertions passed") != std::string::npos);
+}
+
+TEST_CASE("include_vars of a directory: extensions, ignore_files, files_matching, depth, name") {
+  std::map<std::string, std::string> files = {
+      {"vars/web/a.yml", "a: 1\nshared: a\n"},
+      {"vars/web/b.json", "{\"b\": 2, \"shared\": \"b\"}"},
+      {"vars/web/plain", "plain: 3\n"},
+      {"vars/web/skip.yml", "skipped: 4\n"},
+      {"vars/web/notes.txt", "not yaml at all: [\n"},
+      {"vars/web/deep/c.yml", "deep: 5\n"},
+  };
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - include_vars:
+        dir: vars/web
+        extensions: ['', yml, json]
+        ignore_unknown_extensions: true
+        ignore_files: [skip.yml]
+        depth: 1
+      register: all
+    - include_vars: {dir: vars/web, files_matching: '^a', name: only_a}
+    - include_vars: {dir: vars/web}
+      register: strict
+      ignore_errors: true
+    - include_vars: {file: vars/web/a.yml, depth: 1}
+      register: mixed
+      ignore_errors: true
+    - assert:
+        that:
+          - a == 1
+          - b == 2
+          - plain == 3
+          - shared == 'b'
+          - skipped is not defined
+          - deep is not defined
+          - only_a.a == 1
+          - only_a.b is not defined
+          - strict is failed
+          - mixed is failed
+)",
+                         {"h1"}, {}, nullptr, {}, files);
+  CHECK(out.text.find("All assertions passed") != std::string::npos);
+  CHECK(out.text.find("does not have a valid extension: yaml, yml, json") != std::string::npos);
+  CHECK(out.text.find("You are mixing file only and dir only arguments") != std::string::npos);
+}
+
+TEST_CASE("ansible_host and ansible_connection are defined under everything else, as Ansible's play context adds them") {
+  FakeCatalog catalog({"h1", "h2"});
+  catalog.vars["h2"] = {{"ansible_host", "10.0.0.2"}, {"ansible_connection", "paramiko"}};
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ inventory_hostname }} {{ ansible_host }} {{ ansible_connection }}"
+)",
+                         {"h1", "h2"}, {}, &catalog);
+  CHECK(out.text.find("\"msg\": \"h1 h1 ssh\"") != std::string::npos);
+  CHECK(out.text.find("\"msg\": \"h2 10.0.0.2 paramiko\"") != std::string::npos);
 }
 
 TEST_CASE("variable precedence") {

@@ -32,6 +32,12 @@ TaskScope::TaskScope(const PlayVars& play, const HostState& host, const Task* ta
       include_params_(include_params),
       hostvars_builder_(std::move(hostvars)) {}
 
+bool TaskScope::Unsafe(std::string_view name) const {
+  if (!host_.registered.contains(name)) return false;
+  auto it = host_.host_facts.find(std::string(name));
+  return it != host_.host_facts.end() && Find(name) == &*it;
+}
+
 const Json* TaskScope::Find(std::string_view name) const {
   // Magic variables first: users cannot override them.
   if (const Json* v = FindIn(&host_.magic, name)) return v;
@@ -70,7 +76,8 @@ const Json* TaskScope::Find(std::string_view name) const {
   if (role != nullptr) {
     if (const Json* v = FindIn(&role->defaults, name)) return v;
   }
-  return FindIn(&play_.role_defaults_all, name);
+  if (const Json* v = FindIn(&play_.role_defaults_all, name)) return v;
+  return FindIn(&host_.connection_vars, name);
 }
 
 }  // namespace tend

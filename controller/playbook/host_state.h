@@ -22,8 +22,13 @@ struct HostState {
   Json facts = Json::object();         // ansible_* names, layer 5
   Json facts_short = Json::object();   // ansible_facts (names without the prefix)
   Json host_facts = Json::object();    // set_fact and register, layer 8
+  // The host_facts that are registered results: data, never templated again.
+  std::set<std::string, std::less<>> registered;
   Json include_vars = Json::object();  // include_vars, layer 7
   Json magic = Json::object();         // inventory_hostname, group_names, ...
+  // ansible_host and ansible_connection as Ansible's PlayContext.update_vars
+  // adds them: the lowest layer, only where nothing else defines them.
+  Json connection_vars = Json::object();
   HostStats stats;
   bool failed = false;
   bool unreachable = false;
@@ -49,6 +54,7 @@ class TaskScope : public Scope {
   TaskScope(const PlayVars& play, const HostState& host, const Task* task, const Json* item_vars,
             const Json* include_params, std::function<Json()> hostvars);
   const Json* Find(std::string_view name) const override;
+  bool Unsafe(std::string_view name) const override;
 
  private:
   const PlayVars& play_;

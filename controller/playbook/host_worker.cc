@@ -191,7 +191,10 @@ void HostWorker::Notify(const Task& task) {
 
 void HostWorker::ApplyRegister(const Task& task, const Json& result) {
   std::unique_lock lock(h.mutex);
-  if (!task.register_as.empty()) h.host_facts[task.register_as] = result;
+  if (!task.register_as.empty()) {
+    h.host_facts[task.register_as] = result;
+    h.registered.insert(task.register_as);
+  }
   // A loop's facts are its items', applied in item order (the last value
   // of a name wins), as Ansible's strategy walks `results`.
   auto items = result.find("results");
@@ -210,7 +213,10 @@ void HostWorker::ApplyFacts(const Task& task, const Json& result) {
   ResultStatus status = ResultStatusOf(result);
   if (status != ResultStatus::kOk && status != ResultStatus::kChanged) return;
   if (task.action == "set_fact") {
-    for (const auto& [k, v] : facts->items()) h.host_facts[k] = v;
+    for (const auto& [k, v] : facts->items()) {
+      h.host_facts[k] = v;
+      h.registered.erase(k);
+    }
   } else {
     // Facts a module returns (service_facts, package_facts, getent...)
     // become host facts, as Ansible's executor adds them.

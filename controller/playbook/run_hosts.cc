@@ -25,6 +25,8 @@ void RunHosts::RefreshMagic(HostState& h) {
   h.magic["inventory_hostname"] = h.name;
   h.magic["inventory_hostname_short"] = h.name.substr(0, h.name.find('.'));
   h.magic["group_names"] = catalog_.GroupNames(h.name);
+  bool local = options_.connection.connection == ConnectionType::kLocal || h.name == "localhost";
+  h.connection_vars = {{"ansible_host", h.name}, {"ansible_connection", local ? "local" : "ssh"}};
 }
 
 HostState* RunHosts::Find(const std::string& name) {

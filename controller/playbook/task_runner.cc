@@ -52,20 +52,26 @@ Json RunAction(HostWorker& w, const Task& task, TaskTemplar& templar) {
 }
 
 // Conditions that see the result under the register name (changed_when,
-// failed_when, until). An error counts as true for failed_when, as a failure.
-bool EvaluateAll(HostWorker& w, const Task& task, TaskTemplar& templar,
-                 const std::vector<std::string>& conditions, Json& result, const char* what) {
+// failed_when, until). An error fails the task and, as Ansible's executor
+// does, leaves its text in `<what>_result` (`changed_when_result`...).
+std::optional<bool> EvaluateAll(HostWorker& w, const Task& task, TaskTemplar& templar,
+                                const std::vector<std::string>& conditions, Json& result, const char* what) {
   if (!task.register_as.empty()) {
     std::unique_lock lock(w.h.mutex);
     w.h.host_facts[task.register_as] = result;
+    w.h.registered.insert(task.register_as);
   }
   for (const auto& c : conditions) {
     auto ok = templar.Condition(c, WhereText(task, what));
     if (!ok) {
+      std::string error = ok.error().message.starts_with("The conditional check")
+                              ? ok.error().ToString()
+                              : fmt::format("The conditional check '{}' failed. The error was: {}", c,
+                                            ok.error().ToString());
       result["failed"] = true;
-      result["msg"] = fmt::format("The conditional check '{}' failed. The error was: {}", c,
-                                  ok.error().ToString());
-      return std::string_view(what) == "failed_when";
+      result[fmt::format("{}_result", what)] = error;
+      if (!result.contains("msg") || result["msg"] == "") result["msg"] = error;
+      return std::nullopt;
     }
     if (!*ok) return false;
   }
@@ -116,7 +122,9 @@ Json RunUntil(HostWorker& w, const Task& task, TaskTemplar& templar) {
     result = RunAction(w, task, templar);
     if (task.until.empty() || result.value("unreachable", false)) break;
     result["attempts"] = attempt;
-    if (EvaluateAll(w, task, templar, task.until, result, "until")) {
+    auto until = EvaluateAll(w, task, templar, task.until, result, "until");
+    if (!until) break;
+    if (*until) {
       result.erase("failed");
       break;
     }
@@ -166,13 +174,17 @@ TaskOutcome RunItem(HostWorker& w, const Task& task, const Env& env, const Json*
   if (auto skipped = CheckWhen(task, *templar)) return std::move(*skipped);
   Json result = RunUntil(w, task, *templar);
   if (!result.value("unreachable", false) && !result.value("skipped", false)) {
+    bool errored = false;
     if (!task.changed_when.empty()) {
-      result["changed"] = EvaluateAll(w, task, *templar, task.changed_when, result, "changed_when");
+      auto changed = EvaluateAll(w, task, *templar, task.changed_when, result, "changed_when");
+      if (changed) result["changed"] = *changed;
+      errored = !changed;
     }
-    if (!task.failed_when.empty()) {
-      bool failed = EvaluateAll(w, task, *templar, task.failed_when, result, "failed_when");
-      result["failed_when_result"] = failed;
-      result["failed"] = failed;
+    if (!errored && !task.failed_when.empty()) {
+      if (auto failed = EvaluateAll(w, task, *templar, task.failed_when, result, "failed_when")) {
+        result["failed_when_result"] = *failed;
+        result["failed"] = *failed;
+      }
     }
   }
   // Ansible's TaskExecutor gives every result of a task that ran `failed` and

@@ -2,7 +2,9 @@
 // statements, methods on str/list/dict, and the global functions.
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -779,13 +781,47 @@ Value Renderer::EvalArith(const Node& n) {
   return Arith(n.op, l.json(), r.json());
 }
 
+namespace {
+
+// Ansible's now(utc=False, fmt=None): the time, formatted with strftime (and
+// Python's %f for microseconds) or as str(datetime) without a format.
+std::string Now(const Args& args) {
+  const Value* utc = args.Get(0, "utc");
+  const Value* fmt_arg = args.Get(1, "fmt");
+  auto now = std::chrono::system_clock::now();
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  long micros = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000);
+  std::tm tm{};
+  if (utc && PyTruthy(utc->json())) gmtime_r(&secs, &tm);
+  else localtime_r(&secs, &tm);
+  std::string format = fmt_arg && !fmt_arg->json().is_null() ? PythonStr(fmt_arg->json()) : "%Y-%m-%d %H:%M:%S.%f";
+  std::string expanded;
+  for (size_t k = 0; k < format.size(); ++k) {
+    if (format[k] == '%' && k + 1 < format.size() && format[k + 1] == 'f') {
+      expanded += fmt::format("{:06d}", micros);
+      ++k;
+    } else if (format[k] == '%' && k + 1 < format.size() && format[k + 1] == '%') {
+      expanded += "%%";
+      ++k;
+    } else {
+      expanded += format[k];
+    }
+  }
+  char buf[512];
+  size_t n = std::strftime(buf, sizeof buf, expanded.c_str(), &tm);
+  return std::string(buf, n);
+}
+
+}  // namespace
+
 Value Renderer::EvalCall(const Node& n) {
   const Node& callee = *n.kids[0];
   if (callee.op == Op::kName) {
     const Value* local = FindLocal(callee.name);
     if (!local) {
       static const char* kGlobals[] = {"range", "lookup", "query", "q", "dict", "namespace",
-                                       "lipsum", "zip", "undef"};
+                                       "lipsum", "zip", "undef", "now"};
       for (const char* g : kGlobals)
         if (callee.name == g) return CallGlobal(callee.name, EvalArgs(n, 1));
     }
@@ -1079,6 +1115,7 @@ Value Renderer::CallGlobal(const std::string& name, const Args& args) {
     }
     return Value(std::move(out));
   }
+  if (name == "now") return Value(Json(Now(args)));
   if (name == "undef") return Value::Undefined(args.positional.empty() ? "undef() was used" : PythonStr(args.positional[0].json()));
   throw RenderError("'" + name + "' is undefined");
 }
@@ -1104,7 +1141,7 @@ void Renderer::ExecInclude(const Node& n, std::string& out) {
     for (auto& e : j) candidates.push_back(PythonStr(e));
   else candidates.push_back(PythonStr(j));
   for (const auto& c : candidates) {
-    auto text = templar_.RenderFile(c);
+    auto text = templar_.RenderFile(c, /*preserve_trailing_newlines=*/false);
     if (text) {
       out += *text;
       return;

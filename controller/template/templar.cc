@@ -62,6 +62,10 @@ const Json* JsonScope::Find(std::string_view name) const {
   return parent_ ? parent_->Find(name) : nullptr;
 }
 
+bool JsonScope::Unsafe(std::string_view name) const {
+  return !index_.contains(name) && parent_ && parent_->Unsafe(name);
+}
+
 bool IsOmit(const Json& value) { return value.is_string() && value.get_ref<const std::string&>() == kOmitPlaceholder; }
 bool IsUnsafe(const Json& value) { return value.is_object() && value.size() == 1 && value.contains("__ansible_unsafe"); }
 bool IsVaulted(const Json& value) { return value.is_object() && value.size() == 1 && value.contains("__ansible_vault"); }
@@ -194,6 +198,7 @@ Expected<const Json*> Templar::Resolve(std::string_view name) {
   auto& st = *state_;
   const Json* raw = vars_.Find(name);
   if (!raw) return name == "omit" ? &kOmit : nullptr;
+  if (vars_.Unsafe(name)) return raw;
   // The common case, a scalar that is no template, costs no allocation.
   if (raw->is_string() ? !ContainsTemplate(raw->get_ref<const std::string&>())
                        : !raw->is_structured())
@@ -412,7 +417,7 @@ Json TemplateModuleVars(const std::string& path) {
 
 }  // namespace
 
-Expected<std::string> Templar::RenderFile(const std::string& path) {
+Expected<std::string> Templar::RenderFile(const std::string& path, bool preserve_trailing_newlines) {
   auto& ctx = hooks_.lookup_context;
   std::vector<std::string> candidates;
   if (!path.empty() && path[0] == '/') {
@@ -448,7 +453,7 @@ Expected<std::string> Templar::RenderFile(const std::string& path) {
     JsonScope scope(template_vars, &vars_);
     Templar with_template_vars(scope, hooks_);
     auto out = with_template_vars.RenderTemplate(*t);
-    if (!out) return out;
+    if (!out || !preserve_trailing_newlines) return out;
     int want = CountTrailingNewlines(text), have = CountTrailingNewlines(*out);
     if (want > have) out->append(want - have, '\n');
     return out;

@@ -76,6 +76,10 @@ class Scope {
  public:
   virtual ~Scope() = default;
   virtual const Json* Find(std::string_view name) const = 0;
+  /// Whether the value Find gives is data that is never templated again, as
+  /// Ansible wraps a registered module result "unsafe" (a command's stdout
+  /// that prints `{{ foo }}` stays that text).
+  virtual bool Unsafe(std::string_view /*name*/) const { return false; }
 };
 
 /// A Scope over one Json object (tests, `tend render`, extra vars). Indexes
@@ -84,6 +88,7 @@ class JsonScope : public Scope {
  public:
   explicit JsonScope(const Json& vars, const Scope* parent = nullptr);
   const Json* Find(std::string_view name) const override;
+  bool Unsafe(std::string_view name) const override;
 
  private:
   const Json& vars_;
@@ -186,7 +191,9 @@ class Templar {
   Expected<std::string> RenderTemplate(const Template& tmpl);
   /// Reads, compiles (with `hooks.file_options`) and renders a template file,
   /// searching `lookup_context.search_paths` (templates/ of the role first).
-  Expected<std::string> RenderFile(const std::string& path);
+  /// `{% include %}` renders with `preserve_trailing_newlines` false: Jinja2
+  /// drops an included file's last newline, the template module keeps it.
+  Expected<std::string> RenderFile(const std::string& path, bool preserve_trailing_newlines = true);
 
   /// Variable access as templates see it: rendered, unsafe unwrapped, vault decrypted.
   /// Returns nullptr (no error) for an undefined name.

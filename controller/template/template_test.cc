@@ -209,7 +209,29 @@ TEST_CASE("RenderFile renders as the template module does") {
   auto missing = templar.RenderFile("nope.j2");
   REQUIRE(!missing);
   CHECK(missing.error().message == "the template file nope.j2 could not be found");
+  // An included file loses its last newline, as Jinja2 loads it.
+  std::string world = dir + "/tend_template_world.txt";
+  std::ofstream(world) << "world\n";
+  std::ofstream(path) << "Hello {% include '" << world << "' %}!\n";
+  CHECK(templar.RenderFile(path).value() == "Hello world!\n");
+  std::remove(world.c_str());
   std::remove(path.c_str());
+}
+
+TEST_CASE("now(): Ansible's global, with strftime formats and Python's %f") {
+  JsonScope scope(Json::object());
+  Templar templar(scope);
+  auto year = templar.Render("{{ now(fmt='%Y') | int > 2000 }}", "t");
+  REQUIRE(year.has_value());
+  CHECK(*year == Json(true));
+  auto micros = templar.Render("{{ now(true, '%s.%f') }}", "t");
+  REQUIRE(micros.has_value());
+  std::string text = micros->get<std::string>();
+  REQUIRE(text.find('.') != std::string::npos);
+  CHECK(text.size() - text.find('.') - 1 == 6);
+  auto plain = templar.Render("{{ now() }}", "t");
+  REQUIRE(plain.has_value());
+  CHECK(plain->get<std::string>().size() == std::string("2026-12-06 06:55:12.123456").size());
 }
 
 }  // namespace tend

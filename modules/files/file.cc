@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <ctime>
+
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
 #include "modules/framework/text.h"
@@ -40,7 +42,9 @@ Expected<Json> EnsureAbsent(ModuleContext& context, const std::string& path, con
   return result;
 }
 
-// Creates missing parents and the directory itself, like mkdir -p.
+// Creates missing parents and the directory itself, like mkdir -p. Each
+// directory it creates gets the task's owner, group and mode, as Ansible's
+// ensure_directory gives them to every created parent.
 Expected<bool> MakeDirectories(ModuleContext& context, const std::string& path) {
   Host& host = context.Machine();
   auto info = host.Stat(path);
@@ -54,6 +58,56 @@ Expected<bool> MakeDirectories(ModuleContext& context, const std::string& path) 
   if (context.check) return true;
   auto ok = host.MakeDirectory(path, 0755);
   if (!ok) return std::unexpected(ok.error());
+  auto created = host.Stat(path, false);
+  if (!created) return std::unexpected(created.error());
+  auto attrs = ApplyFileAttributes(context, path, *created);
+  if (!attrs) return std::unexpected(attrs.error());
+  return true;
+}
+
+// A timestamp argument as Ansible's get_timestamp_for_time reads it:
+// "preserve", "now", or a time in its format (local time). Left out, it is
+// "now" for state=touch and "preserve" otherwise.
+struct TimeChoice {
+  bool preserve = true;
+  bool now = false;
+  int64_t at = 0;
+};
+
+Expected<TimeChoice> ReadTime(ModuleContext& context, const char* arg, const char* format_arg,
+                              const std::string& state) {
+  std::string value = context.Has(arg) ? context.Str(arg) : state == "touch" ? "now" : "preserve";
+  if (value == "preserve") return TimeChoice{};
+  if (value == "now") return TimeChoice{.preserve = false, .now = true};
+  std::string format = context.Str(format_arg, "%Y%m%d%H%M.%S");
+  std::tm tm{};
+  tm.tm_isdst = -1;
+  const char* end = strptime(value.c_str(), format.c_str(), &tm);
+  if (end == nullptr || *end != '\0') {
+    return Fail(fmt::format("Error while obtaining timestamp for time {} using format {}: time data '{}' "
+                            "does not match format '{}'",
+                            value, format, value, format));
+  }
+  return TimeChoice{.preserve = false, .at = static_cast<int64_t>(std::mktime(&tm))};
+}
+
+// modification_time and access_time, as Ansible's update_timestamp_for_file:
+// nothing when both are preserved, always changed when both are "now".
+Expected<bool> UpdateTimes(ModuleContext& context, const std::string& path, const FileInfo& info,
+                           const std::string& state) {
+  auto m = ReadTime(context, "modification_time", "modification_time_format", state);
+  if (!m) return std::unexpected(m.error());
+  auto a = ReadTime(context, "access_time", "access_time_format", state);
+  if (!a) return std::unexpected(a.error());
+  if (m->preserve && a->preserve) return false;
+  Host& host = context.Machine();
+  int64_t now = host.NowMicros() / 1000000;
+  int64_t mtime = m->preserve ? info.mtime : m->now ? now : m->at;
+  int64_t atime = a->preserve ? info.atime : a->now ? now : a->at;
+  bool changed = (m->now && a->now) || mtime != info.mtime || atime != info.atime;
+  if (!changed || context.check || !info.exists()) return changed;
+  auto set = host.SetTimes(path, atime, mtime);
+  if (!set) return std::unexpected(set.error());
   return true;
 }
 
@@ -140,13 +194,13 @@ Expected<Json> EnsureExisting(ModuleContext& context, const std::string& path, F
       diff = Diff(path, "absent", "directory");
     }
   } else if (state == "touch") {
-    result["changed"] = true;  // Ansible: touch always updates the times
     diff = Diff(path, StateName(info.kind), "touch");
-    if (!context.check) {
-      auto ok = info.exists()
-                    ? host.SetTimes(path, host.NowMicros() / 1000000, host.NowMicros() / 1000000)
-                    : host.WriteFileAtomic(path, StringSource(""), {});
-      if (!ok) return std::unexpected(ok.error());
+    if (!info.exists()) {
+      result["changed"] = true;
+      if (!context.check) {
+        auto ok = host.WriteFileAtomic(path, StringSource(""), {});
+        if (!ok) return std::unexpected(ok.error());
+      }
     }
   } else if (!info.exists()) {
     return Fail(fmt::format("file ({}) is absent, cannot continue", path));
@@ -161,6 +215,11 @@ Expected<Json> EnsureExisting(ModuleContext& context, const std::string& path, F
   auto attrs = ApplyFileAttributes(context, path, info, &diff);
   if (!attrs) return std::unexpected(attrs.error());
   if (*attrs) result["changed"] = true;
+  if (info.exists() || state == "touch") {
+    auto times = UpdateTimes(context, path, info, state);
+    if (!times) return std::unexpected(times.error());
+    if (*times) result["changed"] = true;
+  }
   if (state == "directory" && context.Bool("recurse") && info.exists()) {
     auto below = ApplyRecursively(context, path);
     if (!below) return std::unexpected(below.error());

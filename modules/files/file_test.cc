@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <ctime>
+
 #include "core/hash.h"
 #include "modules/files/file_common.h"
 #include "modules/framework/registry.h"
@@ -43,6 +45,39 @@ TEST_CASE("file: directory, touch, absent, link — idempotent and check mode") 
   CheckCheckMode(touch);
   CHECK(touch.Run()["changed"] == true);
   CHECK(host.Stat("/srv/t")->kind == FileKind::kFile);
+}
+
+TEST_CASE("file: every directory it creates gets the task's owner and mode, as in Ansible") {
+  FakeHost host = MakeHost();
+  Task dir{host, "file", {{"path", "/srv/p/q/r"}, {"state", "directory"}, {"mode", "0700"}, {"owner", "app"}}};
+  CheckIdempotent(dir);
+  for (const char* created : {"/srv/p", "/srv/p/q", "/srv/p/q/r"}) {
+    CAPTURE(created);
+    CHECK(host.Stat(created)->mode == 0700);
+    CHECK(host.Stat(created)->uid == 1001);
+  }
+  CHECK(host.Stat("/srv")->mode == 0755);  // an existing parent is left alone
+}
+
+TEST_CASE("file: modification_time and access_time, preserve and formatted times") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/t", "x", 0644);
+  Task keep{host,
+            "file",
+            {{"path", "/srv/t"}, {"state", "touch"}, {"modification_time", "preserve"}, {"access_time", "preserve"}}};
+  CHECK(keep.Run()["changed"] == false);
+  CHECK(Task{host, "file", {{"path", "/srv/t"}, {"state", "touch"}}}.Run()["changed"] == true);
+
+  Task stamp{host,
+             "file",
+             {{"path", "/srv/t"}, {"modification_time", "202601011200.00"}, {"access_time", "202601011200.00"}}};
+  CheckCheckMode(stamp);
+  CheckIdempotent(stamp);
+  std::tm tm{.tm_min = 0, .tm_hour = 12, .tm_mday = 1, .tm_mon = 0, .tm_year = 126, .tm_isdst = -1};
+  CHECK(host.Stat("/srv/t")->mtime == static_cast<int64_t>(std::mktime(&tm)));
+  CHECK(Task{host, "file", {{"path", "/srv/t"}, {"modification_time", "1 Jan"}}}.Run()["msg"] ==
+        "Error while obtaining timestamp for time 1 Jan using format %Y%m%d%H%M.%S: time data '1 Jan' does not "
+        "match format '%Y%m%d%H%M.%S'");
 }
 
 TEST_CASE("file: errors are exact") {

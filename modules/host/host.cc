@@ -84,6 +84,10 @@ std::map<std::string, ShadowEntry> ParseShadow(std::string_view content) {
     if (f.size() > 7) {
       if (auto days = ParseId<int64_t>(f[7])) entry.expire_days = *days;
     }
+    if (f.size() > 4) {
+      if (auto days = ParseId<int64_t>(f[3])) entry.min_days = *days;
+      if (auto days = ParseId<int64_t>(f[4])) entry.max_days = *days;
+    }
     out[std::string(f[0])] = std::move(entry);
   });
   return out;

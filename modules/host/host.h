@@ -99,6 +99,9 @@ struct ShadowEntry {
   std::string password;
   /// Days since 1970-01-01 on which the account expires; -1 when the field is empty.
   int64_t expire_days = -1;
+  /// Minimum and maximum password age in days; -1 when the field is empty.
+  int64_t min_days = -1;
+  int64_t max_days = -1;
 };
 
 /// Parses /etc/shadow into name -> entry; malformed lines are skipped.

@@ -42,7 +42,8 @@ std::vector<std::string> MemberOf(const std::vector<GroupEntry>& groups, const s
 std::optional<ShadowEntry> CurrentShadow(ModuleContext& context,
                                          const std::optional<PasswdEntry>& current) {
   if (!current) return std::nullopt;
-  if (!context.Has("password") && !context.Has("password_lock") && !context.Has("expires")) {
+  if (!context.Has("password") && !context.Has("password_lock") && !context.Has("expires") &&
+      !context.Has("password_expire_max") && !context.Has("password_expire_min")) {
     return ShadowEntry{};
   }
   auto content = context.Machine().ReadFile("/etc/shadow");
@@ -153,6 +154,34 @@ Expected<std::vector<std::string>> Options(ModuleContext& context,
   return opts;
 }
 
+// password_expire_min/max as Ansible's set_password_expire: chage for the
+// ages that differ from shadow's, nothing when both already match.
+std::vector<std::string> PasswordAgeArgv(ModuleContext& context, const ShadowEntry& shadow,
+                                         const std::string& name) {
+  std::vector<std::string> argv{"chage"};
+  if (context.Has("password_expire_min") && context.Int("password_expire_min") != shadow.min_days)
+    argv.insert(argv.end(), {"-m", std::to_string(context.Int("password_expire_min"))});
+  if (context.Has("password_expire_max") && context.Int("password_expire_max") != shadow.max_days)
+    argv.insert(argv.end(), {"-M", std::to_string(context.Int("password_expire_max"))});
+  if (argv.size() == 1) return {};
+  argv.push_back(name);
+  return argv;
+}
+
+Expected<void> EnsurePasswordAge(ModuleContext& context, const std::string& name, Json& result) {
+  if (!context.Has("password_expire_min") && !context.Has("password_expire_max")) return {};
+  auto user = context.Machine().FindUser(name);
+  if (!user) return std::unexpected(user.error());
+  auto shadow = *user ? CurrentShadow(context, *user) : std::optional<ShadowEntry>(ShadowEntry{});
+  auto argv = PasswordAgeArgv(context, shadow ? *shadow : ShadowEntry{}, name);
+  if (argv.empty()) return {};
+  result["changed"] = true;
+  if (context.check) return {};
+  auto ran = RunChecked(context.Machine(), argv);
+  if (!ran) return std::unexpected(ran.error());
+  return {};
+}
+
 Json Describe(Host& host, const std::string& name, Json result) {
   auto user = host.FindUser(name);
   if (user && *user) {
@@ -243,6 +272,8 @@ const ModuleSpec& UserSpec() {
                {.name = "ssh_key_comment", .type = ArgType::kStr},
                {.name = "ssh_key_passphrase", .type = ArgType::kStr, .no_log = true},
                {.name = "expires", .type = ArgType::kFloat},
+               {.name = "password_expire_max", .type = ArgType::kInt},
+               {.name = "password_expire_min", .type = ArgType::kInt},
                {.name = "local", .type = ArgType::kBool, .default_value = false}},
       .returns = {"name", "state", "uid", "group", "groups", "home", "shell", "comment", "system",
                   "create_home", "ssh_public_key", "ssh_key_file"},
@@ -292,6 +323,7 @@ Expected<Json> RunUser(ModuleContext& context) {
       if (!ran) return std::unexpected(ran.error());
     }
   }
+  if (auto aged = EnsurePasswordAge(context, name, result); !aged) return std::unexpected(aged.error());
   if (context.Has("groups"))
     result["groups"] = JoinComma(context.args["groups"].get<std::vector<std::string>>());
   result["system"] = context.Bool("system");

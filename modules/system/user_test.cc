@@ -17,12 +17,19 @@ int64_t ExpireDays(const std::string& date) {
   return std::chrono::sys_days{ymd}.time_since_epoch().count();
 }
 
-// /etc/shadow as useradd (a new account is locked: "!") and usermod -p/-L/-U/-e leave it.
+// /etc/shadow as useradd (a new account is locked: "!", ages 0 and 99999),
+// usermod -p/-L/-U/-e and chage -m/-M leave it.
 void UpdateShadow(const std::string& tool, const std::string& name,
                   std::map<std::string, std::string>& opt, FakeHost& host) {
   auto shadow = ParseShadow(host.Content("/etc/shadow"));
   if (tool == "userdel") shadow.erase(name);
-  if (tool == "useradd") shadow[name] = {.password = opt.contains("-p") ? opt["-p"] : "!"};
+  if (tool == "useradd") {
+    shadow[name] = {.password = opt.contains("-p") ? opt["-p"] : "!", .min_days = 0, .max_days = 99999};
+  }
+  if (tool == "chage") {
+    if (opt.contains("-m")) shadow[name].min_days = std::stoll(opt["-m"]);
+    if (opt.contains("-M")) shadow[name].max_days = std::stoll(opt["-M"]);
+  }
   if (tool == "useradd" || tool == "usermod") {
     ShadowEntry& entry = shadow[name];
     if (opt.contains("-p")) entry.password = opt["-p"];
@@ -32,8 +39,9 @@ void UpdateShadow(const std::string& tool, const std::string& name,
   }
   std::string text;
   for (const auto& [user, e] : shadow) {
-    text += fmt::format("{}:{}:19000:0:99999:7::{}:\n", user, e.password,
-                        e.expire_days < 0 ? "" : std::to_string(e.expire_days));
+    auto days = [](int64_t d) { return d < 0 ? std::string() : std::to_string(d); };
+    text += fmt::format("{}:{}:19000:{}:{}:7::{}:\n", user, e.password, days(e.min_days), days(e.max_days),
+                        days(e.expire_days));
   }
   host.AddFile("/etc/shadow", text);
 }
@@ -46,8 +54,9 @@ ProcessResult ShadowUtils(const ProcessSpec& spec, FakeHost& host) {
   const auto& argv = spec.argv;
   std::string name = argv.back();
   std::map<std::string, std::string> opt;
+  bool chage = argv[0] == "chage";  // its -m and -M take a value
   for (size_t i = 1; i + 1 < argv.size(); ++i) {
-    if (argv[i] == "-m" || argv[i] == "-M" || argv[i] == "-r" || argv[i] == "-a" ||
+    if ((!chage && (argv[i] == "-m" || argv[i] == "-M")) || argv[i] == "-r" || argv[i] == "-a" ||
         argv[i] == "-o" || argv[i] == "-f" || argv[i] == "-L" || argv[i] == "-U") {
       opt[argv[i]] = "1";
     } else {
@@ -265,6 +274,28 @@ TEST_CASE("user: a new user gets expires on useradd") {
   CHECK(host.commands() == std::vector<std::string>{"useradd -e 2027-06-15 -m ml"});
   host.ClearRecords();
   CHECK(created.Run()["changed"] == false);
+}
+
+TEST_CASE("user: password_expire_min and _max through chage, only the ages that differ") {
+  FakeHost host = UserHost();
+  Task{host, "user", {{"name", "ml"}}}.Run();
+  host.ClearRecords();
+  Task ages{host, "user", {{"name", "ml"}, {"password_expire_max", 10}, {"password_expire_min", 5}}};
+  CheckCheckMode(ages);
+  CHECK(ages.Run()["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"chage -m 5 -M 10 ml"});
+  CHECK(ParseShadow(host.Content("/etc/shadow"))["ml"].max_days == 10);
+  host.ClearRecords();
+  CHECK(ages.Run()["changed"] == false);
+  CHECK(host.commands().empty());
+  Task max_only{host, "user", {{"name", "ml"}, {"password_expire_max", 30}}};
+  CHECK(max_only.Run()["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"chage -M 30 ml"});
+  host.ClearRecords();
+  // A new user: useradd, then chage for what differs from useradd's defaults.
+  Task created{host, "user", {{"name", "new"}, {"password_expire_min", 0}, {"password_expire_max", 90}}};
+  CHECK(created.Run()["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"useradd -m new", "chage -M 90 new"});
 }
 
 }  // namespace tend

@@ -132,7 +132,6 @@ const ModuleSpec& CommandSpec() {
       .short_description = "Execute commands on targets",
       .args = CommandArgs(false),
       .mutually_exclusive = {{"_raw_params", "argv"}},
-      .required_one_of = {{"_raw_params", "argv"}},
       .free_form = true,
       .returns = kCommandReturns,
   };
@@ -144,7 +143,6 @@ const ModuleSpec& ShellSpec() {
       .name = "shell",
       .short_description = "Execute shell commands on targets",
       .args = CommandArgs(true),
-      .required_one_of = {{"_raw_params"}},
       .free_form = true,
       .returns = kCommandReturns,
   };

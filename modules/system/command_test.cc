@@ -89,6 +89,13 @@ TEST_CASE("check mode runs nothing") {
 TEST_CASE("bad command arguments are failed results") {
   FakeHost host;
   CHECK(Run(host, "command", Json{{"_raw_params", ""}})["msg"] == "no command given");
+  // No command at all is the module's failure, as in Ansible (not a spec error).
+  for (const char* module : {"command", "shell"}) {
+    Json none = Run(host, module, Json{{"chdir", "/"}});
+    CHECK(none["failed"] == true);
+    CHECK(none["msg"] == "no command given");
+    CHECK(none["rc"] == 256);
+  }
   CHECK(Run(host, "command", Json{{"_raw_params", "echo 'x"}})["msg"] ==
         "failed to parse the command: No closing quotation");
   CHECK(Run(host, "command", Json{{"_raw_params", "ls"}, {"chdri", "/"}})["msg"] ==

@@ -726,3 +726,25 @@ TEST_CASE("errors in an included file fail the include on the hosts that run it"
 
 }  // namespace
 }  // namespace tend
+
+namespace tend {
+namespace {
+
+TEST_CASE("debug's verbosity may be k=v text, as Ansible's int() reads it") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: var=inventory_hostname verbosity=3
+    - debug: msg=shown verbosity=0
+    - debug: msg=x verbosity=lots
+      ignore_errors: true
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].skipped == 1);
+  CHECK(out.text.find("\"msg\": \"shown\"") != std::string::npos);
+  CHECK(out.text.find("invalid literal for int() with base 10: 'lots'") != std::string::npos);
+  CHECK(out.summary.stats["h1"].ignored == 1);
+}
+
+}  // namespace
+}  // namespace tend

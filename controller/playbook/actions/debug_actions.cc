@@ -5,16 +5,36 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <optional>
 
 #include "controller/playbook/actions/action_table.h"
 #include "controller/playbook/run_context.h"
+#include "core/python_format.h"
 
 namespace tend {
 
+// debug's `verbosity`, an int or its text (`debug: var=x verbosity=3`), as
+// Ansible's int() reads it.
+std::optional<int> Verbosity(const Json& args) {
+  const Json value = args.value("verbosity", Json(0));
+  if (value.is_number_integer()) return value.get<int>();
+  if (!value.is_string()) return std::nullopt;
+  std::string_view text = value.get_ref<const std::string&>();
+  int n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
 Json RunDebug(const ActionCall& call) {
   const Json& args = call.args;
-  int verbosity = args.value("verbosity", 0);
-  if (verbosity > call.worker.ctx.opt.verbosity) {
+  auto verbosity = Verbosity(args);
+  if (!verbosity) {
+    return FailResult(fmt::format("invalid literal for int() with base 10: '{}'",
+                                  PythonStr(args["verbosity"])));
+  }
+  if (*verbosity > call.worker.ctx.opt.verbosity) {
     return Json{{"changed", false},
                 {"skipped", true},
                 {"skipped_reason", "Verbosity threshold not met."}};

@@ -748,3 +748,22 @@ TEST_CASE("debug's verbosity may be k=v text, as Ansible's int() reads it") {
 
 }  // namespace
 }  // namespace tend
+
+namespace tend {
+namespace {
+
+TEST_CASE("script finds its file in the role's files/, as copy's src") {
+  auto out = RunPlaybook("- hosts: h1\n  gather_facts: false\n  roles: [r]\n", {"h1"}, {},
+                         nullptr, {},
+                         {{"roles/r/tasks/main.yml",
+                           "- script: 'list.sh \"{{ inventory_hostname }}\"'\n"},
+                          {"roles/r/files/list.sh", "echo hi\n"}});
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].module == "script");
+  std::string raw = out.calls[0].args.value("_raw_params", "");
+  CHECK_MESSAGE(raw.ends_with("/roles/r/files/list.sh \"h1\""), raw);
+  CHECK(raw.starts_with("/"));
+}
+
+}  // namespace
+}  // namespace tend

@@ -63,11 +63,20 @@ Expected<std::pair<std::vector<std::string>, Json>> BuildArgv(ModuleContext& con
     if (!split) return Fail("failed to parse the command: " + split.error().message);
     argv = std::move(*split);
   }
-  if (context.Has("executable") && !argv.empty()) argv[0] = context.Str("executable");
   return std::pair{argv, Json(argv)};
 }
 
-Json RunCommandLine(ModuleContext& context, bool shell) {
+// Ansible's command module ignores `executable` (only shell uses it) and warns.
+Json IgnoredExecutable(const ModuleContext& context, bool shell) {
+  Json warnings = Json::array();
+  if (shell || !context.Has("executable")) return warnings;
+  warnings.push_back(fmt::format("As of Ansible 2.4, the parameter 'executable' is no longer "
+                                 "supported with the 'command' module. Not using '{}'.",
+                                 context.Str("executable")));
+  return warnings;
+}
+
+Json RunCommandOnce(ModuleContext& context, bool shell) {
   auto built = BuildArgv(context, shell);
   if (!built) return FailedResult(built.error().message, Json{{"rc", 256}});
   auto& [argv, cmd] = *built;
@@ -121,6 +130,13 @@ Json RunCommandLine(ModuleContext& context, bool shell) {
     result["failed"] = true;
     result["msg"] = "non-zero return code";
   }
+  return result;
+}
+
+Json RunCommandLine(ModuleContext& context, bool shell) {
+  Json result = RunCommandOnce(context, shell);
+  Json warnings = IgnoredExecutable(context, shell);
+  if (!warnings.empty()) result["warnings"] = warnings;
   return result;
 }
 

@@ -86,6 +86,15 @@ TEST_CASE("check mode runs nothing") {
   CHECK(host.commands().empty());
 }
 
+TEST_CASE("command ignores executable with Ansible's warning; shell uses it") {
+  FakeHost host;
+  Json r = Run(host, "command", Json{{"_raw_params", "ls /dev/null"}, {"executable", "/bogus"}});
+  CHECK(r["cmd"] == Json::array({"ls", "/dev/null"}));
+  CHECK(r["warnings"] == Json::array({"As of Ansible 2.4, the parameter 'executable' is no "
+                                      "longer supported with the 'command' module. Not using "
+                                      "'/bogus'."}));
+}
+
 TEST_CASE("bad command arguments are failed results") {
   FakeHost host;
   CHECK(Run(host, "command", Json{{"_raw_params", ""}})["msg"] == "no command given");

@@ -77,6 +77,10 @@ Json IgnoredExecutable(const ModuleContext& context, bool shell) {
 }
 
 Json RunCommandOnce(ModuleContext& context, bool shell) {
+  // The module's own check, as Ansible's (not the spec's mutually_exclusive).
+  if (!context.Str("_raw_params").empty() && context.Has("argv")) {
+    return FailedResult("only command or argv can be given, not both", Json{{"rc", 256}});
+  }
   auto built = BuildArgv(context, shell);
   if (!built) return FailedResult(built.error().message, Json{{"rc", 256}});
   auto& [argv, cmd] = *built;
@@ -147,7 +151,6 @@ const ModuleSpec& CommandSpec() {
       .name = "command",
       .short_description = "Execute commands on targets",
       .args = CommandArgs(false),
-      .mutually_exclusive = {{"_raw_params", "argv"}},
       .free_form = true,
       .returns = kCommandReturns,
   };

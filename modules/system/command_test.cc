@@ -97,6 +97,9 @@ TEST_CASE("command ignores executable with Ansible's warning; shell uses it") {
 
 TEST_CASE("bad command arguments are failed results") {
   FakeHost host;
+  Json both = Run(host, "command", Json{{"_raw_params", "ls"}, {"argv", {"ls"}}});
+  CHECK(both["msg"] == "only command or argv can be given, not both");
+  CHECK(both["rc"] == 256);
   CHECK(Run(host, "command", Json{{"_raw_params", ""}})["msg"] == "no command given");
   // No command at all is the module's failure, as in Ansible (not a spec error).
   for (const char* module : {"command", "shell"}) {

@@ -1,4 +1,7 @@
 #include <fmt/format.h>
+#include <fnmatch.h>
+
+#include <algorithm>
 
 #include "modules/framework/all.h"
 #include "modules/framework/text.h"
@@ -28,16 +31,34 @@ const std::vector<std::string> kCommandReturns{"cmd",          "rc",           "
                                                "stdout_lines", "stderr_lines", "start",  "end",
                                                "delta",        "msg"};
 
+// Whether `path` exists; a wildcard in its last component matches entries
+// of its directory, as Ansible's glob.glob() in the command module does.
+Expected<bool> PathExists(Host& host, const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  if (name.find_first_of("*?[") == std::string::npos) {
+    auto info = host.Stat(path);
+    if (!info) return std::unexpected(info.error());
+    return info->exists();
+  }
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
+  auto entries = host.ListDirectory(dir);
+  if (!entries) return false;  // no directory, no match
+  return std::any_of(entries->begin(), entries->end(), [&](const std::string& entry) {
+    return ::fnmatch(name.c_str(), entry.c_str(), FNM_PERIOD) == 0;
+  });
+}
+
 // Ansible's `creates`/`removes` guards; a non-empty result means "do not run".
 Expected<std::optional<Json>> Guard(ModuleContext& context) {
   const char* would = context.check ? "Would" : "Did";
   for (const char* key : {"creates", "removes"}) {
     if (!context.Has(key)) continue;
     std::string path = context.Str(key);
-    auto info = context.Machine().Stat(path);
-    if (!info) return std::unexpected(info.error());
+    auto exists = PathExists(context.Machine(), path);
+    if (!exists) return std::unexpected(exists.error());
     bool creates = std::string_view(key) == "creates";
-    if (info->exists() != creates) continue;
+    if (*exists != creates) continue;
     std::string state = creates ? "exists" : "does not exist";
     return Json{{"changed", false},
                 {"rc", 0},

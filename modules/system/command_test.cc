@@ -61,6 +61,17 @@ TEST_CASE("shell runs through /bin/sh or the given executable") {
   CHECK(bash["stdout"] == "/bin/bash");
 }
 
+TEST_CASE("creates and removes take a glob, as Ansible's glob.glob()") {
+  FakeHost host;
+  host.AddFile("/tmp/g/afile.txt", "");
+  Json made = Run(host, "command", Json{{"_raw_params", "touch x"}, {"creates", "/tmp/g/afile.*"}});
+  CHECK(made["changed"] == false);
+  CHECK(made["msg"] == "Did not run command since '/tmp/g/afile.*' exists");
+  Json gone = Run(host, "command", Json{{"_raw_params", "rm x"}, {"removes", "/tmp/g/b*.txt"}});
+  CHECK(gone["msg"] == "Did not run command since '/tmp/g/b*.txt' does not exist");
+  CHECK(host.commands().empty());
+}
+
 TEST_CASE("creates and removes guard the command, also in check mode") {
   FakeHost host;
   host.AddFile("/tmp/marker", "");

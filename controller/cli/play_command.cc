@@ -214,6 +214,7 @@ int RunPlay(const PlayFlags& f) {
   }
   LoadOptions load_options;
   load_options.roles_path = f.roles_path;
+  load_options.syntax_check = f.syntax_check;
   if (const char* env = std::getenv("ANSIBLE_ROLES_PATH")) {
     for (const auto& p : ToStringList(Json(std::string(env)), false)) {
       size_t start = 0;
@@ -233,6 +234,7 @@ int RunPlay(const PlayFlags& f) {
       fmt::print(stderr, "ERROR! {}\n", book.error().ToString());
       return kExitUnreachable;  // docs/ansible-compat.md: parse errors exit 4
     }
+    for (const auto& text : loader.TakeWarnings()) fmt::print(stderr, "[WARNING]: {}\n", text);
     books.push_back(std::move(*book));
   }
   if (f.syntax_check) {

@@ -89,6 +89,15 @@ struct RunOutput {
   std::string text;
   RunSummary summary;
   std::vector<ModuleCall> calls;
+  std::vector<std::string> warnings;
+};
+
+// The human output, with warnings kept apart (they go to stderr).
+class KeepingReporter : public HumanReporter {
+ public:
+  using HumanReporter::HumanReporter;
+  void Warning(const std::string& text) override { warnings.push_back(text); }
+  std::vector<std::string> warnings;
 };
 
 RunOutput RunPlaybook(const std::string& yaml, std::vector<std::string> hosts = {"h1", "h2"},
@@ -110,10 +119,11 @@ RunOutput RunPlaybook(const std::string& yaml, std::vector<std::string> hosts = 
   std::FILE* out = open_memstream(&buffer, &size);
   RunOutput result;
   {
-    HumanReporter reporter(out, HumanOptions{});
+    KeepingReporter reporter(out, HumanOptions{});
     options.forks = options.forks == 50 ? 1 : options.forks;  // deterministic output order
     Executor executor(catalog, sessions, reporter, loader, FakeTemplarFactory(), options);
     result.summary = executor.Run(*book);
+    result.warnings = reporter.warnings;
   }
   std::fclose(out);
   result.text.assign(buffer, size);
@@ -216,7 +226,7 @@ std::vector<ModuleCall> CallsOf(const TestDir& dir) {
   FakeSessionFactory sessions(Answer);
   std::FILE* out = std::fopen("/dev/null", "w");
   {
-    HumanReporter reporter(out, HumanOptions{});
+    KeepingReporter reporter(out, HumanOptions{});
     Executor executor(catalog, sessions, reporter, loader, FakeTemplarFactory(), ExecOptions{});
     executor.Run(*book);
   }
@@ -771,6 +781,159 @@ TEST_CASE("any_errors_fatal ends the play for every host") {
     - command: two
 )");
   CHECK(out.calls.size() == 2);
+}
+
+// Ansible fails a task whose module it cannot run, or whose arguments the
+// module rejects, only on the hosts that run it: `when`, ignore_errors and
+// rescue apply, and the other hosts go on.
+TEST_CASE("a module tend does not implement and bad arguments fail only where they run") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - name: Arch only
+      pacman: name=tree
+      when: inventory_hostname == 'h2'
+    - ansible.windows.win_file: {path: x}
+      ignore_errors: true
+    - block:
+        - community.general.pacman_key: {id: x}
+      rescue:
+        - debug: msg=rescued
+    - file: {state: hard}
+      register: hard
+      ignore_errors: true
+    - assert: {that: "hard.msg == 'missing required arguments: path'"}
+    - file: path='/x
+      ignore_errors: true
+    - command: last
+)");
+  CHECK(out.summary.stats["h1"].failed == 0);
+  CHECK(out.summary.stats["h1"].skipped == 1);
+  CHECK(out.summary.stats["h1"].ignored == 3);
+  CHECK(out.summary.stats["h1"].rescued == 1);
+  CHECK(out.summary.stats["h2"].failed == 1);
+  CHECK(out.text.find("fatal: [h2]: FAILED! => {\"changed\": false, \"failed\": true, "
+                      "\"msg\": \"" ) != std::string::npos);
+  CHECK(out.text.find("site.yml:4:7: module 'pacman' is not implemented natively by tend") !=
+        std::string::npos);
+  CHECK(out.text.find("module 'ansible.windows.win_file' is not implemented natively") !=
+        std::string::npos);
+  CHECK(out.text.find("site.yml:17:13: unbalanced quotes in arguments: path='/x") !=
+        std::string::npos);
+  // Only `command: last` on h1 reached a host.
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].args["_raw_params"] == "last");
+}
+
+TEST_CASE("action: \"{{ var }}\" names its module when the task runs") {
+  FakeCatalog catalog({"h1"});
+  catalog.vars["h1"] = {{"mgr", "command"}, {"nope", "nosuchmodule"}, {"arch", "pacman"}};
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - action: "{{ mgr }} change"
+    - action: "{{ nope }}"
+      ignore_errors: true
+    - action: "{{ arch }}"
+      args: {name: tree}
+      ignore_errors: true
+)",
+                         {"h1"}, {}, &catalog);
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].module == "command");
+  CHECK(out.calls[0].args["_raw_params"] == "change");
+  CHECK(out.summary.stats["h1"].changed == 1);
+  CHECK(out.summary.stats["h1"].ignored == 2);
+  CHECK(out.text.find("couldn't resolve module/action 'nosuchmodule'") != std::string::npos);
+  CHECK(out.text.find("module 'pacman' is not implemented natively") != std::string::npos);
+}
+
+TEST_CASE("set_fact k=v text: keys templated per item, values kept, names checked") {
+  FakeCatalog catalog({"h1"});
+  catalog.vars["h1"] = {{"bad", "a-b"}};
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact: "x{{ item }}={{ item }} flag=yes"
+      loop: ['0', '1']
+    - debug: msg="{{ x0 }}-{{ x1 }}-{{ flag }}"
+    - set_fact: "{{ bad }}=1"
+      ignore_errors: true
+)",
+                         {"h1"}, {}, &catalog);
+  CHECK(out.text.find("\"msg\": \"0-1-true\"") != std::string::npos);
+  CHECK(out.text.find("The variable name 'a-b' is not valid.") != std::string::npos);
+  CHECK(out.summary.stats["h1"].ignored == 1);
+}
+
+TEST_CASE("errors in an included file fail the include on the hosts that run it") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - include_tasks: windows.yml
+      when: inventory_hostname == 'none'
+    - include_tasks: linux.yml
+    - include_tasks: broken.yml
+      when: inventory_hostname == 'h2'
+    - include_tasks: self.yml
+      when: inventory_hostname == 'h1'
+)",
+                         {"h1", "h2"}, {}, nullptr, {},
+                         {{"windows.yml", "- win_file: {path: x}\n"},
+                          {"linux.yml", "- pacman: name=x\n  when: false\n- command: ok\n"},
+                          {"broken.yml", "- debug: {msg: x\n"},
+                          {"self.yml", "- include_tasks: self.yml\n"}});
+  // linux.yml's pacman warns once, when the file is first read.
+  REQUIRE(out.warnings.size() == 1);
+  CHECK(out.warnings[0].find("linux.yml:1:3: module 'pacman' is not implemented natively") !=
+        std::string::npos);
+  CHECK(out.text.find("win_file") == std::string::npos);
+  CHECK(out.calls.size() == 2);  // command: ok on each host
+  CHECK(out.summary.stats["h2"].failed == 1);
+  CHECK(out.text.find("broken.yml:2:1: YAML syntax error") != std::string::npos);
+  CHECK(out.summary.stats["h1"].failed == 1);
+  CHECK(out.text.find("include depth exceeded") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace tend
+
+namespace tend {
+namespace {
+
+TEST_CASE("debug's verbosity may be k=v text, as Ansible's int() reads it") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: var=inventory_hostname verbosity=3
+    - debug: msg=shown verbosity=0
+    - debug: msg=x verbosity=lots
+      ignore_errors: true
+)",
+                         {"h1"});
+  CHECK(out.summary.stats["h1"].skipped == 1);
+  CHECK(out.text.find("\"msg\": \"shown\"") != std::string::npos);
+  CHECK(out.text.find("invalid literal for int() with base 10: 'lots'") != std::string::npos);
+  CHECK(out.summary.stats["h1"].ignored == 1);
+}
+
+}  // namespace
+}  // namespace tend
+
+namespace tend {
+namespace {
+
+TEST_CASE("script finds its file in the role's files/, as copy's src") {
+  auto out = RunPlaybook("- hosts: h1\n  gather_facts: false\n  roles: [r]\n", {"h1"}, {},
+                         nullptr, {},
+                         {{"roles/r/tasks/main.yml",
+                           "- script: 'list.sh \"{{ inventory_hostname }}\"'\n"},
+                          {"roles/r/files/list.sh", "echo hi\n"}});
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].module == "script");
+  std::string raw = out.calls[0].args.value("_raw_params", "");
+  CHECK_MESSAGE(raw.ends_with("/roles/r/files/list.sh \"h1\""), raw);
+  CHECK(raw.starts_with("/"));
 }
 
 }  // namespace

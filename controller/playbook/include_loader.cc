@@ -46,20 +46,6 @@ Expected<Task> IncludeLoader::ImportTasks(const TaskContext& ctx, const Task& im
   return block;
 }
 
-Expected<void> IncludeLoader::Preload(const TaskContext& ctx, const Task& include) {
-  std::string name = IncludeFileArg(include);
-  if (name.empty() || name.find("{{") != std::string::npos) return {};
-  std::string path =
-      PlaybookLoader::ResolveTaskFile(name, ctx.src->path, ctx.role, state_.playbook_dir);
-  if (!IsFile(path)) return {};  // may be created by an earlier task
-  std::string key = CanonicalPath(path);
-  if (state_.task_cache.contains(key)) return {};
-  auto tasks = tasks_.LoadFile(path, ctx.role, include.where, "include_tasks", ctx.handler);
-  if (!tasks) return std::unexpected(tasks.error());
-  state_.task_cache[key] = std::make_unique<std::vector<Task>>(std::move(*tasks));
-  return {};
-}
-
 Expected<const std::vector<Task>*> IncludeLoader::IncludeAtRunTime(const std::string& path,
                                                                    const Role* role,
                                                                    const Location& where) {

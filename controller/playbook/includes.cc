@@ -29,6 +29,12 @@ Flow IncludeFailed(HostWorker& w, const Task& task, const Error& e) {
   return w.Account(task, out);
 }
 
+// What the loader warned about in the file just read (a module tend does
+// not implement), once: the loader keeps each file it has read.
+void ReportLoadWarnings(HostWorker& w) {
+  for (const auto& text : w.ctx.loader.TakeWarnings()) w.ctx.reporter.Warning(text);
+}
+
 // The include's params under its own `vars`, for the included tasks.
 Json IncludeParams(const Task& task, const Json& params) {
   Json merged = params;
@@ -42,6 +48,7 @@ Flow IncludeTasks(HostWorker& w, const Task& task, const Json& args, const Json&
   std::string path =
       PlaybookLoader::ResolveTaskFile(name, task.file, task.role, w.run.play->playbook_dir);
   auto tasks = w.ctx.loader.IncludeTasks(path, task.role, task.where);
+  ReportLoadWarnings(w);
   if (!tasks) return IncludeFailed(w, task, tasks.error());
   std::string shown = std::filesystem::absolute(path).lexically_normal().string();
   w.ctx.reporter.Included(
@@ -68,6 +75,7 @@ Flow IncludeTasks(HostWorker& w, const Task& task, const Json& args, const Json&
 Flow IncludeRole(HostWorker& w, const Task& task, const Json& args, const Json& params,
                  const Env& env) {
   auto role = w.ctx.loader.IncludeRole(args, w.run.play->playbook_dir, task.where);
+  ReportLoadWarnings(w);
   if (!role) return IncludeFailed(w, task, role.error());
   const Role& kept = w.ctx.included.Keep(*role);
   Json merged = IncludeParams(task, params);

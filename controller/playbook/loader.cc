@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "controller/playbook/include_loader.h"
 #include "controller/playbook/loader_state.h"
@@ -41,6 +42,11 @@ Expected<const std::vector<Task>*> PlaybookLoader::IncludeTasks(const std::strin
                                                                 const Location& where) {
   std::lock_guard lock(impl_->state.mutex);
   return impl_->includes.IncludeAtRunTime(path, role, where);
+}
+
+std::vector<std::string> PlaybookLoader::TakeWarnings() {
+  std::lock_guard lock(impl_->state.mutex);
+  return std::exchange(impl_->state.warnings, {});
 }
 
 Expected<std::shared_ptr<Role>> PlaybookLoader::IncludeRole(const Json& args,

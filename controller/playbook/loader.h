@@ -14,6 +14,9 @@ namespace tend {
 struct LoadOptions {
   /// Extra role search directories (`roles_path`), after `roles/` beside the playbook.
   std::vector<std::string> roles_path;
+  /// `--syntax-check`: what Ansible reports only when a task runs (a module
+  /// tend does not implement, bad arguments) is an error instead of a warning.
+  bool syntax_check = false;
 };
 
 /// Reads playbooks, task files and roles into the model. Static imports
@@ -34,6 +37,10 @@ class PlaybookLoader {
   /// added to the play (as in Ansible, only imported roles' handlers are).
   Expected<std::shared_ptr<Role>> IncludeRole(const Json& args, const std::string& playbook_dir,
                                               const Location& where);
+
+  /// Warnings about tasks that will fail when they run (RunTimeProblem),
+  /// located, each once; taking them clears the list. Thread-safe.
+  std::vector<std::string> TakeWarnings();
 
   /// Finds a relative file the way Ansible does for includes: beside the
   /// including file, in the role's tasks/ dir, in the playbook dir.

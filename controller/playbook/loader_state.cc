@@ -22,3 +22,14 @@ Expected<void> LoaderState::Enter(const std::string& path, const Location& where
 }
 
 }  // namespace tend
+
+namespace tend {
+
+Expected<void> LoaderState::Defer(const Error& problem) {
+  if (options.syntax_check) return std::unexpected(problem);
+  std::string text = problem.ToString() + " (the task fails on each host that runs it)";
+  if (warned.insert(text).second) warnings.push_back(std::move(text));
+  return {};
+}
+
+}  // namespace tend

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,16 @@ struct LoaderState {
   std::mutex mutex;  // guards the caches during run-time includes
   std::map<std::string, std::unique_ptr<std::vector<Task>>> task_cache;
   std::vector<std::shared_ptr<Role>> runtime_roles;
+  std::vector<std::string> warnings;
+  std::set<std::string> warned;
 
   /// Pushes `path` on the file stack; a file already on it is "recursive {what}".
   Expected<void> Enter(const std::string& path, const Location& where, const char* what);
   void Leave() { file_stack.pop_back(); }
+
+  /// A problem Ansible reports only when the task runs: an error under
+  /// --syntax-check, otherwise a warning (once per text) and no error.
+  Expected<void> Defer(const Error& problem);
 };
 
 /// The key a task file is cached under.

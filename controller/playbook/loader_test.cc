@@ -11,18 +11,21 @@
 namespace tend {
 namespace {
 
-std::string LoadError(TestDir& dir, const std::string& playbook = "site.yml") {
-  PlaybookLoader loader;
-  auto book = loader.Load(dir.Path(playbook));
-  REQUIRE_FALSE(book.has_value());
-  std::string text = book.error().ToString();
-  // Paths are relative to the test dir so the expected strings stay readable.
+// Paths relative to the test dir, so the expected strings stay readable.
+std::string Relative(const TestDir& dir, std::string text) {
   std::string prefix = dir.root() + "/";
   for (size_t at; (at = text.find(prefix)) != std::string::npos;) text.erase(at, prefix.size());
   for (size_t at; (at = text.find(dir.root())) != std::string::npos;) {
     text.replace(at, dir.root().size(), ".");
   }
   return text;
+}
+
+std::string LoadError(TestDir& dir, const std::string& playbook = "site.yml") {
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path(playbook));
+  REQUIRE_FALSE(book.has_value());
+  return Relative(dir, book.error().ToString());
 }
 
 TEST_CASE("a play with tasks in every argument style loads") {
@@ -130,13 +133,109 @@ TEST_CASE("recursive imports are located errors") {
   dir.Write("b.yml", "- import_tasks: a.yml\n");
   CHECK(LoadError(dir) == "b.yml:1:3: recursive import_tasks of 'a.yml'");
 
-  dir.Write("site.yml", "- hosts: all\n  tasks:\n    - include_tasks: c.yml\n");
-  dir.Write("c.yml", "- include_tasks: c.yml\n");
-  CHECK(LoadError(dir) == "c.yml:1:3: recursive include_tasks of 'c.yml'");
-
   dir.Write("site.yml", "- import_playbook: other.yml\n");
   dir.Write("other.yml", "- import_playbook: site.yml\n");
   CHECK(LoadError(dir) == "other.yml:1:20: recursive import_playbook of 'site.yml'");
+}
+
+TEST_CASE("what Ansible reports when a task runs is a load warning, an error under --syntax-check") {
+  TestDir dir;
+  struct Case {
+    const char* name;
+    const char* task;
+    const char* problem;
+  };
+  const Case cases[] = {
+      {"a module only Ansible has", "    - pacman: name=tree\n",
+       "site.yml:3:7: module 'pacman' is not implemented natively by tend (Ansible provides "
+       "it; tend runs no Python modules): skip this task on this host with `when:`, or use a "
+       "module tend implements (docs/ansible-compat.md lists them)"},
+      {"a collection's FQCN", "    - ansible.windows.win_file: {path: x}\n",
+       "site.yml:3:7: module 'ansible.windows.win_file' is not implemented natively by tend"},
+      {"a missing argument", "    - file: {state: hard}\n      ignore_errors: true\n",
+       "site.yml:3:7: missing required arguments: path"},
+      {"an unknown argument", "    - action: slurp srcc=/x\n",
+       "site.yml:3:7: unsupported parameter 'srcc' for module 'slurp', did you mean 'src'?"},
+      {"unbalanced quotes", "    - file: path='/x state=touch\n",
+       "site.yml:3:13: unbalanced quotes in arguments: path='/x state=touch"},
+      {"stray words", "    - file: /x state=touch\n",
+       "site.yml:3:7: module 'file' takes no free-form arguments, got '/x'"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    dir.Write("site.yml", std::string("- hosts: all\n  tasks:\n") + c.task);
+    PlaybookLoader loader;
+    auto book = loader.Load(dir.Path("site.yml"));
+    REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+    auto warnings = loader.TakeWarnings();
+    REQUIRE(warnings.size() == 1);
+    CHECK(Relative(dir, warnings[0]).starts_with(c.problem));
+    CHECK(warnings[0].ends_with(" (the task fails on each host that runs it)"));
+    CHECK(loader.TakeWarnings().empty());
+
+    PlaybookLoader strict(LoadOptions{.roles_path = {}, .syntax_check = true});
+    auto refused = strict.Load(dir.Path("site.yml"));
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(Relative(dir, refused.error().ToString()).starts_with(c.problem));
+  }
+}
+
+TEST_CASE("a task that fails at run time keeps what it needs to fail there") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  tasks:
+    - community.general.pacman: {name: tree}
+    - file: path='/x
+    - action: "{{ ansible_facts.pkg_mgr }} name=libuser"
+      args: {state: present}
+    - local_action: {module: "{{ mod }}", msg: hi}
+)");
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  const auto& tasks = book->plays[0].tasks;
+  REQUIRE(tasks.size() == 4);
+  CHECK(tasks[0].action == "community.general.pacman");
+  CHECK(tasks[0].args == Json{{"name", "tree"}});
+  CHECK(tasks[1].action == "file");
+  REQUIRE(tasks[1].args_error.has_value());
+  CHECK(tasks[1].args_error->message == "unbalanced quotes in arguments: path='/x");
+  CHECK(tasks[2].action == "{{ ansible_facts.pkg_mgr }}");
+  CHECK(tasks[2].args == Json{{"name", "libuser"}, {"state", "present"}});
+  CHECK(tasks[3].action == "{{ mod }}");
+  CHECK(tasks[3].delegate_to == "localhost");
+  // pacman and the unreadable arguments; templated names are resolved when they run.
+  CHECK(loader.TakeWarnings().size() == 2);
+}
+
+TEST_CASE("names neither tend nor Ansible knows stay load errors") {
+  TestDir dir;
+  dir.Write("site.yml", "- hosts: all\n  tasks:\n    - pacmann: name=tree\n");
+  CHECK(LoadError(dir) == "site.yml:3:7: unknown module 'pacmann'");
+  dir.Write("site.yml", "- hosts: all\n  tasks:\n    - action: copyy src=a\n");
+  CHECK(LoadError(dir) == "site.yml:3:15: unknown module 'copyy', did you mean 'copy'?");
+}
+
+TEST_CASE("include_tasks files are read when the include runs, not at load") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  tasks:
+    - include_tasks: arch.yml
+      when: false
+    - include_tasks: broken.yml
+    - include_tasks: missing.yml
+    - include_tasks: self.yml
+)");
+  dir.Write("arch.yml", "- pacmann: name=tree\n");
+  dir.Write("broken.yml", "- debug: {msg: x\n");
+  dir.Write("self.yml", "- include_tasks: self.yml\n");
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  CHECK(loader.TakeWarnings().empty());
+  auto bad = loader.IncludeTasks(dir.Path("arch.yml"), nullptr, book->plays[0].tasks[0].where);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(Relative(dir, bad.error().ToString()) == "arch.yml:1:3: unknown module 'pacmann'");
 }
 
 TEST_CASE("roles: defaults, vars, handlers, dependencies and params") {

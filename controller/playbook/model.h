@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,14 @@ struct Role;
 struct Task {
   std::string name;
   /// Canonical module or action name ("file", "debug", "include_tasks"); empty for blocks.
+  /// A module only Ansible knows keeps the name as written; `action: "{{ x }}"`
+  /// keeps the template, rendered when the task runs.
   std::string action;
   Json args = Json::object();
+  /// Argument text the loader could not read (unbalanced quotes): the task
+  /// fails with it on each host that runs it, as arguments its module
+  /// rejects do (docs/ansible-compat.md, "Load-time checks").
+  std::optional<Error> args_error;
   Json vars = Json::object();
   std::vector<std::string> when;  // ANDed raw expressions
   Json loop;                      // null when the task has no loop

@@ -1,5 +1,11 @@
 #include "controller/playbook/module_names.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "controller/playbook/ansible_module_names.h"
 #include "controller/template/template.h"
 #include "modules/framework/registry.h"
 
@@ -27,6 +33,41 @@ const std::vector<std::string>& KnownActionNames() {
 }
 
 bool IsKnownAction(std::string_view name) { return FindAction(name) != nullptr; }
+
+bool IsAnsibleModuleName(std::string_view name) {
+  static const std::unordered_set<std::string_view> names = [] {
+    std::unordered_set<std::string_view> out;
+    std::string_view text = kAnsibleModuleNames;
+    while (!text.empty()) {
+      size_t end = text.find('\n');
+      if (end == std::string_view::npos) end = text.size();
+      if (end > 0) out.insert(text.substr(0, end));
+      text.remove_prefix(std::min(end + 1, text.size()));
+    }
+    return out;
+  }();
+  if (names.contains(name)) return true;
+  for (std::string_view prefix : {"ansible.builtin.", "ansible.legacy."}) {
+    if (name.starts_with(prefix) && names.contains(name.substr(prefix.size()))) return true;
+  }
+  return false;
+}
+
+std::string ResolveActionName(std::string_view name) {
+  std::string canonical = CanonicalActionName(name);
+  if (IsKnownAction(canonical)) return canonical;
+  return IsAnsibleModuleName(name) ? std::string(name) : std::string();
+}
+
+bool IsTemplatedAction(std::string_view name) { return name.find("{{") != std::string_view::npos; }
+
+std::string NotImplementedMessage(std::string_view name) {
+  return fmt::format(
+      "module '{}' is not implemented natively by tend (Ansible provides it; tend runs "
+      "no Python modules): skip this task on this host with `when:`, or use a module tend "
+      "implements (docs/ansible-compat.md lists them)",
+      name);
+}
 
 bool TakesFreeForm(std::string_view name) {
   const ModuleSpec* spec = FindModuleSpec(name);

@@ -29,6 +29,24 @@ const std::vector<std::string>& KnownActionNames();
 /// Whether `name` (canonical) is a module or action tend can run.
 bool IsKnownAction(std::string_view name);
 
+/// Whether Ansible knows `name` (as the task spells it) as a module or
+/// action: ansible-core's and the collections' in Debian's `ansible`
+/// package, short for ansible.builtin (and its routed old names), dotted
+/// for a collection. Written by scripts/gen-ansible-module-names.
+bool IsAnsibleModuleName(std::string_view name);
+
+/// The name a task's action is kept under: tend's canonical name for a
+/// module or action tend runs (tend's own always win), the name as written
+/// for one only Ansible knows (the task fails when it runs on a host), and
+/// empty for a name neither knows.
+std::string ResolveActionName(std::string_view name);
+
+/// `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time.
+bool IsTemplatedAction(std::string_view name);
+
+/// Why a task whose module tend does not implement fails on a host.
+std::string NotImplementedMessage(std::string_view name);
+
 /// Modules whose free-form text is a command line (`command: ls -l`): the
 /// spec says so (ModuleSpec::free_form); the text becomes `_raw_params`.
 bool TakesFreeForm(std::string_view name);

@@ -45,6 +45,28 @@ TEST_CASE("controller actions, includes and free-form modules") {
   for (const char* name : {"copy", "debug", "win_command"}) CHECK(!TakesFreeForm(name));
 }
 
+TEST_CASE("Ansible's module names, from Debian's ansible and ansible-core") {
+  for (const char* name :
+       {"pacman", "yum", "dnf", "zypper", "pkgng", "win_file", "ansible.builtin.yum",
+        "ansible.legacy.dnf", "community.general.pacman", "community.general.pacman_key",
+        "ansible.windows.win_file", "ansible.builtin.apt", "reboot", "async_status"}) {
+    CHECK_MESSAGE(IsAnsibleModuleName(name), name);
+  }
+  for (const char* name : {"pacmann", "community.general.nope", "copyy", "", "ansible.builtin."}) {
+    CHECK_MESSAGE(!IsAnsibleModuleName(name), name);
+  }
+}
+
+TEST_CASE("an action resolves to tend's module first, then to Ansible's name as written") {
+  CHECK(ResolveActionName("ansible.builtin.apt") == "apt");
+  CHECK(ResolveActionName("community.general.modprobe") == "modprobe");
+  CHECK(ResolveActionName("community.general.pacman") == "community.general.pacman");
+  CHECK(ResolveActionName("win_file") == "win_file");
+  CHECK(ResolveActionName("win_filee").empty());
+  CHECK(IsTemplatedAction("{{ ansible_facts.pkg_mgr }}"));
+  CHECK_FALSE(IsTemplatedAction("apt"));
+}
+
 TEST_CASE("canonical action names") {
   CHECK(CanonicalActionName("ansible.builtin.include") == "include_tasks");
   CHECK(CanonicalActionName("include") == "include_tasks");

@@ -79,6 +79,19 @@ Expected<void> PrepareTemplate(HostWorker& w, const Task& task, TaskTemplar& tem
   return {};
 }
 
+// script's file, named first in its command line, is found as copy's src
+// is: in the role's files/, beside the task file, in the playbook's dir.
+void FindScript(HostWorker& w, const Task& task, Json& args) {
+  const char* key = args.contains("cmd") ? "cmd" : "_raw_params";
+  if (!args.contains(key) || !args[key].is_string()) return;
+  std::string raw = args[key].get<std::string>();
+  size_t start = raw.find_first_not_of(" \t");
+  if (start == std::string::npos || raw[start] == '"' || raw[start] == '\'') return;
+  size_t end = std::min(raw.find_first_of(" \t", start), raw.size());
+  std::string found = FindLocalFile(w, task, raw.substr(start, end - start), "files");
+  if (!found.empty()) args[key] = found + raw.substr(end);
+}
+
 }  // namespace
 
 Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const std::string& host,
@@ -160,6 +173,7 @@ Json RemoteCalls::CallModule(HostWorker& w, const Task& task, TaskTemplar& templ
       return FailResult(ok.error().ToString());
     }
   }
+  if (task.action == "script") FindScript(w, task, args);
   call.args = std::move(args);
   AgentCall agent = [&](const ModuleCall& c) {
     return OnSession(target, [&](auto& session) { return session->Run(c); });

@@ -9,6 +9,7 @@
 #include "controller/playbook/task_keywords.h"
 #include "controller/yaml/yaml.h"
 #include "core/suggest.h"
+#include "core/strings.h"
 #include "modules/framework/free_form.h"
 #include "modules/framework/registry.h"
 
@@ -63,14 +64,14 @@ Expected<ActionEntry> ScanKeys(const YamlSource& s, const Json& t, const std::st
       continue;
     }
     if (IsTaskKeyword(key)) continue;
-    std::string canonical = CanonicalActionName(key);
-    if (!IsKnownAction(canonical)) {
+    std::string action = ResolveActionName(key);
+    if (action.empty()) {
       unknown.push_back(key);
       continue;
     }
     if (!found.key.empty()) return Conflict(s, ptr, found.key, key);
     found = {key, value};
-    task.action = canonical;
+    task.action = action;
   }
   for (const char* key : {"action", "local_action"}) {
     if (!t.contains(key)) continue;
@@ -79,6 +80,23 @@ Expected<ActionEntry> ScanKeys(const YamlSource& s, const Json& t, const std::st
   }
   if (!unknown.empty()) return UnknownKey(s, unknown.front(), ptr, !found.key.empty());
   return found;
+}
+
+// "copy src=a dest=b" → {"copy", "src=a dest=b"}, split as Ansible's
+// split_args does, so `{{ pkg_mgr }} name=x` names the module `{{ pkg_mgr }}`.
+std::pair<std::string, std::string> SplitModuleString(const std::string& text) {
+  auto words = SplitArgs(text);
+  if (!words || words->empty()) {
+    // Unreadable argument text fails when the task runs (ParseActionText).
+    size_t start = text.find_first_not_of(" \t");
+    if (start == std::string::npos) return {};
+    size_t space = text.find_first_of(" \t", start);
+    if (space == std::string::npos) return {text.substr(start), ""};
+    return {text.substr(start, space - start), text.substr(space + 1)};
+  }
+  std::string rest;
+  for (size_t i = 1; i < words->size(); ++i) rest += (i > 1 ? " " : "") + (*words)[i];
+  return {std::string(Trim((*words)[0])), rest};
 }
 
 // `action: copy src=a dest=b` or `action: {module: copy, src: a}`.
@@ -91,16 +109,17 @@ Expected<ActionEntry> ParseActionKeyword(const Json& v, const Location& where) {
     if (module.empty()) return Fail("'action' needs a module", where);
     args.erase("module");
   } else if (v.is_string()) {
-    std::string text = v.get<std::string>();
-    size_t space = text.find_first_of(" \t");
-    module = text.substr(0, space);
-    args = space == std::string::npos ? "" : text.substr(space + 1);
+    auto [name, rest] = SplitModuleString(v.get<std::string>());
+    module = std::move(name);
+    args = std::move(rest);
   } else {
     return Fail("'action' needs a module", where);
   }
-  std::string canonical = CanonicalActionName(module);
-  if (!IsKnownAction(canonical)) return UnknownModule(module, where);
-  return ActionEntry{canonical, args};
+  if (module.empty()) return Fail("'action' needs a module", where);
+  if (IsTemplatedAction(module)) return ActionEntry{module, args};
+  std::string action = ResolveActionName(module);
+  if (action.empty()) return UnknownModule(module, where);
+  return ActionEntry{action, args};
 }
 
 // Unquoted yes/no/true/false in the k=v text of an action without a spec
@@ -112,6 +131,9 @@ Json PlainBoolean(const std::string& text) {
 
 Expected<Json> ParseActionText(const std::string& action, const std::string& text) {
   if (action == "meta") return Json{{"_raw_params", text}};
+  // A module named at run time, or one only Ansible knows: values stay
+  // strings for the module's spec, other words are its free form.
+  if (!IsKnownAction(action)) return ParseArgText(text, {});
   if (TakesFreeForm(action) || FindModuleSpec(action) != nullptr) {
     ArgTextRules rules = ModuleArgTextRules(action);
     rules.free_form = TakesFreeForm(action);
@@ -175,19 +197,25 @@ Expected<void> ResolveTaskAction(const YamlSource& src, const Json& t, const std
     if (found->key == "local_action") task.delegate_to = "localhost";
   }
   auto args = ActionArgs(task.action, value, where);
-  if (!args) return std::unexpected(args.error());
-  task.args = std::move(*args);
+  if (args) {
+    task.args = std::move(*args);
+  } else {
+    task.args_error = args.error();
+  }
   return MergeArgsKeyword(src, t, ptr, task);
 }
 
-Expected<void> CheckActionArgs(const Task& task) {
+std::optional<Error> RunTimeProblem(const Task& task) {
+  if (task.args_error) return task.args_error;
+  if (IsTemplatedAction(task.action)) return std::nullopt;
+  if (!IsKnownAction(task.action)) return Error{NotImplementedMessage(task.action), task.where, ""};
   if (FindModuleSpec(task.action) == nullptr ||
       task.args.dump().find("{{") != std::string::npos) {
-    return {};
+    return std::nullopt;
   }
   auto ok = ValidateModuleArgs(task.action, PrepareActionArgs(task.action, task.args));
-  if (!ok) return Fail(ok.error().message, task.where);
-  return {};
+  if (!ok) return Error{ok.error().message, task.where, ""};
+  return std::nullopt;
 }
 
 }  // namespace tend

@@ -5,6 +5,7 @@
 // `with_<lookup>` loop, `args:`, and argument text parsed by the one k=v
 // parser (modules/free_form.h).
 
+#include <optional>
 #include <string>
 
 #include "controller/playbook/model.h"
@@ -19,8 +20,11 @@ namespace tend {
 Expected<void> ResolveTaskAction(const YamlSource& src, const Json& t, const std::string& ptr,
                                  Task& task);
 
-/// Arguments without templates are checked against the module's spec at load
-/// time, so a typo fails before any host is touched; the rest after rendering.
-Expected<void> CheckActionArgs(const Task& task);
+/// What Ansible reports only when the task runs on a host, found at load
+/// time: argument text that cannot be read, a module tend does not
+/// implement, arguments without templates that the module's spec rejects
+/// (templated ones are checked after rendering). The loader warns about it,
+/// or fails under --syntax-check; the task fails when it runs.
+std::optional<Error> RunTimeProblem(const Task& task);
 
 }  // namespace tend

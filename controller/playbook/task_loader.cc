@@ -45,12 +45,15 @@ Expected<Task> TaskLoader::LoadTask(const TaskContext& ctx, const Json& t,
   if (auto ok = ReadTaskKeywords(s, t, ptr, ctx.handler, task); !ok) {
     return std::unexpected(ok.error());
   }
-  if (auto ok = CheckActionArgs(task); !ok) return std::unexpected(ok.error());
+  bool imports = task.action == "import_tasks" || task.action == "import_role";
+  if (imports && task.args_error) return std::unexpected(*task.args_error);
+  if (auto problem = RunTimeProblem(task)) {
+    if (auto ok = state_.Defer(*problem); !ok) return std::unexpected(ok.error());
+  }
   if (task.action == "import_tasks") return includes_.ImportTasks(ctx, task);
   if (task.action == "import_role") return roles_.ImportRole(ctx, task);
-  if (task.action == "include_tasks") {
-    if (auto ok = includes_.Preload(ctx, task); !ok) return std::unexpected(ok.error());
-  }
+  // include_tasks files are read when the include runs, as in Ansible: a
+  // file meant for another OS may use modules tend does not implement.
   return task;
 }
 

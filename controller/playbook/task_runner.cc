@@ -8,6 +8,7 @@
 
 #include "controller/playbook/actions/action_table.h"
 #include "controller/playbook/loops.h"
+#include "controller/playbook/module_names.h"
 #include "controller/playbook/run_context.h"
 
 namespace tend {
@@ -39,8 +40,39 @@ Expected<Json> RenderArgs(HostWorker& w, const Task& task, TaskTemplar& templar,
   return rendered;
 }
 
+// `action: "{{ ansible_facts.pkg_mgr }}"`: the task with its module named.
+Expected<Task> WithRenderedAction(const Task& task, TaskTemplar& templar) {
+  auto name = templar.RenderValue(Json(task.action), WhereText(task, "action"));
+  if (!name) return std::unexpected(name.error());
+  std::string module = name->is_string() ? name->get<std::string>() : name->dump();
+  std::string action = ResolveActionName(module);
+  if (action.empty()) {
+    return Fail(fmt::format("couldn't resolve module/action '{}'", module), task.where);
+  }
+  // Includes are decided at load time; a template cannot name one.
+  if (IsIncludeAction(action)) {
+    return Fail(fmt::format("'{}' cannot be named by a template in 'action'", module), task.where);
+  }
+  Task named = task;
+  named.action = std::move(action);
+  return named;
+}
+
+// What the loader found that fails the task on every host that runs it.
+std::optional<Error> CannotRun(const Task& task) {
+  if (task.args_error) return task.args_error;
+  if (!IsKnownAction(task.action)) return Error{NotImplementedMessage(task.action), task.where, ""};
+  return std::nullopt;
+}
+
 // A controller action from the table, or a module on the host.
 Json RunAction(HostWorker& w, const Task& task, TaskTemplar& templar) {
+  if (IsTemplatedAction(task.action)) {
+    auto named = WithRenderedAction(task, templar);
+    if (!named) return FailResult(named.error().ToString());
+    return RunAction(w, *named, templar);
+  }
+  if (auto problem = CannotRun(task)) return FailResult(problem->ToString());
   const ControllerAction* action = FindControllerAction(task.action);
   auto args = RenderArgs(w, task, templar, action);
   if (!args) return FailResult(args.error().ToString());

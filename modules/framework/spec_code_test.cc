@@ -55,6 +55,10 @@ const std::map<std::string, std::map<std::string, std::string>>& AllowList() {
       {"apt",
        {{"force_apt_get", "tend always uses apt-get (never aptitude)"},
         {"policy_rc_d", "not implemented yet: services start as apt-get leaves them"}}},
+      // package hands its arguments to apt (RunPackage), with apt's gaps.
+      {"package",
+       {{"force_apt_get", "passed to apt, which always uses apt-get (never aptitude)"},
+        {"policy_rc_d", "passed to apt, which does not implement it yet"}}},
       {"apt_key", {{"validate_certs", kNoTls}}},
       {"apt_repository",
        {{"codename", "only used for PPAs, which tend does not add"},

@@ -107,8 +107,8 @@ TEST_CASE("ValidateModuleArgs resolves FQCNs and suggests module names") {
   auto unknown = ValidateModuleArgs("comand", Json::object());
   REQUIRE(!unknown.has_value());
   CHECK(unknown.error().message == "couldn't resolve module 'comand', did you mean 'command'?");
-  CHECK(ValidateModuleArgs("command", Json::object()).error().message ==
-        "one of the following is required: _raw_params, argv");
+  CHECK(ValidateModuleArgs("script", Json::object()).error().message ==
+        "one of the following is required: _raw_params, cmd");
 }
 
 TEST_CASE("validated arguments validate again: a filled-in default is not 'given'") {

@@ -388,16 +388,16 @@ Expected<Json> RunApt(ModuleContext& context) {
   return done;
 }
 
+// Ansible's package action hands every argument but `use` to the manager's
+// module (apt here), so package accepts what apt does.
 const ModuleSpec& PackageSpec() {
-  static const ModuleSpec spec{
-      .name = "package",
-      .short_description = "Generic OS package manager",
-      .args = {{.name = "name", .type = ArgType::kList, .required = true},
-               {.name = "state", .type = ArgType::kStr, .required = true},
-               {.name = "use", .type = ArgType::kStr, .default_value = "auto"}},
-      .supports_diff = true,
-      .returns = {"cache_updated", "cache_update_time", "stdout", "stderr"},
-  };
+  static const ModuleSpec spec = [] {
+    ModuleSpec s = AptSpec();
+    s.name = "package";
+    s.short_description = "Generic OS package manager";
+    s.args.push_back({.name = "use", .type = ArgType::kStr, .default_value = "auto"});
+    return s;
+  }();
   return spec;
 }
 
@@ -413,8 +413,9 @@ Expected<Json> RunPackage(ModuleContext& context) {
     return Fail("Could not detect which package manager to use. Try gathering facts or setting "
                 "the \"use\" option.");
   }
-  auto args = ValidateArgs(AptSpec(), {{"name", context.args["name"]},
-                                       {"state", context.args["state"]}});
+  Json apt_args = context.args;
+  apt_args.erase("use");
+  auto args = ValidateArgs(AptSpec(), apt_args);
   if (!args) return std::unexpected(args.error());
   ModuleContext apt = context;
   apt.args = std::move(*args);

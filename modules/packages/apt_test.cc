@@ -180,5 +180,19 @@ TEST_CASE("package: dispatches to apt on a dpkg system") {
   CHECK(other["failed"] == true);
 }
 
+TEST_CASE("package: apt's arguments pass through (update_cache), state defaults as apt's") {
+  FakeHost host = AptHost();
+  auto args = ValidateModuleArgs("package", {{"name", "tree"}, {"update_cache", true}});
+  REQUIRE_MESSAGE(args.has_value(), args.error().message);
+  CHECK((*args)["state"] == "present");
+  CHECK(ValidateModuleArgs("package", {{"name", "tree"}, {"bogus", 1}}).error().message ==
+        "unsupported parameter 'bogus' for module 'package'");
+  host.SetNow(1700009999000000);  // a day after the fake's last update
+  Json done = Task{host, "package", {{"name", "tree"}, {"update_cache", true}}}.Run();
+  CHECK_MESSAGE(!done.contains("failed"), done.dump());
+  const auto& ran = host.commands();
+  CHECK(std::find(ran.begin(), ran.end(), "apt-get update -q") != ran.end());
+}
+
 }  // namespace
 }  // namespace tend

@@ -1,4 +1,7 @@
 #include <fmt/format.h>
+#include <fnmatch.h>
+
+#include <algorithm>
 
 #include "modules/framework/all.h"
 #include "modules/framework/text.h"
@@ -28,16 +31,34 @@ const std::vector<std::string> kCommandReturns{"cmd",          "rc",           "
                                                "stdout_lines", "stderr_lines", "start",  "end",
                                                "delta",        "msg"};
 
+// Whether `path` exists; a wildcard in its last component matches entries
+// of its directory, as Ansible's glob.glob() in the command module does.
+Expected<bool> PathExists(Host& host, const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  if (name.find_first_of("*?[") == std::string::npos) {
+    auto info = host.Stat(path);
+    if (!info) return std::unexpected(info.error());
+    return info->exists();
+  }
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
+  auto entries = host.ListDirectory(dir);
+  if (!entries) return false;  // no directory, no match
+  return std::any_of(entries->begin(), entries->end(), [&](const std::string& entry) {
+    return ::fnmatch(name.c_str(), entry.c_str(), FNM_PERIOD) == 0;
+  });
+}
+
 // Ansible's `creates`/`removes` guards; a non-empty result means "do not run".
 Expected<std::optional<Json>> Guard(ModuleContext& context) {
   const char* would = context.check ? "Would" : "Did";
   for (const char* key : {"creates", "removes"}) {
     if (!context.Has(key)) continue;
     std::string path = context.Str(key);
-    auto info = context.Machine().Stat(path);
-    if (!info) return std::unexpected(info.error());
+    auto exists = PathExists(context.Machine(), path);
+    if (!exists) return std::unexpected(exists.error());
     bool creates = std::string_view(key) == "creates";
-    if (info->exists() != creates) continue;
+    if (*exists != creates) continue;
     std::string state = creates ? "exists" : "does not exist";
     return Json{{"changed", false},
                 {"rc", 0},
@@ -63,11 +84,24 @@ Expected<std::pair<std::vector<std::string>, Json>> BuildArgv(ModuleContext& con
     if (!split) return Fail("failed to parse the command: " + split.error().message);
     argv = std::move(*split);
   }
-  if (context.Has("executable") && !argv.empty()) argv[0] = context.Str("executable");
   return std::pair{argv, Json(argv)};
 }
 
-Json RunCommandLine(ModuleContext& context, bool shell) {
+// Ansible's command module ignores `executable` (only shell uses it) and warns.
+Json IgnoredExecutable(const ModuleContext& context, bool shell) {
+  Json warnings = Json::array();
+  if (shell || !context.Has("executable")) return warnings;
+  warnings.push_back(fmt::format("As of Ansible 2.4, the parameter 'executable' is no longer "
+                                 "supported with the 'command' module. Not using '{}'.",
+                                 context.Str("executable")));
+  return warnings;
+}
+
+Json RunCommandOnce(ModuleContext& context, bool shell) {
+  // The module's own check, as Ansible's (not the spec's mutually_exclusive).
+  if (!context.Str("_raw_params").empty() && context.Has("argv")) {
+    return FailedResult("only command or argv can be given, not both", Json{{"rc", 256}});
+  }
   auto built = BuildArgv(context, shell);
   if (!built) return FailedResult(built.error().message, Json{{"rc", 256}});
   auto& [argv, cmd] = *built;
@@ -124,6 +158,13 @@ Json RunCommandLine(ModuleContext& context, bool shell) {
   return result;
 }
 
+Json RunCommandLine(ModuleContext& context, bool shell) {
+  Json result = RunCommandOnce(context, shell);
+  Json warnings = IgnoredExecutable(context, shell);
+  if (!warnings.empty()) result["warnings"] = warnings;
+  return result;
+}
+
 }  // namespace
 
 const ModuleSpec& CommandSpec() {
@@ -131,8 +172,6 @@ const ModuleSpec& CommandSpec() {
       .name = "command",
       .short_description = "Execute commands on targets",
       .args = CommandArgs(false),
-      .mutually_exclusive = {{"_raw_params", "argv"}},
-      .required_one_of = {{"_raw_params", "argv"}},
       .free_form = true,
       .returns = kCommandReturns,
   };
@@ -144,7 +183,6 @@ const ModuleSpec& ShellSpec() {
       .name = "shell",
       .short_description = "Execute shell commands on targets",
       .args = CommandArgs(true),
-      .required_one_of = {{"_raw_params"}},
       .free_form = true,
       .returns = kCommandReturns,
   };

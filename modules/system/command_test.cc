@@ -61,6 +61,17 @@ TEST_CASE("shell runs through /bin/sh or the given executable") {
   CHECK(bash["stdout"] == "/bin/bash");
 }
 
+TEST_CASE("creates and removes take a glob, as Ansible's glob.glob()") {
+  FakeHost host;
+  host.AddFile("/tmp/g/afile.txt", "");
+  Json made = Run(host, "command", Json{{"_raw_params", "touch x"}, {"creates", "/tmp/g/afile.*"}});
+  CHECK(made["changed"] == false);
+  CHECK(made["msg"] == "Did not run command since '/tmp/g/afile.*' exists");
+  Json gone = Run(host, "command", Json{{"_raw_params", "rm x"}, {"removes", "/tmp/g/b*.txt"}});
+  CHECK(gone["msg"] == "Did not run command since '/tmp/g/b*.txt' does not exist");
+  CHECK(host.commands().empty());
+}
+
 TEST_CASE("creates and removes guard the command, also in check mode") {
   FakeHost host;
   host.AddFile("/tmp/marker", "");
@@ -86,9 +97,28 @@ TEST_CASE("check mode runs nothing") {
   CHECK(host.commands().empty());
 }
 
+TEST_CASE("command ignores executable with Ansible's warning; shell uses it") {
+  FakeHost host;
+  Json r = Run(host, "command", Json{{"_raw_params", "ls /dev/null"}, {"executable", "/bogus"}});
+  CHECK(r["cmd"] == Json::array({"ls", "/dev/null"}));
+  CHECK(r["warnings"] == Json::array({"As of Ansible 2.4, the parameter 'executable' is no "
+                                      "longer supported with the 'command' module. Not using "
+                                      "'/bogus'."}));
+}
+
 TEST_CASE("bad command arguments are failed results") {
   FakeHost host;
+  Json both = Run(host, "command", Json{{"_raw_params", "ls"}, {"argv", {"ls"}}});
+  CHECK(both["msg"] == "only command or argv can be given, not both");
+  CHECK(both["rc"] == 256);
   CHECK(Run(host, "command", Json{{"_raw_params", ""}})["msg"] == "no command given");
+  // No command at all is the module's failure, as in Ansible (not a spec error).
+  for (const char* module : {"command", "shell"}) {
+    Json none = Run(host, module, Json{{"chdir", "/"}});
+    CHECK(none["failed"] == true);
+    CHECK(none["msg"] == "no command given");
+    CHECK(none["rc"] == 256);
+  }
   CHECK(Run(host, "command", Json{{"_raw_params", "echo 'x"}})["msg"] ==
         "failed to parse the command: No closing quotation");
   CHECK(Run(host, "command", Json{{"_raw_params", "ls"}, {"chdri", "/"}})["msg"] ==

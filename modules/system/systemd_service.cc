@@ -376,8 +376,15 @@ const ModuleSpec& ServiceSpec() {
                {.name = "use",
                 .type = ArgType::kStr,
                 .default_value = "auto",
-                .choices = {"auto", "systemd", "sysvinit", "service"}}},
-      .required_one_of = {{"state", "enabled"}},
+                .choices = {"auto", "systemd", "sysvinit", "service"}},
+               // Ansible's service action hands these to systemd on a systemd host.
+               {.name = "daemon_reload", .type = ArgType::kBool, .aliases = {"daemon-reload"}},
+               {.name = "daemon_reexec", .type = ArgType::kBool, .aliases = {"daemon-reexec"}},
+               {.name = "masked", .type = ArgType::kBool},
+               {.name = "force", .type = ArgType::kBool},
+               {.name = "no_block", .type = ArgType::kBool},
+               {.name = "scope", .type = ArgType::kStr, .choices = {"system", "user", "global"}}},
+      .required_one_of = {{"state", "enabled", "masked", "daemon_reload", "daemon_reexec"}},
       .returns = {"name", "state", "enabled", "status"},
   };
   return spec;
@@ -389,8 +396,9 @@ Expected<Json> RunService(ModuleContext& context) {
   if (!systemd) return RunSysvinit(context);
   Json warnings = UnusedWarnings(context);
   ModuleContext inner = context;
-  inner.args = Json{{"name", context.Str("name")}, {"scope", "system"}};
-  for (const char* arg : {"state", "enabled"}) {
+  inner.args = Json{{"name", context.Str("name")}, {"scope", context.Str("scope", "system")}};
+  for (const char* arg :
+       {"state", "enabled", "daemon_reload", "daemon_reexec", "masked", "force", "no_block"}) {
     if (context.Has(arg)) inner.args[arg] = context.args[arg];
   }
   auto result = RunUnderSystemd(inner);

@@ -234,5 +234,16 @@ TEST_CASE("service on systemd delegates and warns about ignored arguments") {
   CHECK(f.Run("service", {{"name", "demo"}, {"state", "started"}})["changed"] == false);
 }
 
+TEST_CASE("service on systemd passes systemd's arguments through (daemon-reload, masked)") {
+  // Ansible's service action hands them to the systemd module.
+  ServiceFixture f;
+  Json r = f.Run("service", {{"name", "demo"}, {"daemon-reload", true}, {"state", "restarted"}});
+  INFO(r.dump());
+  CHECK(r["changed"] == true);
+  CHECK(f.systemd.daemon_reloads == 1);
+  CHECK(f.Run("service", {{"name", "demo"}, {"masked", true}})["changed"] == true);
+  CHECK(f.systemd.units["demo.service"].enabled == "masked");
+}
+
 }  // namespace
 }  // namespace tend

@@ -144,6 +144,23 @@ TEST_CASE("bad input is a located error before any host is touched") {
   CHECK(syntax.rc == 0);
 }
 
+TEST_CASE("what Ansible decides at run time fails only the tasks that run") {
+  Run r = Play("run_time_failures.yml");
+  CHECK(r.rc == 0);
+  // ok: facts, file, command, rescue's set_fact, set_fact, action, package, assert;
+  // skipped: pacman and the include; rescued: yum; ignored: file and command.
+  CheckEveryHost(r, {8, 0, 0, 0, 2, 1, 2});
+  CHECK(r.out.find("[WARNING]: " + GetTarget().suite +
+                   "/run_time_failures.yml:7:7: module 'pacman' is not implemented natively "
+                   "by tend") != std::string::npos);
+  CHECK(r.out.find("module 'yum' is not implemented natively by tend") != std::string::npos);
+  CHECK(r.out.find("win_file") == std::string::npos);
+  Run syntax = Play("run_time_failures.yml", "--syntax-check");
+  CHECK(syntax.rc == 4);
+  CHECK(syntax.out.find("run_time_failures.yml:7:7: module 'pacman' is not implemented") !=
+        std::string::npos);
+}
+
 TEST_CASE("json output: one event per line") {
   Run r = Play("blocks.yml", "--output json");
   CHECK(r.rc == 0);

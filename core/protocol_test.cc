@@ -64,7 +64,8 @@ TEST_CASE("hello, request and reply round-trip through a channel") {
                   .module = "command",
                   .args = Json{{"_raw_params", "uptime"}},
                   .check = true,
-                  .diff = false};
+                  .diff = false,
+                  .environment = {{"https_proxy", "http://127.0.0.9:3128"}}};
   MemoryStream stream(JsonFrame(HelloToJson(SampleHello())) + JsonFrame(RequestToJson(request)));
   FrameChannel channel(stream);
   auto hello = ReadHello(channel);
@@ -81,6 +82,7 @@ TEST_CASE("hello, request and reply round-trip through a channel") {
   CHECK(parsed->args["_raw_params"] == "uptime");
   CHECK(parsed->check);
   CHECK(!parsed->diff);
+  CHECK(parsed->environment == std::map<std::string, std::string>{{"https_proxy", "http://127.0.0.9:3128"}});
   CHECK(channel.Read().error().message == "connection closed");
 }
 
@@ -151,6 +153,9 @@ TEST_CASE("requests with unknown ops or wrong field types are refused") {
   CHECK(ParseRequest(Json{{"id", 1}, {"op", "run"}}).error().message ==
         "protocol error: a run request needs a module");
   CHECK(ParseRequest(Json{{"id", 1}, {"op", "bye"}}).has_value());
+  CHECK(ParseRequest(Json{{"id", 1}, {"op", "run"}, {"module", "ping"}, {"environment", {{"N", 1}}}})
+            .error().message == "protocol error: environment variable 'N' must be a string");
+  CHECK(RequestToJson(Request{.id = 1, .module = "ping"}).contains("environment") == false);
 }
 
 TEST_CASE("Call streams content when the agent asks for it") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "modules/framework/all.h"
+#include "modules/network/http_common.h"
 #include "modules/packages/apt_common.h"
 #include "modules/framework/text.h"
 #include "core/strings.h"
@@ -217,14 +218,19 @@ Expected<Json> Remove(ModuleContext& context, const DpkgStatus& status, Json res
                std::move(result));
 }
 
+// Ansible's download(): the deb goes to a temporary file, fetched by the
+// agent's HTTP client.
 Expected<std::string> FetchDeb(ModuleContext& context, const std::string& url) {
-  std::string dest = "/tmp/tend-apt-" + BaseName(url);
-  for (std::vector<std::string> argv : {std::vector<std::string>{"curl", "-fsSL", "-o", dest, url},
-                                        std::vector<std::string>{"wget", "-q", "-O", dest, url}}) {
-    auto ran = context.Machine().Run({.argv = argv, .stdin_data = {}, .cwd = {}, .env = {}});
-    if (ran && ran->rc == 0) return dest;
-  }
-  return Fail(fmt::format("Failure downloading {} (deb: needs curl or wget on the target)", url));
+  auto parsed = ParseUrl(url);
+  if (!parsed) return Fail(fmt::format("Failure downloading {}, {}", url, parsed.error().message));
+  std::string dest = "/tmp/tend-apt-" + BaseName(parsed->target.substr(0, parsed->target.find('?')));
+  FetchOptions options = OptionsFromArgs(context, 10);
+  options.follow_redirects = "urllib2";
+  auto fetched = DownloadToFile(context, HttpRequest{.url = *parsed}, options, dest);
+  if (!fetched) return Fail(fmt::format("Failure downloading {}, {}", url, fetched.error().message));
+  if (fetched->response.status != 200)
+    return Fail(fmt::format("Failure downloading {}, {}", url, StatusMessage(fetched->response)));
+  return dest;
 }
 
 Expected<Json> InstallDeb(ModuleContext& context, const DpkgStatus& status, Json result) {

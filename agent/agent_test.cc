@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent/serve.h"
+#include "core/task_environment.h"
 #include "core/hash.h"
 #include "modules/testing/fake_host.h"
 
@@ -197,7 +198,7 @@ TEST_CASE("the built tend-agent binary speaks the protocol over pipes") {
 
   // A task's environment reaches the module's commands, for that task only.
   Request proxied = Run(2, "command", Json{{"_raw_params", "printenv TEND_TEST_PROXY"}});
-  proxied.environment = {{"TEND_TEST_PROXY", "http://127.0.0.9:3128"}};
+  PutEnvironment(proxied.args, {{"TEND_TEST_PROXY", "http://127.0.0.9:3128"}});
   auto with = Call(channel, proxied);
   REQUIRE(with.has_value());
   CHECK((*with)["stdout"] == "http://127.0.0.9:3128");

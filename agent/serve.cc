@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "core/suggest.h"
+#include "core/task_environment.h"
 #include "core/version.h"
 #include "modules/framework/registry.h"
 #include "modules/host/docker_api.h"
@@ -64,7 +65,7 @@ Json HelloFacts(Host& host) {
 // (RealHost reads this environment); the next task sees the agent's own.
 class ScopedEnvironment {
  public:
-  explicit ScopedEnvironment(const std::map<std::string, std::string>& environment) {
+  explicit ScopedEnvironment(const TaskEnvironment& environment) {
     for (const auto& [name, value] : environment) {
       const char* old = ::getenv(name.c_str());
       saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
@@ -96,10 +97,13 @@ Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& cha
                                 SuggestionSuffix(CanonicalModuleName(name), ModuleNames())));
   }
   bool fetched = false;
-  ScopedEnvironment environment(request.environment);
+  Json args = request.args;
+  auto task_environment = TakeEnvironment(args);
+  if (!task_environment) return protocol::MakeFailedReply(request.id, task_environment.error().message);
+  ScopedEnvironment environment(*task_environment);
   // The machine's network and Docker socket: stateless, so one per request.
   SystemNetwork network;
-  ModuleContext context{.args = request.args,
+  ModuleContext context{.args = std::move(args),
                         .check = request.check,
                         .diff = request.diff,
                         .host = &host,

@@ -74,7 +74,6 @@ Json RequestToJson(const Request& request) {
   out["args"] = request.args;
   out["check"] = request.check;
   out["diff"] = request.diff;
-  if (!request.environment.empty()) out["environment"] = request.environment;
   return out;
 }
 
@@ -110,15 +109,6 @@ Expected<Request> ParseRequest(const Json& message) {
   if (auto it = message.find("args"); it != message.end() && !it->is_null()) {
     if (!it->is_object()) return Fail("protocol error: request field 'args' must be an object");
     request.args = *it;
-  }
-  if (auto it = message.find("environment"); it != message.end() && !it->is_null()) {
-    if (!it->is_object()) return Fail("protocol error: request field 'environment' must be an object");
-    for (const auto& [name, value] : it->items()) {
-      if (!value.is_string()) {
-        return Fail(fmt::format("protocol error: environment variable '{}' must be a string", name));
-      }
-      request.environment[name] = value.get<std::string>();
-    }
   }
   return request;
 }

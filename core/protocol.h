@@ -26,7 +26,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,9 +67,6 @@ struct Request {
   Json args = Json::object();
   bool check = false;
   bool diff = false;
-  /// The task's `environment:`, set for the module's run (its commands and
-  /// its HTTP client's proxies see it). Strings only.
-  std::map<std::string, std::string> environment{};
 };
 
 Json RequestToJson(const Request& request);

@@ -1,7 +1,5 @@
 #include "core/strings.h"
 
-#include <cctype>
-
 namespace tend {
 
 std::string_view TrimLeft(std::string_view s, std::string_view chars) {
@@ -16,18 +14,6 @@ std::string_view TrimRight(std::string_view s, std::string_view chars) {
 
 std::string_view Trim(std::string_view s, std::string_view chars) {
   return TrimRight(TrimLeft(s, chars), chars);
-}
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string AsciiUpper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string Join(const std::vector<std::string>& items, std::string_view separator) {

@@ -16,10 +16,6 @@ std::string_view Trim(std::string_view s, std::string_view chars = kWhitespace);
 std::string_view TrimLeft(std::string_view s, std::string_view chars = kWhitespace);
 std::string_view TrimRight(std::string_view s, std::string_view chars = kWhitespace);
 
-/// `s` with ASCII letters in lower (upper) case; other bytes unchanged.
-std::string AsciiLower(std::string_view s);
-std::string AsciiUpper(std::string_view s);
-
 /// The items with `separator` between each two: Python's separator.join(items).
 std::string Join(const std::vector<std::string>& items, std::string_view separator);
 

@@ -3,7 +3,6 @@
 // What a HostSession is asked to run: one module invocation, with the file
 // content it carries.
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,8 +35,6 @@ struct ModuleCall {
   bool diff = false;
   std::optional<bool> become;  // unset = the target's default
   std::optional<std::string> become_user;
-  /// The task's `environment:`, rendered; set on the host while the module runs.
-  std::map<std::string, std::string> environment;
   /// File content the module asks for (copy/template); streamed as data frames.
   std::optional<Content> content;
 };

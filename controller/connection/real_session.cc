@@ -147,7 +147,6 @@ class RealHostSession : public HostSession {
     request.args = call.args;
     request.check = call.check;
     request.diff = call.diff;
-    request.environment = call.environment;
     if (call.content) {
       request.args[std::string(protocol::kContentArg)] =
           protocol::ContentDescriptor(call.content->sha1(), call.content->text().size());

@@ -6,6 +6,7 @@
 
 #include "controller/connection/file_actions.h"
 #include "core/python_format.h"
+#include "core/task_environment.h"
 #include "controller/playbook/gather_facts.h"
 #include "controller/playbook/host_worker.h"
 #include "controller/playbook/module_names.h"
@@ -45,9 +46,8 @@ ModuleCall CallFor(HostWorker& w, const Task& task, TaskTemplar& templar) {
 // environment: the play's, then the task's over it (Ansible merges the
 // keyword across levels); a list of mappings merges in order, and values
 // become strings as Python's str() writes them.
-Expected<std::map<std::string, std::string>> RenderEnvironment(HostWorker& w, const Task& task,
-                                                               TaskTemplar& templar) {
-  std::map<std::string, std::string> out;
+Expected<TaskEnvironment> RenderEnvironment(HostWorker& w, const Task& task, TaskTemplar& templar) {
+  TaskEnvironment out;
   for (const Json* keyword : {&w.run.play->environment, &task.environment}) {
     if (keyword->is_null()) continue;
     auto rendered = templar.RenderValue(*keyword, WhereText(task, "environment"));
@@ -159,7 +159,6 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
   ModuleCall call = CallFor(w, task, templar);
   auto environment = RenderEnvironment(w, task, templar);
   if (!environment) return FailResult(environment.error().ToString());
-  call.environment = std::move(*environment);
   if (task.action == "gather_facts" || task.action == "setup") {
     return GatherFacts(w, task, *target, call, args);
   }
@@ -171,6 +170,7 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
     if (!valid) return FailResult(valid.error().ToString());
     args = std::move(*valid);
   }
+  PutEnvironment(args, *environment);
   Json r = CallModule(w, task, templar, std::move(args), call, *target);
   if (!delegate.empty()) r["_delegated_to"] = delegate;
   return r;

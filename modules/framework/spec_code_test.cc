@@ -45,6 +45,8 @@ const std::map<std::string, std::string>& SharedAllowList() {
 const std::map<std::string, std::map<std::string, std::string>>& AllowList() {
   // The agent runs no Python: installing a Python binding is not needed.
   static const std::string kNoPython = "installs a Python binding tend does not use";
+  // OpenSSL cipher names; the agent's TLS (mbedTLS) names suites otherwise.
+  static const std::string kNoCiphers = "not implemented yet: mbedTLS's default TLS 1.2 suites";
   static const std::string kNoDelimiters = "not implemented yet: Jinja's default delimiters";
   static const std::string kNoExpand = "not implemented yet: $VARS in arguments stay literal";
   static const std::map<std::string, std::map<std::string, std::string>> allow{
@@ -84,12 +86,14 @@ const std::map<std::string, std::map<std::string, std::string>>& AllowList() {
       {"find", {{"encoding", "tend matches contains= on bytes; UTF-8 and ASCII agree"}}},
       {"replace", {{"encoding", "tend edits bytes; UTF-8 and ASCII files agree"}}},
       {"get_url",
-       {{"use_gssapi", "Kerberos; not implemented"},
+       {{"ciphers", kNoCiphers},
+        {"use_gssapi", "Kerberos; not implemented"},
         {"decompress", "tend sends no Accept-Encoding, so bodies arrive uncompressed"},
         {"unredirected_headers", "not implemented yet: headers follow redirects"},
         {"use_netrc", "not implemented yet: ~/.netrc is not read"}}},
       {"uri",
-       {{"use_gssapi", "Kerberos; not implemented"},
+       {{"ciphers", kNoCiphers},
+        {"use_gssapi", "Kerberos; not implemented"},
         {"decompress", "tend sends no Accept-Encoding, so bodies arrive uncompressed"},
         {"force", "Ansible ignores it too (no cache to bypass)"},
         {"remote_src", "not implemented yet: src is refused with an explicit error"},

@@ -96,6 +96,10 @@ std::string SerializeRequest(const HttpRequest& request, const Url* proxy = null
 
 std::string Base64Encode(std::string_view data);
 
+/// `s` with ASCII letters in lower (upper) case: header and host names.
+std::string AsciiLower(std::string_view s);
+std::string AsciiUpper(std::string_view s);
+
 struct FetchOptions {
   int timeout_seconds = 30;
   /// Ansible's follow_redirects: all/yes, safe (GET/HEAD only), urllib2

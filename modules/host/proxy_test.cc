@@ -5,7 +5,7 @@
 #include "modules/host/proxy.h"
 #include "modules/host/tls_stream.h"
 
-#include <openssl/x509_vfy.h>
+#include <mbedtls/x509.h>
 
 namespace tend {
 namespace {
@@ -64,17 +64,26 @@ TEST_CASE("CONNECT request text, with the proxy's credentials") {
 }
 
 TEST_CASE("certificate failures read as Python's ssl words them, naming the server") {
-  CHECK(VerifyFailureText(X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, "repo.example.com", 443) ==
-        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in "
-        "certificate chain (repo.example.com:443)");
-  CHECK(VerifyFailureText(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "h", 8443) ==
-        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer "
-        "certificate (h:8443)");
-  CHECK(VerifyFailureText(X509_V_ERR_HOSTNAME_MISMATCH, "wrong.example", 443) ==
-        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, "
-        "certificate is not valid for 'wrong.example'. (wrong.example:443)");
-  CHECK(VerifyFailureText(X509_V_ERR_CERT_HAS_EXPIRED, "h", 443) ==
-        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (h:443)");
+  struct Case {
+    uint32_t flags;
+    ChainEnd chain;
+    std::string reason;
+  };
+  std::vector<Case> cases{
+      {MBEDTLS_X509_BADCERT_NOT_TRUSTED, ChainEnd::kSelfSignedInChain,
+       "self-signed certificate in certificate chain"},
+      {MBEDTLS_X509_BADCERT_NOT_TRUSTED, ChainEnd::kIssuerMissing, "unable to get local issuer certificate"},
+      {MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_CN_MISMATCH, ChainEnd::kSelfSignedLeaf,
+       "self-signed certificate"},
+      {MBEDTLS_X509_BADCERT_CN_MISMATCH, ChainEnd::kIssuerMissing,
+       "Hostname mismatch, certificate is not valid for 'repo.example.com'."},
+      {MBEDTLS_X509_BADCERT_EXPIRED, ChainEnd::kIssuerMissing, "certificate has expired"},
+  };
+  for (const auto& c : cases) {
+    CHECK(VerifyFailureText(c.flags, c.chain, "repo.example.com", 443) ==
+          "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: " + c.reason +
+              " (repo.example.com:443)");
+  }
 }
 
 }  // namespace

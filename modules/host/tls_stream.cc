@@ -1,250 +1,281 @@
 #include "modules/host/tls_stream.h"
 
-#include <arpa/inet.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 
-#include <cctype>
+#include <cstring>
 
 namespace tend {
 namespace {
 
-struct SslCtxFree {
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
-struct SslFree {
-  void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-
-bool IsIpAddress(const std::string& name) {
-  unsigned char buffer[16];
-  return ::inet_pton(AF_INET, name.c_str(), buffer) == 1 ||
-         ::inet_pton(AF_INET6, name.c_str(), buffer) == 1;
+std::string MbedError(int code) {
+  char text[200];
+  mbedtls_strerror(code, text, sizeof text);
+  return text;
 }
 
-// "[SSL: WRONG_VERSION_NUMBER] wrong version number" as Python words
-// OpenSSL's error queue; the library's reason text, its code name derived.
-std::string OpenSslErrorText() {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  const char* reason = code ? ERR_reason_error_string(code) : nullptr;
-  if (!reason) return "[SSL] the TLS handshake failed";
-  std::string name;
-  for (const char* p = reason; *p; ++p) {
-    name += *p == ' ' || *p == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
+bool Exists(const std::string& path, bool directory) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return false;
+  return directory ? S_ISDIR(info.st_mode) : S_ISREG(info.st_mode);
+}
+
+// Everything one connection's TLS needs, freed together. mbedTLS keeps
+// pointers between these, so the object never moves once set up.
+struct TlsState {
+  mbedtls_entropy_context entropy;
+  mbedtls_ctr_drbg_context drbg;
+  mbedtls_x509_crt trusted;
+  mbedtls_x509_crt own_cert;
+  mbedtls_pk_context own_key;
+  mbedtls_ssl_config config;
+  mbedtls_ssl_context ssl;
+
+  TlsState() {
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_x509_crt_init(&trusted);
+    mbedtls_x509_crt_init(&own_cert);
+    mbedtls_pk_init(&own_key);
+    mbedtls_ssl_config_init(&config);
+    mbedtls_ssl_init(&ssl);
   }
-  return fmt::format("[SSL: {}] {}", name, reason);
-}
+  ~TlsState() {
+    mbedtls_ssl_free(&ssl);
+    mbedtls_ssl_config_free(&config);
+    mbedtls_pk_free(&own_key);
+    mbedtls_x509_crt_free(&own_cert);
+    mbedtls_x509_crt_free(&trusted);
+    mbedtls_ctr_drbg_free(&drbg);
+    mbedtls_entropy_free(&entropy);
+  }
+  TlsState(const TlsState&) = delete;
+  TlsState& operator=(const TlsState&) = delete;
+};
 
-bool IsDirectory(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-}
-
-bool IsFile(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-}
-
-// The first bundle file found, and the hashed directory (looked up lazily
-// by OpenSSL, so a run that fetches one URL does not parse 140 certificates
-// twice).
-Expected<void> LoadTrustStore(SSL_CTX* ctx, const TlsOptions& options) {
+// The host's store: the first bundle file found (Debian's holds every CA
+// update-ca-certificates knows), else every file of the hashed directory.
+Expected<void> LoadTrustStore(TlsState& tls, const TlsOptions& options) {
   if (!options.ca_path.empty()) {
-    if (SSL_CTX_load_verify_locations(ctx, options.ca_path.c_str(), nullptr) != 1) {
-      return Fail(fmt::format("could not load CA certificates from ca_path '{}': {}",
-                              options.ca_path, OpenSslErrorText()));
+    int rc = mbedtls_x509_crt_parse_file(&tls.trusted, options.ca_path.c_str());
+    if (rc < 0) {
+      return Fail(fmt::format("could not load CA certificates from ca_path '{}': {}", options.ca_path,
+                              MbedError(rc)));
     }
     return {};
   }
-  bool have_bundle = false;
   for (const auto& path : CaStorePaths()) {
-    if (!have_bundle && IsFile(path) && SSL_CTX_load_verify_file(ctx, path.c_str()) == 1) {
-      have_bundle = true;
-    } else if (IsDirectory(path)) {
-      SSL_CTX_load_verify_dir(ctx, path.c_str());
-    }
+    // A bundle with a certificate mbedTLS cannot read still loads the rest
+    // (a positive count of failures).
+    if (Exists(path, false) && mbedtls_x509_crt_parse_file(&tls.trusted, path.c_str()) >= 0) return {};
   }
-  ERR_clear_error();
-  return {};
+  if (Exists("/etc/ssl/certs", true)) (void)mbedtls_x509_crt_parse_path(&tls.trusted, "/etc/ssl/certs");
+  return {};  // nothing trusted: every server fails verification, saying so
 }
 
-Expected<void> LoadClientCertificate(SSL_CTX* ctx, const TlsOptions& options) {
+Expected<void> LoadClientCertificate(TlsState& tls, const TlsOptions& options) {
   if (options.client_cert.empty()) return {};
   const std::string& key = options.client_key.empty() ? options.client_cert : options.client_key;
-  if (SSL_CTX_use_certificate_chain_file(ctx, options.client_cert.c_str()) != 1) {
-    return Fail(fmt::format("could not load client_cert '{}': {}", options.client_cert,
-                            OpenSslErrorText()));
+  if (int rc = mbedtls_x509_crt_parse_file(&tls.own_cert, options.client_cert.c_str()); rc != 0) {
+    return Fail(fmt::format("could not load client_cert '{}': {}", options.client_cert, MbedError(rc)));
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return Fail(fmt::format("could not load client_key '{}': {}", key, OpenSslErrorText()));
+  if (int rc = mbedtls_pk_parse_keyfile(&tls.own_key, key.c_str(), nullptr); rc != 0) {
+    return Fail(fmt::format("could not load client_key '{}': {}", key, MbedError(rc)));
+  }
+  if (int rc = mbedtls_ssl_conf_own_cert(&tls.config, &tls.own_cert, &tls.own_key); rc != 0) {
+    return Fail(fmt::format("could not use client_cert '{}': {}", options.client_cert, MbedError(rc)));
   }
   return {};
 }
 
-Expected<std::unique_ptr<SSL_CTX, SslCtxFree>> MakeContext(const TlsOptions& options) {
-  // The target's openssl.cnf belongs to its own OpenSSL (another version,
-  // maybe engines to dlopen): a static agent must not read it.
-  OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
-  std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_client_method()));
-  if (!ctx) return Fail("could not create a TLS context: " + OpenSslErrorText());
-  // As Python's default context: TLS 1.2 at least; connections end without
-  // close_notify often enough that a missing one is an end of stream (the
-  // HTTP parser still catches a body cut short of its length).
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
-  if (!options.ciphers.empty() && SSL_CTX_set_cipher_list(ctx.get(), options.ciphers.c_str()) != 1) {
-    return Fail(fmt::format("no usable cipher in ciphers '{}': {}", options.ciphers, OpenSslErrorText()));
+Expected<void> Configure(TlsState& tls, const std::string& server_name, const TlsOptions& options) {
+  static constexpr char kPersonalization[] = "tend-agent";
+  if (int rc = mbedtls_ctr_drbg_seed(&tls.drbg, mbedtls_entropy_func, &tls.entropy,
+                                     reinterpret_cast<const unsigned char*>(kPersonalization),
+                                     sizeof kPersonalization - 1);
+      rc != 0) {
+    return Fail("could not seed the TLS random generator: " + MbedError(rc));
   }
-  SSL_CTX_set_verify(ctx.get(), options.validate_certs ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+  if (int rc = mbedtls_ssl_config_defaults(&tls.config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                           MBEDTLS_SSL_PRESET_DEFAULT);
+      rc != 0) {
+    return Fail("could not configure TLS: " + MbedError(rc));
+  }
+  // As Python's default context: TLS 1.2 at least.
+  mbedtls_ssl_conf_min_version(&tls.config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_rng(&tls.config, mbedtls_ctr_drbg_random, &tls.drbg);
+  mbedtls_ssl_conf_authmode(&tls.config, options.validate_certs ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                                                 : MBEDTLS_SSL_VERIFY_NONE);
   if (options.validate_certs) {
-    if (auto loaded = LoadTrustStore(ctx.get(), options); !loaded) return std::unexpected(loaded.error());
+    if (auto loaded = LoadTrustStore(tls, options); !loaded) return loaded;
+    mbedtls_ssl_conf_ca_chain(&tls.config, &tls.trusted, nullptr);
   }
-  if (auto loaded = LoadClientCertificate(ctx.get(), options); !loaded)
-    return std::unexpected(loaded.error());
-  return ctx;
+  if (auto loaded = LoadClientCertificate(tls, options); !loaded) return loaded;
+  if (int rc = mbedtls_ssl_setup(&tls.ssl, &tls.config); rc != 0) {
+    return Fail("could not start TLS: " + MbedError(rc));
+  }
+  // The name goes out as SNI and is what the certificate must name.
+  if (int rc = mbedtls_ssl_set_hostname(&tls.ssl, server_name.c_str()); rc != 0) {
+    return Fail("could not set the TLS server name: " + MbedError(rc));
+  }
+  return {};
+}
+
+bool SelfSigned(const mbedtls_x509_crt& cert) {
+  return cert.issuer_raw.len == cert.subject_raw.len &&
+         std::memcmp(cert.issuer_raw.p, cert.subject_raw.p, cert.issuer_raw.len) == 0;
+}
+
+// How the chain the server sent ends, as OpenSSL tells untrusted chains apart.
+ChainEnd ChainEndOf(const mbedtls_ssl_context& ssl) {
+  const mbedtls_x509_crt* cert = mbedtls_ssl_get_peer_cert(&ssl);
+  if (!cert) return ChainEnd::kIssuerMissing;
+  if (!cert->next) return SelfSigned(*cert) ? ChainEnd::kSelfSignedLeaf : ChainEnd::kIssuerMissing;
+  while (cert->next) cert = cert->next;
+  return SelfSigned(*cert) ? ChainEnd::kSelfSignedInChain : ChainEnd::kIssuerMissing;
 }
 
 class TlsStream final : public NetStream {
  public:
-  TlsStream(std::unique_ptr<NetStream> raw, std::unique_ptr<SSL_CTX, SslCtxFree> ctx,
-            std::unique_ptr<SSL, SslFree> ssl, BIO* in, BIO* out)
-      : raw_(std::move(raw)), ctx_(std::move(ctx)), ssl_(std::move(ssl)), in_(in), out_(out) {}
+  TlsStream(std::unique_ptr<NetStream> raw, int timeout_ms)
+      : raw_(std::move(raw)), timeout_ms_(timeout_ms), tls_(std::make_unique<TlsState>()) {}
 
-  Expected<void> Handshake(int timeout_ms) {
-    while (true) {
-      int rc = SSL_do_handshake(ssl_.get());
-      if (auto flushed = Flush(); !flushed) return flushed;
-      if (rc == 1) return {};
-      if (SSL_get_error(ssl_.get(), rc) != SSL_ERROR_WANT_READ) return Fail("handshake");
-      auto filled = Fill(timeout_ms);
-      if (!filled) return std::unexpected(filled.error());
-      if (!*filled) return Fail("EOF occurred in violation of protocol");
+  TlsState& state() { return *tls_; }
+  const std::string& transport_error() const { return transport_error_; }
+
+  void Attach() { mbedtls_ssl_set_bio(&tls_->ssl, this, &TlsStream::SendRecord, &TlsStream::ReceiveRecord, nullptr); }
+
+  int Handshake() {
+    int rc = 0;
+    while ((rc = mbedtls_ssl_handshake(&tls_->ssl)) == MBEDTLS_ERR_SSL_WANT_READ ||
+           rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
     }
+    return rc;
   }
 
   Expected<void> Send(std::string_view data) override {
     while (!data.empty()) {
-      int n = SSL_write(ssl_.get(), data.data(), static_cast<int>(data.size()));
-      if (n <= 0) return Fail(fmt::format("TLS write failed: {}", OpenSslErrorText()));
+      int n = mbedtls_ssl_write(&tls_->ssl, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+      if (n == MBEDTLS_ERR_SSL_WANT_WRITE || n == MBEDTLS_ERR_SSL_WANT_READ) continue;
+      if (n < 0) return Fail(fmt::format("TLS write failed: {}", Why(n)));
       data.remove_prefix(static_cast<size_t>(n));
-      if (auto flushed = Flush(); !flushed) return flushed;
     }
     return {};
   }
 
-  // Records that carry no application data (TLS 1.3 session tickets) are
-  // consumed here until data or the end of the stream arrives.
   Expected<size_t> Receive(std::string& out, int timeout_ms) override {
-    char buffer[16384];
+    timeout_ms_ = timeout_ms;
+    unsigned char buffer[16384];
     while (true) {
-      int n = SSL_read(ssl_.get(), buffer, sizeof buffer);
+      int n = mbedtls_ssl_read(&tls_->ssl, buffer, sizeof buffer);
       if (n > 0) {
-        out.append(buffer, static_cast<size_t>(n));
+        out.append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(n));
         return static_cast<size_t>(n);
       }
-      int error = SSL_get_error(ssl_.get(), n);
-      if (error == SSL_ERROR_ZERO_RETURN) return size_t{0};
-      if (error != SSL_ERROR_WANT_READ) return Fail(fmt::format("TLS read failed: {}", OpenSslErrorText()));
-      if (auto flushed = Flush(); !flushed) return std::unexpected(flushed.error());
-      auto filled = Fill(timeout_ms);
-      if (!filled) return std::unexpected(filled.error());
-      if (!*filled) BIO_set_mem_eof_return(in_, 0);  // SSL_read now sees the end
+      // Servers close after Connection: close with or without close_notify;
+      // the HTTP parser catches a body cut short of its length.
+      if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || n == MBEDTLS_ERR_SSL_CONN_EOF) return size_t{0};
+      if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+      return Fail(fmt::format("TLS read failed: {}", Why(n)));
     }
   }
+
+  // The transport's own error when it caused `code`, else mbedTLS's text.
+  std::string Why(int code) const { return transport_error_.empty() ? MbedError(code) : transport_error_; }
 
  private:
-  // Sends what OpenSSL wrote into the outgoing buffer.
-  Expected<void> Flush() {
-    char buffer[16384];
-    while (BIO_ctrl_pending(out_) > 0) {
-      int n = BIO_read(out_, buffer, sizeof buffer);
-      if (n <= 0) break;
-      if (auto sent = raw_->Send(std::string_view(buffer, static_cast<size_t>(n))); !sent) return sent;
+  static int SendRecord(void* self, const unsigned char* data, size_t size) {
+    auto* stream = static_cast<TlsStream*>(self);
+    auto sent = stream->raw_->Send(std::string_view(reinterpret_cast<const char*>(data), size));
+    if (!sent) {
+      stream->transport_error_ = sent.error().message;
+      return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
     }
-    return {};
+    return static_cast<int>(size);
   }
 
-  // Moves what the peer sent into OpenSSL's incoming buffer; false at end of stream.
-  Expected<bool> Fill(int timeout_ms) {
-    std::string data;
-    auto got = raw_->Receive(data, timeout_ms);
-    if (!got) return std::unexpected(got.error());
-    if (*got == 0) return false;
-    BIO_write(in_, data.data(), static_cast<int>(data.size()));
-    return true;
+  // Hands mbedTLS what the stream delivered, keeping the rest for next time.
+  static int ReceiveRecord(void* self, unsigned char* data, size_t size) {
+    auto* stream = static_cast<TlsStream*>(self);
+    if (stream->pending_.empty()) {
+      auto got = stream->raw_->Receive(stream->pending_, stream->timeout_ms_);
+      if (!got) {
+        stream->transport_error_ = got.error().message;
+        return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+      }
+      if (*got == 0) return 0;  // end of stream
+    }
+    size_t n = std::min(size, stream->pending_.size());
+    std::memcpy(data, stream->pending_.data(), n);
+    stream->pending_.erase(0, n);
+    return static_cast<int>(n);
   }
 
   std::unique_ptr<NetStream> raw_;
-  std::unique_ptr<SSL_CTX, SslCtxFree> ctx_;
-  std::unique_ptr<SSL, SslFree> ssl_;
-  BIO* in_;   // owned by ssl_
-  BIO* out_;  // owned by ssl_
+  int timeout_ms_;
+  std::unique_ptr<TlsState> tls_;
+  std::string pending_;
+  std::string transport_error_;
 };
 
 }  // namespace
 
 const std::vector<std::string>& CaStorePaths() {
-  static const std::vector<std::string> paths{
-      "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
-      "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem", "/etc/ssl/certs"};
+  static const std::vector<std::string> paths{"/etc/ssl/certs/ca-certificates.crt",
+                                              "/etc/pki/tls/certs/ca-bundle.crt",
+                                              "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"};
   return paths;
 }
 
-std::string VerifyFailureText(long verify_result, const std::string& server_name, int port) {
+std::string VerifyFailureText(uint32_t flags, ChainEnd chain, const std::string& server_name, int port) {
   std::string reason;
-  // Python words a name mismatch itself, naming the name it checked.
-  if (verify_result == X509_V_ERR_HOSTNAME_MISMATCH) {
+  // OpenSSL reports the chain before the name, and Python words a name
+  // mismatch itself.
+  if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
+    reason = chain == ChainEnd::kSelfSignedLeaf      ? "self-signed certificate"
+             : chain == ChainEnd::kSelfSignedInChain ? "self-signed certificate in certificate chain"
+                                                     : "unable to get local issuer certificate";
+  } else if (flags & MBEDTLS_X509_BADCERT_EXPIRED) {
+    reason = "certificate has expired";
+  } else if (flags & MBEDTLS_X509_BADCERT_FUTURE) {
+    reason = "certificate is not yet valid";
+  } else if (flags & MBEDTLS_X509_BADCERT_REVOKED) {
+    reason = "certificate revoked";
+  } else if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
     reason = fmt::format("Hostname mismatch, certificate is not valid for '{}'.", server_name);
-  } else if (verify_result == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-    reason = fmt::format("IP address mismatch, certificate is not valid for '{}'.", server_name);
   } else {
-    reason = X509_verify_cert_error_string(verify_result);
+    char info[512];
+    int n = mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
+    reason = n > 0 ? std::string(info, static_cast<size_t>(n)) : "certificate rejected";
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
   }
-  return fmt::format("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {} ({}:{})",
-                     reason, server_name, port);
+  return fmt::format("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {} ({}:{})", reason,
+                     server_name, port);
 }
 
 Expected<std::unique_ptr<NetStream>> StartTls(std::unique_ptr<NetStream> stream,
                                               const std::string& server_name, int port,
                                               const TlsOptions& options, int timeout_ms) {
-  auto ctx = MakeContext(options);
-  if (!ctx) return std::unexpected(ctx.error());
-  std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx->get()));
-  if (!ssl) return Fail("could not start TLS: " + OpenSslErrorText());
-  BIO* in = BIO_new(BIO_s_mem());
-  BIO* out = BIO_new(BIO_s_mem());
-  SSL_set_bio(ssl.get(), in, out);
-  SSL_set_connect_state(ssl.get());
-  bool is_ip = IsIpAddress(server_name);
-  // SNI carries names only (RFC 6066); an address is checked against the
-  // certificate's IP entries instead.
-  if (!is_ip) SSL_set_tlsext_host_name(ssl.get(), server_name.c_str());
-  if (options.validate_certs) {
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
-    if (is_ip) {
-      X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str());
-    } else {
-      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), 0);
-    }
+  auto tls = std::make_unique<TlsStream>(std::move(stream), timeout_ms);
+  if (auto configured = Configure(tls->state(), server_name, options); !configured) {
+    return std::unexpected(configured.error());
   }
-  SSL* raw_ssl = ssl.get();
-  auto tls = std::make_unique<TlsStream>(std::move(stream), std::move(*ctx), std::move(ssl), in, out);
-  if (auto done = tls->Handshake(timeout_ms); !done) {
-    long verified = SSL_get_verify_result(raw_ssl);
-    if (options.validate_certs && verified != X509_V_OK) {
-      ERR_clear_error();
-      return Fail(VerifyFailureText(verified, server_name, port));
-    }
-    std::string text = done.error().message == "handshake" ? OpenSslErrorText() : done.error().message;
-    return Fail(fmt::format("{} ({}:{})", text, server_name, port));
+  tls->Attach();
+  int rc = tls->Handshake();
+  if (rc == 0) return std::unique_ptr<NetStream>(std::move(tls));
+  uint32_t flags = mbedtls_ssl_get_verify_result(&tls->state().ssl);
+  if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && options.validate_certs && flags != 0) {
+    return Fail(VerifyFailureText(flags, ChainEndOf(tls->state().ssl), server_name, port));
   }
-  return std::unique_ptr<NetStream>(std::move(tls));
+  if (rc == MBEDTLS_ERR_SSL_CONN_EOF) return Fail(fmt::format("EOF occurred in violation of protocol ({}:{})", server_name, port));
+  return Fail(fmt::format("[SSL] {} ({}:{})", tls->Why(rc), server_name, port));
 }
 
 }  // namespace tend

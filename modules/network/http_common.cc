@@ -33,12 +33,6 @@ FetchOptions OptionsFromArgs(const ModuleContext& context, int default_timeout_s
   options.tls.ca_path = context.Str("ca_path");
   options.tls.client_cert = context.Str("client_cert");
   options.tls.client_key = context.Str("client_key");
-  if (context.Has("ciphers")) {
-    for (const auto& cipher : context.args["ciphers"]) {
-      if (!options.tls.ciphers.empty()) options.tls.ciphers += ':';
-      options.tls.ciphers += cipher.is_string() ? cipher.get<std::string>() : cipher.dump();
-    }
-  }
   return options;
 }
 

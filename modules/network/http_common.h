@@ -16,7 +16,7 @@ namespace tend {
 /// The url/headers/url_username/url_password/http_agent arguments as a request.
 Expected<HttpRequest> RequestFromArgs(ModuleContext& context, const std::string& method);
 
-/// validate_certs, ca_path, client_cert, client_key, ciphers, use_proxy,
+/// validate_certs, ca_path, client_cert, client_key, use_proxy,
 /// force_basic_auth and timeout, each as Ansible defaults it when the
 /// module has no such argument.
 FetchOptions OptionsFromArgs(const ModuleContext& context, int default_timeout_seconds);

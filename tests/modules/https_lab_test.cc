@@ -92,7 +92,7 @@ TEST_CASE("https: get_url, uri, apt_key verified by the host's CA store, through
   INFO(first.out);
   CHECK(first.rc == 0);
   auto recap = RecapOf(first.out);
-  CHECK(recap[1] == 3);  // key.asc, the proxied download, the apt keyring
+  CHECK(recap[1] == 4);  // the directories, key.asc, the proxied download, the keyring
   CHECK(recap[3] == 0);
   CHECK(recap[6] == 3);  // wrong name, unknown CA twice: ignored
   CHECK(lab.On("sha256sum /opt/h22/key.asc | cut -d\" \" -f1") == sha256);

@@ -470,7 +470,9 @@ class StagedArchive {
     std::string path = TempPath(BaseName(parsed->target.substr(0, parsed->target.find('?'))));
     FetchOptions options = OptionsFromArgs(context, 10);
     options.follow_redirects = "urllib2";
-    auto fetched = DownloadToFile(context, HttpRequest{.url = *parsed}, options, path);
+    HttpRequest request;
+    request.url = *parsed;
+    auto fetched = DownloadToFile(context, request, options, path);
     if (!fetched) return Fail(fmt::format("Failure downloading {}, {}", url, fetched.error().message));
     if (fetched->response.status != 200)
       return Fail(fmt::format("Failure downloading {}, {}", url, StatusMessage(fetched->response)));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 namespace tend {
 namespace {
@@ -418,7 +419,7 @@ Expected<FetchResult> Fetch(Host& host, Network& network, HttpRequest request,
   FetchResult result;
   // urllib's auth handler sends credentials only when a 401 asks for them;
   // force_basic_auth sends them with the first request.
-  std::optional<std::string> credentials = std::move(request.basic_auth);
+  std::optional<std::string> credentials = std::exchange(request.basic_auth, std::nullopt);
   if (options.force_basic_auth) request.basic_auth = credentials;
   for (int hop = 0;; ++hop) {
     auto response = ExchangeOnce(host, network, request, options, result.body_bytes);

@@ -204,7 +204,7 @@ TEST_CASE("proxies: absolute-form requests for http, CONNECT for https, no_proxy
   CHECK(Fetch(host, net, plain, {.use_proxy = false})->response.body == "direct");
   host.SetEnv("NO_PROXY", "localhost,.internal");
   CHECK(Fetch(host, net, plain, {})->response.body == "direct");
-  host.SetEnv("NO_PROXY", std::nullopt);
+  host.SetEnv("NO_PROXY", "");
 
   HttpRequest secure{.url = *ParseUrl("https://repo.internal/key.asc")};
   host.SetEnv("HTTPS_PROXY", "proxy.lan:3128");

@@ -41,14 +41,14 @@ Expected<std::optional<Url>> ProxyFor(const Url& url, const EnvLookup& env) {
   }
   std::string text(Trim(*value, " \t"));
   if (text.find("://") == std::string::npos) text = "http://" + text;
+  std::string scheme = AsciiLower(text.substr(0, text.find("://")));
+  if (scheme != "http") {
+    return Fail(fmt::format("Unsupported proxy scheme: {}. Currently tend only supports HTTP proxies.", scheme));
+  }
   auto proxy = ParseUrl(text);
   if (!proxy) {
     return Fail(fmt::format("Failed to parse {}_proxy environment variable '{}': {}", url.scheme,
                             *value, proxy.error().message));
-  }
-  if (proxy->scheme != "http") {
-    return Fail(fmt::format("Unsupported proxy scheme: {}. Currently tend only supports HTTP proxies.",
-                            proxy->scheme));
   }
   return proxy;
 }

@@ -41,7 +41,8 @@ Expected<std::string> DownloadText(ModuleContext& context, const std::string& ur
   if (!parsed) return std::unexpected(parsed.error());
   auto network = context.Net();
   if (!network) return std::unexpected(network.error());
-  HttpRequest request{.url = *parsed};
+  HttpRequest request;
+  request.url = *parsed;
   FetchOptions options = OptionsFromArgs(context, 10);
   options.follow_redirects = "urllib2";
   auto fetched = Fetch(context.Machine(), **network, request, options);

@@ -226,7 +226,9 @@ Expected<std::string> FetchDeb(ModuleContext& context, const std::string& url) {
   std::string dest = "/tmp/tend-apt-" + BaseName(parsed->target.substr(0, parsed->target.find('?')));
   FetchOptions options = OptionsFromArgs(context, 10);
   options.follow_redirects = "urllib2";
-  auto fetched = DownloadToFile(context, HttpRequest{.url = *parsed}, options, dest);
+  HttpRequest request;
+  request.url = *parsed;
+  auto fetched = DownloadToFile(context, request, options, dest);
   if (!fetched) return Fail(fmt::format("Failure downloading {}, {}", url, fetched.error().message));
   if (fetched->response.status != 200)
     return Fail(fmt::format("Failure downloading {}, {}", url, StatusMessage(fetched->response)));

@@ -133,13 +133,25 @@ bool SelfSigned(const mbedtls_x509_crt& cert) {
          std::memcmp(cert.issuer_raw.p, cert.subject_raw.p, cert.issuer_raw.len) == 0;
 }
 
-// How the chain the server sent ends, as OpenSSL tells untrusted chains apart.
-ChainEnd ChainEndOf(const mbedtls_ssl_context& ssl) {
-  const mbedtls_x509_crt* cert = mbedtls_ssl_get_peer_cert(&ssl);
-  if (!cert) return ChainEnd::kIssuerMissing;
-  if (!cert->next) return SelfSigned(*cert) ? ChainEnd::kSelfSignedLeaf : ChainEnd::kIssuerMissing;
-  while (cert->next) cert = cert->next;
-  return SelfSigned(*cert) ? ChainEnd::kSelfSignedInChain : ChainEnd::kIssuerMissing;
+// The top of the chain the server presented, as mbedTLS walks it while
+// verifying (the session keeps no peer chain when the handshake fails).
+struct ChainSeen {
+  int top_depth = -1;
+  bool top_self_signed = false;
+
+  ChainEnd End() const {
+    if (top_depth <= 0) return top_self_signed ? ChainEnd::kSelfSignedLeaf : ChainEnd::kIssuerMissing;
+    return top_self_signed ? ChainEnd::kSelfSignedInChain : ChainEnd::kIssuerMissing;
+  }
+};
+
+int NoteChain(void* seen_ptr, mbedtls_x509_crt* cert, int depth, uint32_t*) {
+  auto* seen = static_cast<ChainSeen*>(seen_ptr);
+  if (depth >= seen->top_depth) {
+    seen->top_depth = depth;
+    seen->top_self_signed = SelfSigned(*cert);
+  }
+  return 0;
 }
 
 class TlsStream final : public NetStream {
@@ -148,6 +160,8 @@ class TlsStream final : public NetStream {
       : raw_(std::move(raw)), timeout_ms_(timeout_ms), tls_(std::make_unique<TlsState>()) {}
 
   TlsState& state() { return *tls_; }
+  const ChainSeen& chain() const { return chain_; }
+  void WatchChain() { mbedtls_ssl_conf_verify(&tls_->config, NoteChain, &chain_); }
   const std::string& transport_error() const { return transport_error_; }
 
   void Attach() { mbedtls_ssl_set_bio(&tls_->ssl, this, &TlsStream::SendRecord, &TlsStream::ReceiveRecord, nullptr); }
@@ -223,6 +237,7 @@ class TlsStream final : public NetStream {
   std::unique_ptr<TlsState> tls_;
   std::string pending_;
   std::string transport_error_;
+  ChainSeen chain_;
 };
 
 }  // namespace
@@ -267,12 +282,13 @@ Expected<std::unique_ptr<NetStream>> StartTls(std::unique_ptr<NetStream> stream,
   if (auto configured = Configure(tls->state(), server_name, options); !configured) {
     return std::unexpected(configured.error());
   }
+  tls->WatchChain();
   tls->Attach();
   int rc = tls->Handshake();
   if (rc == 0) return std::unique_ptr<NetStream>(std::move(tls));
   uint32_t flags = mbedtls_ssl_get_verify_result(&tls->state().ssl);
   if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && options.validate_certs && flags != 0) {
-    return Fail(VerifyFailureText(flags, ChainEndOf(tls->state().ssl), server_name, port));
+    return Fail(VerifyFailureText(flags, tls->chain().End(), server_name, port));
   }
   if (rc == MBEDTLS_ERR_SSL_CONN_EOF) return Fail(fmt::format("EOF occurred in violation of protocol ({}:{})", server_name, port));
   return Fail(fmt::format("[SSL] {} ({}:{})", tls->Why(rc), server_name, port));

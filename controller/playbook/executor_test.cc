@@ -198,12 +198,13 @@ TEST_CASE("environment: the play's and the task's merge and reach the agent call
 )",
                          {"h1"});
   REQUIRE(out.calls.size() == 2);
-  CHECK(out.calls[0].args["_environment"] == Json{{"https_proxy", "http://127.0.0.9:3128"},
-                                                  {"LANG", "C.UTF-8"},
-                                                  {"no_proxy", "internal.example"},
-                                                  {"RETRIES", "3"},
-                                                  {"DEBUG", "True"}});
-  CHECK(out.calls[1].args["_environment"] == Json{{"https_proxy", "http://127.0.0.9:3128"}, {"LANG", "C"}});
+  using Env = std::map<std::string, std::string>;
+  CHECK(out.calls[0].args["_environment"].get<Env>() == Env{{"https_proxy", "http://127.0.0.9:3128"},
+                                                            {"LANG", "C.UTF-8"},
+                                                            {"no_proxy", "internal.example"},
+                                                            {"RETRIES", "3"},
+                                                            {"DEBUG", "True"}});
+  CHECK(out.calls[1].args["_environment"].get<Env>() == Env{{"https_proxy", "http://127.0.0.9:3128"}, {"LANG", "C"}});
 }
 
 TEST_CASE("fetch runs on the controller: it asks the host for a stat, then reports the missing file") {

@@ -465,18 +465,8 @@ class StagedArchive {
 
   /// A URL src, downloaded by the host with the agent's HTTP client.
   Expected<std::string> Download(ModuleContext& context, const std::string& url) {
-    auto parsed = ParseUrl(url);
-    if (!parsed) return Fail(fmt::format("Failure downloading {}, {}", url, parsed.error().message));
-    std::string path = TempPath(BaseName(parsed->target.substr(0, parsed->target.find('?'))));
-    FetchOptions options = OptionsFromArgs(context, 10);
-    options.follow_redirects = "urllib2";
-    HttpRequest request;
-    request.url = *parsed;
-    auto fetched = DownloadToFile(context, request, options, path);
-    if (!fetched) return Fail(fmt::format("Failure downloading {}, {}", url, fetched.error().message));
-    if (fetched->response.status != 200)
-      return Fail(fmt::format("Failure downloading {}, {}", url, StatusMessage(fetched->response)));
-    path_ = path;
+    auto path = FetchFile(context, url, TempPath(""));
+    if (path) path_ = *path;
     return path;
   }
 

@@ -54,7 +54,7 @@ Expected<std::optional<Checksum>> ParseChecksum(ModuleContext& context, const Ur
     options.follow_redirects = "urllib2";
     auto fetched = Fetch(context.Machine(), **network, request, options);
     if (!fetched) return std::unexpected(fetched.error());
-    std::string file_name = BaseName(url.target.substr(0, url.target.find('?')));
+    std::string file_name = UrlFileName(url);
     auto digest = DigestFromList(fetched->response.body, file_name);
     if (!digest) return Fail(fmt::format("Unable to find a checksum for file '{}' in '{}'", file_name, sum.digest));
     sum.digest = *digest;
@@ -79,7 +79,7 @@ std::string DownloadName(const FetchResult& fetched) {
     }
   }
   auto url = ParseUrl(fetched.url);
-  std::string name = url ? BaseName(url->target.substr(0, url->target.find('?'))) : "";
+  std::string name = url ? UrlFileName(*url) : "";
   return name.empty() ? "index.html" : name;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "modules/framework/text.h"
+
 namespace tend {
 
 Expected<HttpRequest> RequestFromArgs(ModuleContext& context, const std::string& method) {
@@ -70,6 +72,23 @@ Expected<FetchResult> DownloadToFile(ModuleContext& context, const HttpRequest& 
   int status = result.response.status;
   if (!wrote && (status == 0 || status == 200)) return std::unexpected(wrote.error());
   return result;
+}
+
+std::string UrlFileName(const Url& url) { return BaseName(url.target.substr(0, url.target.find('?'))); }
+
+Expected<std::string> FetchFile(ModuleContext& context, const std::string& url, const std::string& prefix) {
+  auto parsed = ParseUrl(url);
+  if (!parsed) return Fail(fmt::format("Failure downloading {}, {}", url, parsed.error().message));
+  std::string path = prefix + UrlFileName(*parsed);
+  FetchOptions options = OptionsFromArgs(context, 10);
+  options.follow_redirects = "urllib2";
+  HttpRequest request;
+  request.url = *parsed;
+  auto fetched = DownloadToFile(context, request, options, path);
+  if (!fetched) return Fail(fmt::format("Failure downloading {}, {}", url, fetched.error().message));
+  if (fetched->response.status != 200)
+    return Fail(fmt::format("Failure downloading {}, {}", url, StatusMessage(fetched->response)));
+  return path;
 }
 
 void AddResponseHeaders(const HttpResponse& response, Json& result) {

@@ -32,6 +32,14 @@ Expected<std::string> DownloadText(ModuleContext& context, const std::string& ur
 Expected<FetchResult> DownloadToFile(ModuleContext& context, const HttpRequest& request,
                                      FetchOptions options, const std::string& path);
 
+/// The last segment of the URL's path, query left out ("" when it ends in '/').
+std::string UrlFileName(const Url& url);
+
+/// Ansible's fetch_file: `url` downloaded (redirects followed as urllib
+/// does) into `prefix` followed by its file name; the path, or "Failure
+/// downloading URL, why".
+Expected<std::string> FetchFile(ModuleContext& context, const std::string& url, const std::string& prefix);
+
 /// Adds the response headers as Ansible does: lower case, '-' as '_'.
 void AddResponseHeaders(const HttpResponse& response, Json& result);
 

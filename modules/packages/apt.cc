@@ -218,27 +218,10 @@ Expected<Json> Remove(ModuleContext& context, const DpkgStatus& status, Json res
                std::move(result));
 }
 
-// Ansible's download(): the deb goes to a temporary file, fetched by the
-// agent's HTTP client.
-Expected<std::string> FetchDeb(ModuleContext& context, const std::string& url) {
-  auto parsed = ParseUrl(url);
-  if (!parsed) return Fail(fmt::format("Failure downloading {}, {}", url, parsed.error().message));
-  std::string dest = "/tmp/tend-apt-" + BaseName(parsed->target.substr(0, parsed->target.find('?')));
-  FetchOptions options = OptionsFromArgs(context, 10);
-  options.follow_redirects = "urllib2";
-  HttpRequest request;
-  request.url = *parsed;
-  auto fetched = DownloadToFile(context, request, options, dest);
-  if (!fetched) return Fail(fmt::format("Failure downloading {}, {}", url, fetched.error().message));
-  if (fetched->response.status != 200)
-    return Fail(fmt::format("Failure downloading {}, {}", url, StatusMessage(fetched->response)));
-  return dest;
-}
-
 Expected<Json> InstallDeb(ModuleContext& context, const DpkgStatus& status, Json result) {
   std::string deb = context.Str("deb");
   if (deb.find("://") != std::string::npos) {
-    auto fetched = FetchDeb(context, deb);
+    auto fetched = FetchFile(context, deb, "/tmp/tend-apt-");
     if (!fetched) return std::unexpected(fetched.error());
     deb = *fetched;
   }

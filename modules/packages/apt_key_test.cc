@@ -47,10 +47,7 @@ TEST_CASE("apt_key: url= downloads with the agent's HTTP client, never curl or w
   fake_network_test::FakeNetwork net(host);
   ScopedNetwork scoped(net);
   std::string armored = Slurp("debian-bookworm-stable.asc");
-  net.Listen("10.0.0.8:80", [&](const std::string& request) {
-    if (request.starts_with("GET /key.asc ")) return fake_network_test::Reply(200, "OK", armored);
-    return fake_network_test::Reply(404, "Not Found", "");
-  });
+  fake_network_test::ServeFiles(net, "10.0.0.8:80", {{"/key.asc", armored}});
   Task add{host, "apt_key", {{"url", "http://deb.example.org/key.asc"}, {"keyring", "/etc/apt/keyrings/debian.gpg"}}};
   CheckIdempotent(add);
   CHECK(host.Content("/etc/apt/keyrings/debian.gpg") == Slurp("debian-archive-bookworm-stable.gpg"));

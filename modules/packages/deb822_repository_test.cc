@@ -59,10 +59,7 @@ TEST_CASE("deb822_repository: a signed_by URL is downloaded into /etc/apt/keyrin
   fake_network_test::FakeNetwork net(host);
   ScopedNetwork scoped(net);
   std::string key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nabc\n-----END PGP PUBLIC KEY BLOCK-----\n";
-  net.Listen("10.0.0.8:80", [&](const std::string& request) {
-    if (request.starts_with("GET /gpg ")) return fake_network_test::Reply(200, "OK", key);
-    return fake_network_test::Reply(404, "Not Found", "");
-  });
+  fake_network_test::ServeFiles(net, "10.0.0.8:80", {{"/gpg", key}});
   Task task{host,
             "deb822_repository",
             {{"name", "Docker CE"}, {"uris", "https://download.docker.com/linux/debian"},

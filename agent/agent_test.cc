@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent/serve.h"
+#include "core/task_environment.h"
 #include "core/hash.h"
 #include "modules/testing/fake_host.h"
 
@@ -194,6 +195,16 @@ TEST_CASE("the built tend-agent binary speaks the protocol over pipes") {
   CHECK((*echo)["rc"] == 0);
   CHECK((*echo)["stdout"] == "hello from agent");
   CHECK((*echo)["changed"] == true);
+
+  // A task's environment reaches the module's commands, for that task only.
+  Request proxied = Run(2, "command", Json{{"_raw_params", "printenv TEND_TEST_PROXY"}});
+  PutEnvironment(proxied.args, {{"TEND_TEST_PROXY", "http://127.0.0.9:3128"}});
+  auto with = Call(channel, proxied);
+  REQUIRE(with.has_value());
+  CHECK((*with)["stdout"] == "http://127.0.0.9:3128");
+  auto without = Call(channel, Run(3, "command", Json{{"_raw_params", "printenv TEND_TEST_PROXY"}}));
+  REQUIRE(without.has_value());
+  CHECK((*without)["rc"] == 1);
 
   auto shell = Call(channel, Run(2, "shell", Json{{"_raw_params", "exit 3"}}));
   CHECK((*shell)["failed"] == true);

@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "core/suggest.h"
+#include "core/task_environment.h"
 #include "core/version.h"
 #include "modules/framework/registry.h"
 #include "modules/host/docker_api.h"
@@ -57,6 +59,35 @@ Json HelloFacts(Host& host) {
   return facts;
 }
 
+// The task's `environment:` for the length of one request, set in the
+// agent's own environment as Ansible sets it for the module's process: the
+// module, the commands it starts and the HTTP client's proxy lookup see it
+// (RealHost reads this environment); the next task sees the agent's own.
+class ScopedEnvironment {
+ public:
+  explicit ScopedEnvironment(const TaskEnvironment& environment) {
+    for (const auto& [name, value] : environment) {
+      const char* old = ::getenv(name.c_str());
+      saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~ScopedEnvironment() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
 Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& channel, Host& host) {
   std::string name = ModuleForOp(request);
   const Module* module = FindModule(name);
@@ -66,9 +97,13 @@ Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& cha
                                 SuggestionSuffix(CanonicalModuleName(name), ModuleNames())));
   }
   bool fetched = false;
+  Json args = request.args;
+  auto task_environment = TakeEnvironment(args);
+  if (!task_environment) return protocol::MakeFailedReply(request.id, task_environment.error().message);
+  ScopedEnvironment environment(*task_environment);
   // The machine's network and Docker socket: stateless, so one per request.
   SystemNetwork network;
-  ModuleContext context{.args = request.args,
+  ModuleContext context{.args = std::move(args),
                         .check = request.check,
                         .diff = request.diff,
                         .host = &host,

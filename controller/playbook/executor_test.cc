@@ -203,6 +203,28 @@ TEST_CASE("copy writes dict or list content as Python's json.dumps, like Ansible
         R"({"log-driver": "json-file", "log-opts": {"max-size": "10m"}, "n": [1, "b"]})");
 }
 
+TEST_CASE("environment: the play's and the task's merge and reach the agent call") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  environment: {https_proxy: "http://127.0.0.9:3128", LANG: C}
+  tasks:
+    - command: env
+      environment:
+        - {no_proxy: internal.example}
+        - {LANG: C.UTF-8, RETRIES: 3, DEBUG: true}
+    - command: env
+)",
+                         {"h1"});
+  REQUIRE(out.calls.size() == 2);
+  using Env = std::map<std::string, std::string>;
+  CHECK(out.calls[0].args["_environment"].get<Env>() == Env{{"https_proxy", "http://127.0.0.9:3128"},
+                                                            {"LANG", "C.UTF-8"},
+                                                            {"no_proxy", "internal.example"},
+                                                            {"RETRIES", "3"},
+                                                            {"DEBUG", "True"}});
+  CHECK(out.calls[1].args["_environment"].get<Env>() == Env{{"https_proxy", "http://127.0.0.9:3128"}, {"LANG", "C"}});
+}
+
 TEST_CASE("fetch runs on the controller: it asks the host for a stat, then reports the missing file") {
   auto out = RunPlaybook(R"(- hosts: h1
   gather_facts: false

@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "controller/connection/file_actions.h"
+#include "core/python_format.h"
+#include "core/task_environment.h"
 #include "controller/playbook/gather_facts.h"
 #include "controller/playbook/host_worker.h"
 #include "controller/playbook/module_names.h"
@@ -39,6 +41,27 @@ ModuleCall CallFor(HostWorker& w, const Task& task, TaskTemplar& templar) {
     if (r && r->is_string()) call.become_user = r->get<std::string>();
   }
   return call;
+}
+
+// environment: the play's, then the task's over it (Ansible merges the
+// keyword across levels); a list of mappings merges in order, and values
+// become strings as Python's str() writes them.
+Expected<TaskEnvironment> RenderEnvironment(HostWorker& w, const Task& task, TaskTemplar& templar) {
+  TaskEnvironment out;
+  for (const Json* keyword : {&w.run.play->environment, &task.environment}) {
+    if (keyword->is_null()) continue;
+    auto rendered = templar.RenderValue(*keyword, WhereText(task, "environment"));
+    if (!rendered) return std::unexpected(rendered.error());
+    Json levels = rendered->is_array() ? *rendered : Json::array({*rendered});
+    for (const auto& level : levels) {
+      if (!level.is_object()) {
+        return Fail(fmt::format("{}: environment must be a mapping (or a list of mappings), got {}",
+                                WhereText(task, "environment"), level.dump()));
+      }
+      for (const auto& [name, value] : level.items()) out[name] = PythonStr(value);
+    }
+  }
+  return out;
 }
 
 // A controller-side file of the task (template src, copy src): absolute, or
@@ -147,6 +170,8 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
   auto target = TargetFor(w, delegate.empty() ? host : delegate, templar);
   if (!target) return FailResult(target.error().ToString());
   ModuleCall call = CallFor(w, task, templar);
+  auto environment = RenderEnvironment(w, task, templar);
+  if (!environment) return FailResult(environment.error().ToString());
   if (task.action == "gather_facts" || task.action == "setup") {
     return GatherFacts(w, task, *target, call, args);
   }
@@ -158,6 +183,7 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
     if (!valid) return FailResult(valid.error().ToString());
     args = std::move(*valid);
   }
+  PutEnvironment(args, *environment);
   Json r = CallModule(w, task, templar, std::move(args), call, *target);
   if (!delegate.empty()) r["_delegated_to"] = delegate;
   return r;

@@ -12,6 +12,7 @@
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
 #include "modules/framework/text.h"
+#include "modules/network/http_common.h"
 #include "modules/parsers/tools_parse.h"
 
 namespace tend {
@@ -455,27 +456,33 @@ class StagedArchive {
     } else {
       return Fail(fmt::format("Source '{}' failed to transfer: no controller is attached", src));
     }
-    std::string dir = host_.GetEnv("TMPDIR").value_or("/tmp");
-    std::string path =
-        JoinPath(dir, fmt::format(".tend-unarchive-{}-{}", host_.NowMicros(), BaseName(src)));
+    std::string path = TempPath(BaseName(src));
     auto written = host_.WriteFileAtomic(path, content, {.mode = 0600, .uid = {}, .gid = {}});
     if (!written) return std::unexpected(written.error());
     path_ = path;
     return path;
   }
 
+  /// A URL src, downloaded by the host with the agent's HTTP client.
+  Expected<std::string> Download(ModuleContext& context, const std::string& url) {
+    auto path = FetchFile(context, url, TempPath(""));
+    if (path) path_ = *path;
+    return path;
+  }
+
  private:
+  std::string TempPath(const std::string& name) {
+    std::string dir = host_.GetEnv("TMPDIR").value_or("/tmp");
+    return JoinPath(dir, fmt::format(".tend-unarchive-{}-{}", host_.NowMicros(), name));
+  }
+
   Host& host_;
   std::string path_;
 };
 
+bool IsUrl(const std::string& src) { return src.find("://") != std::string::npos; }
+
 Expected<void> CheckRemoteSource(Host& host, const std::string& src) {
-  if (src.find("://") != std::string::npos) {
-    return Fail(
-        fmt::format("Source '{}' is a URL: tend's unarchive does not download archives; "
-                    "fetch it with get_url and unarchive the file with remote_src=yes",
-                    src));
-  }
   auto info = host.Stat(src);
   if (!info) return std::unexpected(info.error());
   if (!info->exists()) return Fail(fmt::format("Source '{}' does not exist", src));
@@ -484,7 +491,10 @@ Expected<void> CheckRemoteSource(Host& host, const std::string& src) {
   return {};
 }
 
+// A URL is downloaded by the host, whatever remote_src says (the
+// controller half never reads one).
 bool FromController(ModuleContext& context) {
+  if (IsUrl(context.Str("src"))) return false;
   if (context.Has("copy") && !context.Bool("copy", true)) return false;
   return !context.Bool("remote_src");
 }
@@ -555,8 +565,8 @@ Expected<Json> RunUnarchive(ModuleContext& context) {
   if (auto ok = CheckDest(context, dest); !ok) return std::unexpected(ok.error());
   std::string src = ExpandUser(host, context.Str("src"));
   StagedArchive staged(host);
-  if (FromController(context)) {
-    auto path = staged.Write(context, src);
+  if (FromController(context) || IsUrl(src)) {
+    auto path = IsUrl(src) ? staged.Download(context, src) : staged.Write(context, src);
     if (!path) return std::unexpected(path.error());
     src = *path;
   } else if (auto ok = CheckRemoteSource(host, src); !ok) {

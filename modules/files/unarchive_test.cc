@@ -8,6 +8,7 @@
 #include "core/protocol.h"
 #include "modules/framework/all.h"
 #include "modules/parsers/tools_parse.h"
+#include "modules/testing/fake_network.h"
 #include "modules/testing/fake_tools.h"
 #include "modules/testing/test_support.h"
 
@@ -281,15 +282,40 @@ TEST_CASE("unarchive: zip include/exclude and the ZipZArchive fallback without z
   CHECK(inc["files"] == Json::array({"app/README"}));
 }
 
+TEST_CASE("unarchive: a URL src is downloaded by the host's HTTP client, then unpacked") {
+  UnarchiveFixture f;
+  f.host.AddFile("/etc/hosts", "10.0.0.7 example.org\n");
+  fake_network_test::FakeNetwork net(f.host);
+  ScopedNetwork scoped(net);
+  net.Listen("10.0.0.7:80", [](const std::string& request) {
+    if (request.starts_with("GET /dl/app.tar.gz ")) return fake_network_test::Reply(200, "OK", "gzip bytes");
+    return std::string("HTTP/1.1 302 Found\r\nLocation: /dl/app.tar.gz\r\nContent-Length: 0\r\n\r\n");
+  });
+  // No remote_src: a URL is the host's to fetch, as the controller half leaves it.
+  Task task{.host = f.host, .module = "unarchive",
+            .args = {{"src", "http://example.org/latest.tar.gz"}, {"dest", "/opt"}}};
+  Json r = task.Run();
+  INFO(r.dump());
+  CHECK(r["changed"] == true);
+  CHECK(r["handler"] == "TgzArchive");
+  CHECK(f.host.Find("/opt/app/run.sh"));
+  CHECK(net.requests().size() == 2);
+  // The downloaded archive is gone once the task ends.
+  CHECK(f.host.ListDirectory("/tmp")->empty());
+}
+
 TEST_CASE("unarchive: clear failures") {
   UnarchiveFixture f;
   CHECK(f.Remote("/srv/nope.tar.gz").Run()["msg"] == "Source '/srv/nope.tar.gz' does not exist");
   f.host.AddFile("/srv/empty.tar", "");
   CHECK(f.Remote("/srv/empty.tar").Run()["msg"] ==
         "Invalid archive '/srv/empty.tar', the file is 0 bytes");
-  Json url = f.Remote("https://example.org/a.tgz").Run();
-  CHECK(url["msg"].get<std::string>().starts_with(
-      "Source 'https://example.org/a.tgz' is a URL: tend's unarchive does not download"));
+  f.host.AddFile("/etc/hosts", "10.0.0.7 example.org\n");
+  fake_network_test::FakeNetwork net(f.host);
+  ScopedNetwork scoped(net);
+  net.Listen("10.0.0.7:80", [](const std::string&) { return fake_network_test::Reply(404, "Not Found", ""); });
+  CHECK(f.Remote("http://example.org/a.tgz").Run()["msg"] ==
+        "Failure downloading http://example.org/a.tgz, HTTP Error 404: Not Found");
   Task bad_dest = f.Remote("/srv/app.tar.gz");
   bad_dest.args["dest"] = "/nowhere";
   CHECK(bad_dest.Run()["msg"] == "Destination '/nowhere' is not a directory");

@@ -1,32 +1,41 @@
 #include "modules/host/http_client.h"
+
 #include "core/strings.h"
+#include "modules/host/proxy.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 namespace tend {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Header whitespace; a line's trailing \r is dropped with it.
 std::string_view TrimHeaderSpace(std::string_view s) {
   return TrimLeft(TrimRight(s, " \t\r"), " \t");
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return AsciiLower(a) == AsciiLower(b); }
 
 bool IsRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
 }  // namespace
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string AsciiUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
 
 std::string Url::HostHeader() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -42,7 +51,7 @@ Expected<Url> ParseUrl(std::string_view text) {
     return Fail(fmt::format("'{}' is not an absolute URL (scheme://host/path)", text));
   }
   Url url;
-  url.scheme = Lower(text.substr(0, colon));
+  url.scheme = AsciiLower(text.substr(0, colon));
   if (url.scheme != "http" && url.scheme != "https") {
     return Fail(fmt::format("unsupported URL scheme '{}' in '{}'", url.scheme, text));
   }
@@ -137,7 +146,7 @@ Expected<void> ResponseParser::ParseHead(std::string_view head) {
   auto length = response_.Header("Content-Length");
   if (head_request_ || response_.status == 204 || response_.status == 304) {
     state_ = State::kDone;
-  } else if (encoding && Lower(*encoding).find("chunked") != std::string::npos) {
+  } else if (encoding && AsciiLower(*encoding).find("chunked") != std::string::npos) {
     state_ = State::kChunkSize;
   } else if (length) {
     auto [e, err] = std::from_chars(length->data(), length->data() + length->size(), remaining_);
@@ -243,8 +252,9 @@ std::string Base64Encode(std::string_view data) {
   return out;
 }
 
-std::string SerializeRequest(const HttpRequest& request) {
-  std::string out = fmt::format("{} {} HTTP/1.1\r\n", request.method, request.url.target);
+std::string SerializeRequest(const HttpRequest& request, const Url* proxy) {
+  std::string target = proxy ? request.url.ToString() : request.url.target;
+  std::string out = fmt::format("{} {} HTTP/1.1\r\n", request.method, target);
   auto has = [&](std::string_view name) {
     return std::any_of(request.headers.begin(), request.headers.end(),
                        [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
@@ -254,6 +264,8 @@ std::string SerializeRequest(const HttpRequest& request) {
   if (!has("Accept-Encoding")) out += "Accept-Encoding: identity\r\n";
   if (request.basic_auth && !has("Authorization"))
     out += fmt::format("Authorization: Basic {}\r\n", Base64Encode(*request.basic_auth));
+  if (proxy && !proxy->userinfo.empty())
+    out += fmt::format("Proxy-Authorization: Basic {}\r\n", Base64Encode(proxy->userinfo));
   for (const auto& [name, value] : request.headers) {
     if (EqualsIgnoreCase(name, "Host") || EqualsIgnoreCase(name, "Content-Length")) continue;
     out += fmt::format("{}: {}\r\n", name, value);
@@ -270,31 +282,87 @@ std::string SerializeRequest(const HttpRequest& request) {
 
 namespace {
 
-Expected<HttpResponse> ExchangeOnce(Host& host, Network& network, const HttpRequest& request,
-                                    int timeout_ms,
-                                    ResponseParser::BodySink sink, uint64_t& body_bytes) {
-  if (request.url.scheme == "https") {
-    return Fail("https is not supported by the agent yet (no TLS library in the static agent); "
-                "use an http:// URL");
+// Reads one response head (a proxy's answer to CONNECT) from `stream`.
+Expected<HttpResponse> ReadHead(NetStream& stream, int timeout_ms) {
+  ResponseParser parser(/*head_request=*/true);
+  std::string chunk;
+  while (!parser.done()) {
+    chunk.clear();
+    auto got = stream.Receive(chunk, timeout_ms);
+    if (!got) return std::unexpected(got.error());
+    if (*got == 0) return Fail("the proxy closed the connection");
+    if (auto fed = parser.Feed(chunk); !fed) return std::unexpected(fed.error());
   }
-  auto address = ResolveName(host, request.url.host);
+  return std::move(parser.response());
+}
+
+// Asks the proxy for a tunnel to `target` (https through an http proxy).
+Expected<void> OpenTunnel(NetStream& stream, const Url& target, const Url& proxy, int timeout_ms) {
+  if (auto sent = stream.Send(ConnectRequest(target, proxy)); !sent) return sent;
+  auto head = ReadHead(stream, timeout_ms);
+  if (!head) {
+    return Fail(fmt::format("Request failed: <urlopen error Tunnel connection failed: {}>",
+                            head.error().message));
+  }
+  if (head->status / 100 != 2) {
+    return Fail(fmt::format("Request failed: <urlopen error Tunnel connection failed: {} {}>",
+                            head->status, head->reason));
+  }
+  return {};
+}
+
+// A stream to the URL's server: direct, or through the proxy the
+// environment names (a tunnel for https; for http the request itself goes
+// to the proxy, and `via` is set to it).
+Expected<std::unique_ptr<NetStream>> Open(Host& host, Network& network, const Url& url,
+                                          const FetchOptions& options, std::optional<Url>& via) {
+  int timeout_ms = options.timeout_seconds * 1000;
+  std::optional<Url> proxy;
+  if (options.use_proxy) {
+    auto found = ProxyFor(url, [&host](const std::string& name) { return host.GetEnv(name); });
+    if (!found) return std::unexpected(found.error());
+    proxy = *found;
+  }
+  const Url& first = proxy ? *proxy : url;
+  auto address = ResolveName(host, first.host);
   if (!address) return std::unexpected(address.error());
-  auto stream = network.Connect(*address, request.url.port, timeout_ms);
+  auto stream = network.Connect(*address, first.port, timeout_ms);
   if (!stream) {
     return Fail(fmt::format("Request failed: <urlopen error {}> ({}:{})", stream.error().message,
-                            *address, request.url.port));
+                            *address, first.port));
   }
-  if (auto sent = (*stream)->Send(SerializeRequest(request)); !sent)
+  if (url.scheme != "https") {
+    via = proxy;
+    return stream;
+  }
+  if (proxy) {
+    if (auto tunnel = OpenTunnel(**stream, url, *proxy, timeout_ms); !tunnel)
+      return std::unexpected(tunnel.error());
+  }
+  auto tls = StartTls(std::move(*stream), url.host, url.port, options.tls, timeout_ms);
+  if (!tls) return Fail(fmt::format("Request failed: <urlopen error {}>", tls.error().message));
+  return tls;
+}
+
+Expected<HttpResponse> ExchangeOnce(Host& host, Network& network, const HttpRequest& request,
+                                    const FetchOptions& options, uint64_t& body_bytes) {
+  std::optional<Url> via;
+  auto stream = Open(host, network, request.url, options, via);
+  if (!stream) return std::unexpected(stream.error());
+  if (auto sent = (*stream)->Send(SerializeRequest(request, via ? &*via : nullptr)); !sent)
     return std::unexpected(sent.error());
   ResponseParser parser(request.method == "HEAD", nullptr);
-  if (sink) {
-    // Only the final response's body goes to the sink, never a redirect's.
-    parser = ResponseParser(request.method == "HEAD", [&parser, &sink](std::string_view data) {
-      if (IsRedirect(parser.response().status)) return Expected<void>{};
-      return sink(data);
+  if (options.sink) {
+    // Only the final response's body goes to the sink, never that of a
+    // redirect or of a 401 answered with credentials.
+    parser = ResponseParser(request.method == "HEAD", [&parser, &options](std::string_view data) {
+      int status = parser.response().status;
+      if (IsRedirect(status) || status == 401) return Expected<void>{};
+      return options.sink(data);
     });
   }
   std::string chunk;
+  int timeout_ms = options.timeout_seconds * 1000;
   while (!parser.done()) {
     chunk.clear();
     auto got = (*stream)->Receive(chunk, timeout_ms);
@@ -309,34 +377,68 @@ Expected<HttpResponse> ExchangeOnce(Host& host, Network& network, const HttpRequ
   return std::move(parser.response());
 }
 
+bool IsGetOrHead(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+// Whether a redirect is followed, as Ansible's RedirectHandlerFactory decides.
+bool Follows(const std::string& mode, int status, const std::string& method) {
+  if (!IsRedirect(status)) return false;
+  if (mode == "urllib2") {
+    return IsGetOrHead(method) || (method == "POST" && status <= 303);
+  }
+  if (mode == "all" || mode == "yes") return true;
+  if (mode == "safe") return IsGetOrHead(method);
+  return false;  // no, none, or a mode Ansible does not know
+}
+
+// The next hop's request: 307/308 keep method and body; the others drop the
+// body (and its headers) and turn into GET as browsers do.
+void Redirect(HttpRequest& request, int status, const std::string& mode) {
+  bool keep = (status == 307 || status == 308) && mode != "urllib2";
+  if (keep) return;
+  request.body.clear();
+  std::erase_if(request.headers, [](const auto& h) {
+    std::string name = AsciiLower(h.first);
+    return name == "content-length" || name == "content-type" || name == "transfer-encoding";
+  });
+  bool to_get = mode == "urllib2" || ((status == 302 || status == 303) && request.method != "HEAD") ||
+                (status == 301 && request.method == "POST");
+  if (to_get) request.method = "GET";
+}
+
+// The server asks for Basic credentials.
+bool WantsBasicAuth(const HttpResponse& response) {
+  if (response.status != 401) return false;
+  auto challenge = response.Header("WWW-Authenticate");
+  return challenge && AsciiLower(*challenge).starts_with("basic");
+}
+
 }  // namespace
 
 Expected<FetchResult> Fetch(Host& host, Network& network, HttpRequest request,
                             const FetchOptions& options) {
   FetchResult result;
+  // urllib's auth handler sends credentials only when a 401 asks for them;
+  // force_basic_auth sends them with the first request.
+  std::optional<std::string> credentials = std::exchange(request.basic_auth, std::nullopt);
+  if (options.force_basic_auth) request.basic_auth = credentials;
   for (int hop = 0;; ++hop) {
-    auto response = ExchangeOnce(host, network, request, options.timeout_seconds * 1000, options.sink,
-                                 result.body_bytes);
+    auto response = ExchangeOnce(host, network, request, options, result.body_bytes);
     if (!response) return std::unexpected(response.error());
     result.url = request.url.ToString();
     result.response = std::move(*response);
     int status = result.response.status;
+    if (credentials && !request.basic_auth && WantsBasicAuth(result.response)) {
+      request.basic_auth = credentials;
+      continue;
+    }
     auto location = result.response.Header("Location");
-    const std::string& mode = options.follow_redirects;
-    bool safe_method = request.method == "GET" || request.method == "HEAD";
-    bool follow = IsRedirect(status) && location &&
-                  (mode == "all" || mode == "yes" || mode == "urllib2" ||
-                   (mode == "safe" && safe_method));
-    if (!follow) return result;
+    if (!location || !Follows(options.follow_redirects, status, request.method)) return result;
     if (hop >= options.max_redirects) return Fail("too many redirects");
     auto next = ResolveReference(request.url, *location);
     if (!next) return std::unexpected(next.error());
     request.url = *next;
     result.redirected = true;
-    if (status == 303 || ((status == 301 || status == 302) && request.method == "POST")) {
-      request.method = "GET";
-      request.body.clear();
-    }
+    Redirect(request, status, options.follow_redirects);
   }
 }
 

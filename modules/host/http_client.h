@@ -1,7 +1,10 @@
 #pragma once
 
-// A small HTTP/1.1 client for uri and get_url: plain http over the network
-// seam, Content-Length, chunked and close-delimited bodies, redirects, basic
+// The agent's one HTTP/1.1 client, for every module that downloads (uri,
+// get_url, apt_key, unarchive, deb822_repository, apt's deb=): http and
+// https (TLS verified against the host's CA store) over the network seam,
+// proxies from the environment (CONNECT for https), Content-Length, chunked
+// and close-delimited bodies, redirects as Ansible's follow_redirects, basic
 // auth. Parsing is separate from I/O so it is tested on byte strings.
 
 #include <functional>
@@ -15,6 +18,7 @@
 #include "core/json.h"
 #include "modules/host/host.h"
 #include "modules/host/network.h"
+#include "modules/host/tls_stream.h"
 
 namespace tend {
 
@@ -86,17 +90,29 @@ struct HttpRequest {
   std::string user_agent = "ansible-httpget";
 };
 
-/// The bytes of a request on the wire.
-std::string SerializeRequest(const HttpRequest& request);
+/// The bytes of a request on the wire; through a `proxy` (plain http) the
+/// target is the absolute URL and the proxy's credentials go along.
+std::string SerializeRequest(const HttpRequest& request, const Url* proxy = nullptr);
 
 std::string Base64Encode(std::string_view data);
 
+/// `s` with ASCII letters in lower (upper) case: header and host names.
+std::string AsciiLower(std::string_view s);
+std::string AsciiUpper(std::string_view s);
+
 struct FetchOptions {
   int timeout_seconds = 30;
-  /// Ansible's follow_redirects: all, safe (GET/HEAD only), none/no.
+  /// Ansible's follow_redirects: all/yes, safe (GET/HEAD only), urllib2
+  /// (Python's own rules), none/no.
   std::string follow_redirects = "safe";
   int max_redirects = 10;
   ResponseParser::BodySink sink = nullptr;
+  /// Ansible's use_proxy: false ignores the *_proxy variables.
+  bool use_proxy = true;
+  /// Send the request's credentials at once; otherwise only in answer to a
+  /// 401 that asks for Basic auth, as urllib's handler does.
+  bool force_basic_auth = false;
+  TlsOptions tls{};
 };
 
 struct FetchResult {
@@ -107,8 +123,9 @@ struct FetchResult {
 };
 
 /// Sends a request and reads the response, following redirects as asked.
-/// Fails for https (no TLS in the agent yet), unresolvable names, refused
-/// connections and timeouts, with messages saying which.
+/// Fails for unresolvable names, refused connections, timeouts, proxies that
+/// refuse a tunnel and certificates that do not verify, with messages worded
+/// as Ansible's ("Request failed: <urlopen error ...>").
 Expected<FetchResult> Fetch(Host& host, Network& network, HttpRequest request,
                             const FetchOptions& options);
 

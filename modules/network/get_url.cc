@@ -50,9 +50,11 @@ Expected<std::optional<Checksum>> ParseChecksum(ModuleContext& context, const Ur
     request.url = *list_url;
     auto network = context.Net();
     if (!network) return std::unexpected(network.error());
-    auto fetched = Fetch(context.Machine(), **network, request, {.timeout_seconds = 10});
+    FetchOptions options = OptionsFromArgs(context, 10);
+    options.follow_redirects = "urllib2";
+    auto fetched = Fetch(context.Machine(), **network, request, options);
     if (!fetched) return std::unexpected(fetched.error());
-    std::string file_name = BaseName(url.target.substr(0, url.target.find('?')));
+    std::string file_name = UrlFileName(url);
     auto digest = DigestFromList(fetched->response.body, file_name);
     if (!digest) return Fail(fmt::format("Unable to find a checksum for file '{}' in '{}'", file_name, sum.digest));
     sum.digest = *digest;
@@ -61,18 +63,23 @@ Expected<std::optional<Checksum>> ParseChecksum(ModuleContext& context, const Ur
   return sum;
 }
 
-// Content-Disposition's filename, else the URL's last path segment.
-std::string DownloadName(const HttpResponse& response, const Url& url) {
-  if (auto disposition = response.Header("Content-Disposition")) {
-    size_t at = disposition->find("filename=");
-    if (at != std::string::npos) {
-      std::string name = disposition->substr(at + 9);
-      name = name.substr(0, name.find(';'));
-      if (name.size() >= 2 && name.front() == '"') name = name.substr(1, name.size() - 2);
-      if (!name.empty()) return BaseName(name);
+// As Ansible: an attachment's Content-Disposition filename, else the last
+// path segment of the URL the file came from (after redirects).
+std::string DownloadName(const FetchResult& fetched) {
+  // Ansible's pattern: ^attachment; ?filename="?([^"]+)
+  if (auto disposition = fetched.response.Header("Content-Disposition");
+      disposition && disposition->starts_with("attachment;")) {
+    std::string_view rest = std::string_view(*disposition).substr(11);
+    if (rest.starts_with(' ')) rest.remove_prefix(1);
+    if (rest.starts_with("filename=")) {
+      rest.remove_prefix(9);
+      if (rest.starts_with('"')) rest.remove_prefix(1);
+      std::string name = BaseName(std::string(rest.substr(0, rest.find('"'))));
+      if (!name.empty()) return name;
     }
   }
-  std::string name = BaseName(url.target.substr(0, url.target.find('?')));
+  auto url = ParseUrl(fetched.url);
+  std::string name = url ? UrlFileName(*url) : "";
   return name.empty() ? "index.html" : name;
 }
 
@@ -81,30 +88,18 @@ struct Download {
   FetchResult fetch;
 };
 
-// Streams the body into a temporary file beside `dir`'s eventual file; the
-// file is complete only when the response was 200 OK.
+// Streams the body into a temporary file in `dir`; the file is there only
+// when the response was 200 OK.
 Expected<Download> DownloadToTemp(ModuleContext& context, const HttpRequest& request,
                                   const std::string& dir) {
-  Host& host = context.Machine();
   Download download;
-  download.tmp_path = JoinPath(dir, fmt::format(".tend-get_url-{}.tmp", host.NowMicros()));
-  FetchOptions options{.timeout_seconds = static_cast<int>(context.Int("timeout", 10)),
-                       .follow_redirects = "all"};
-  Expected<void> fetched_ok{};
-  auto network = context.Net();
-  if (!network) return std::unexpected(network.error());
-  ContentSource source = [&](const std::function<Expected<void>(std::string_view)>& emit) -> Expected<void> {
-    options.sink = emit;
-    auto fetched = Fetch(host, **network, request, options);
-    if (!fetched) return std::unexpected(fetched.error());
-    download.fetch = std::move(*fetched);
-    if (download.fetch.response.status != 200) return Fail("not 200");
-    return {};
-  };
-  auto wrote = host.WriteFileAtomic(download.tmp_path, source, FileAttrs{.mode = 0600});
-  int status = download.fetch.response.status;
-  bool http_failure = status != 0 && status != 200;  // reported by the caller with the status
-  if (!wrote && !http_failure) return std::unexpected(wrote.error());
+  download.tmp_path = JoinPath(dir, fmt::format(".tend-get_url-{}.tmp", context.Machine().NowMicros()));
+  // get_url has no follow_redirects argument: Ansible follows as urllib does.
+  FetchOptions options = OptionsFromArgs(context, 10);
+  options.follow_redirects = "urllib2";
+  auto fetched = DownloadToFile(context, request, options, download.tmp_path);
+  if (!fetched) return std::unexpected(fetched.error());
+  download.fetch = std::move(*fetched);
   return download;
 }
 
@@ -195,7 +190,7 @@ Expected<Json> RunGetUrl(ModuleContext& context) {
   int64_t elapsed = (host.NowMicros() - start) / 1000000;
   if (download->fetch.response.status != 200) return FailedRequest(context, *download, elapsed);
   if (dest_is_dir) {
-    dest = JoinPath(dest, DownloadName(download->fetch.response, request->url));
+    dest = JoinPath(dest, DownloadName(download->fetch));
     result["dest"] = dest;
     info = host.Stat(dest);
     if (!info) return std::unexpected(info.error());

@@ -71,5 +71,40 @@ TEST_CASE("get_url: download, checksum, idempotence, check mode, failures") {
   CHECK(bad["msg"] == "Unsupported hash algorithm 'crc' in checksum");
 }
 
+TEST_CASE("get_url: into a directory the name comes from the attachment or the final URL") {
+  FakeHost host = NetHost();
+  FakeNetwork net(host);
+  ScopedNetwork scoped(net);
+  net.Listen("127.0.0.1:80", [](const std::string& request) {
+    if (request.starts_with("GET /latest "))
+      return std::string("HTTP/1.1 302 Found\r\nLocation: /v2/tool.tgz\r\nContent-Length: 0\r\n\r\n");
+    if (request.starts_with("GET /download "))
+      return std::string("HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"model.bin\"\r\n"
+                         "Content-Length: 1\r\n\r\nm");
+    if (request.starts_with("GET /inline "))
+      return std::string("HTTP/1.1 200 OK\r\nContent-Disposition: inline; filename=\"x.txt\"\r\n"
+                         "Content-Length: 1\r\n\r\ni");
+    return Reply(200, "OK", "t");
+  });
+  host.AddDirectory("/opt/dl");
+  CHECK(Task{host, "get_url", {{"url", "http://127.0.0.1/latest"}, {"dest", "/opt/dl"}}}.Run()["dest"] ==
+        "/opt/dl/tool.tgz");
+  CHECK(Task{host, "get_url", {{"url", "http://127.0.0.1/download"}, {"dest", "/opt/dl"}}}.Run()["dest"] ==
+        "/opt/dl/model.bin");
+  // Only an attachment names the file, as Ansible's pattern reads it.
+  CHECK(Task{host, "get_url", {{"url", "http://127.0.0.1/inline"}, {"dest", "/opt/dl"}}}.Run()["dest"] ==
+        "/opt/dl/inline");
+}
+
+TEST_CASE("get_url: a transport failure is the message, as Ansible's status -1") {
+  FakeHost host = NetHost();
+  FakeNetwork net(host);
+  ScopedNetwork scoped(net);
+  Json refused = Task{host, "get_url", {{"url", "https://127.0.0.1/key.gpg"}, {"dest", "/opt/key.gpg"}}}.Run();
+  CHECK(refused["failed"] == true);
+  CHECK(refused["msg"] == "Request failed: <urlopen error Connection refused> (127.0.0.1:443)");
+  CHECK(host.ListDirectory("/opt")->empty());
+}
+
 }  // namespace
 }  // namespace tend

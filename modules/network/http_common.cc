@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "modules/framework/text.h"
+
 namespace tend {
 
 Expected<HttpRequest> RequestFromArgs(ModuleContext& context, const std::string& method) {
@@ -22,6 +24,71 @@ Expected<HttpRequest> RequestFromArgs(ModuleContext& context, const std::string&
     request.basic_auth = url->userinfo;
   }
   return request;
+}
+
+FetchOptions OptionsFromArgs(const ModuleContext& context, int default_timeout_seconds) {
+  FetchOptions options;
+  options.timeout_seconds = static_cast<int>(context.Int("timeout", default_timeout_seconds));
+  options.use_proxy = context.Bool("use_proxy", true);
+  options.force_basic_auth = context.Bool("force_basic_auth", false);
+  options.tls.validate_certs = context.Bool("validate_certs", true);
+  options.tls.ca_path = context.Str("ca_path");
+  options.tls.client_cert = context.Str("client_cert");
+  options.tls.client_key = context.Str("client_key");
+  return options;
+}
+
+Expected<std::string> DownloadText(ModuleContext& context, const std::string& url) {
+  auto parsed = ParseUrl(url);
+  if (!parsed) return std::unexpected(parsed.error());
+  auto network = context.Net();
+  if (!network) return std::unexpected(network.error());
+  HttpRequest request;
+  request.url = *parsed;
+  FetchOptions options = OptionsFromArgs(context, 10);
+  options.follow_redirects = "urllib2";
+  auto fetched = Fetch(context.Machine(), **network, request, options);
+  if (!fetched) return std::unexpected(fetched.error());
+  if (fetched->response.status != 200) return Fail(StatusMessage(fetched->response));
+  return std::move(fetched->response.body);
+}
+
+Expected<FetchResult> DownloadToFile(ModuleContext& context, const HttpRequest& request,
+                                     FetchOptions options, const std::string& path) {
+  Host& host = context.Machine();
+  auto network = context.Net();
+  if (!network) return std::unexpected(network.error());
+  FetchResult result;
+  ContentSource source = [&](const std::function<Expected<void>(std::string_view)>& emit) -> Expected<void> {
+    options.sink = emit;
+    auto fetched = Fetch(host, **network, request, options);
+    if (!fetched) return std::unexpected(fetched.error());
+    result = std::move(*fetched);
+    // Anything but 200 must not become the file: failing here drops it.
+    if (result.response.status != 200) return Fail("not 200");
+    return {};
+  };
+  auto wrote = host.WriteFileAtomic(path, source, FileAttrs{.mode = 0600});
+  int status = result.response.status;
+  if (!wrote && (status == 0 || status == 200)) return std::unexpected(wrote.error());
+  return result;
+}
+
+std::string UrlFileName(const Url& url) { return BaseName(url.target.substr(0, url.target.find('?'))); }
+
+Expected<std::string> FetchFile(ModuleContext& context, const std::string& url, const std::string& prefix) {
+  auto parsed = ParseUrl(url);
+  if (!parsed) return Fail(fmt::format("Failure downloading {}, {}", url, parsed.error().message));
+  std::string path = prefix + UrlFileName(*parsed);
+  FetchOptions options = OptionsFromArgs(context, 10);
+  options.follow_redirects = "urllib2";
+  HttpRequest request;
+  request.url = *parsed;
+  auto fetched = DownloadToFile(context, request, options, path);
+  if (!fetched) return Fail(fmt::format("Failure downloading {}, {}", url, fetched.error().message));
+  if (fetched->response.status != 200)
+    return Fail(fmt::format("Failure downloading {}, {}", url, StatusMessage(fetched->response)));
+  return path;
 }
 
 void AddResponseHeaders(const HttpResponse& response, Json& result) {

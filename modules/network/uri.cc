@@ -94,7 +94,7 @@ const ModuleSpec& UriSpec() {
   static const ModuleSpec spec = [] {
     ModuleSpec s{
         .name = "uri",
-        .short_description = "Interacts with webservices (plain http from the agent)",
+        .short_description = "Interacts with webservices",
         .args = {{.name = "url", .type = ArgType::kStr, .required = true},
                  {.name = "dest", .type = ArgType::kPath},
                  {.name = "url_username", .type = ArgType::kStr, .aliases = {"user"}},
@@ -156,8 +156,8 @@ Expected<Json> RunUri(ModuleContext& context) {
   if (!request) return std::unexpected(request.error());
   if (auto body = SetBody(context, *request); !body) return std::unexpected(body.error());
   int64_t start = host.NowMicros();
-  FetchOptions options{.timeout_seconds = static_cast<int>(context.Int("timeout", 30)),
-                       .follow_redirects = context.Str("follow_redirects", "safe")};
+  FetchOptions options = OptionsFromArgs(context, 30);
+  options.follow_redirects = context.Str("follow_redirects", "safe");
   auto network = context.Net();
   if (!network) return std::unexpected(network.error());
   auto fetched = Fetch(host, **network, *request, options);

@@ -15,7 +15,7 @@ namespace {
 
 using namespace fake_network_test;
 
-TEST_CASE("uri: GET JSON, POST json with status_code, 404, refused, redirects, https") {
+TEST_CASE("uri: GET JSON, POST json with status_code, 404, refused, redirects") {
   FakeHost host = NetHost();
   FakeNetwork net(host);
   ScopedNetwork scoped(net);
@@ -59,13 +59,32 @@ TEST_CASE("uri: GET JSON, POST json with status_code, 404, refused, redirects, h
   CHECK(refused["status"] == -1);
   CHECK(refused["msg"] == "Status code was -1 and not [200]: Request failed: <urlopen error Connection refused> (127.0.0.1:9)");
   Json tls = Task{host, "uri", {{"url", "https://127.0.0.1/"}}}.Run();
-  CHECK(tls["msg"].get<std::string>().find("https is not supported by the agent yet") != std::string::npos);
+  CHECK(tls["msg"] == "Status code was -1 and not [200]: Request failed: <urlopen error Connection refused> (127.0.0.1:443)");
   Json form = Task{host, "uri", {{"url", "http://127.0.0.1:8000/runs"}, {"method", "POST"},
                                  {"body_format", "form-urlencoded"}, {"body", {{"a", "b c"}}},
-                                 {"status_code", 201}, {"url_username", "u"}, {"url_password", "p"}}}.Run();
+                                 {"status_code", 201}, {"url_username", "u"}, {"url_password", "p"},
+                                 {"force_basic_auth", true}}}.Run();
   CHECK(form["status"] == 201);
   CHECK(net.requests().back().ends_with("\r\n\r\na=b+c"));
   CHECK(net.requests().back().find("Authorization: Basic dTpw\r\n") != std::string::npos);
+}
+
+TEST_CASE("uri: https_proxy from the task's environment is used unless use_proxy is false") {
+  FakeHost host = NetHost();
+  FakeNetwork net(host);
+  ScopedNetwork scoped(net);
+  net.Listen("127.0.0.9:3128", [](const std::string&) {
+    return std::string("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+  });
+  net.Listen("10.0.0.5:8080", [](const std::string&) { return Reply(200, "OK", "direct"); });
+  host.SetEnv("https_proxy", "http://127.0.0.9:3128");
+  host.SetEnv("http_proxy", "http://127.0.0.9:3128");
+  Json tunneled = Task{host, "uri", {{"url", "https://db.internal/"}}}.Run();
+  CHECK(tunneled["msg"] == "Status code was -1 and not [200]: Request failed: <urlopen error Tunnel "
+                           "connection failed: 403 Forbidden>");
+  CHECK(net.requests().back().starts_with("CONNECT db.internal:443 HTTP/1.1\r\n"));
+  Json direct = Task{host, "uri", {{"url", "http://db.internal:8080/"}, {"use_proxy", false}}}.Run();
+  CHECK(direct["status"] == 200);
 }
 
 TEST_CASE("uri: dest written once; creates skips") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "modules/framework/all.h"
+#include "modules/network/http_common.h"
 #include "modules/packages/apt_common.h"
 #include "modules/framework/text.h"
 #include "core/strings.h"
@@ -217,20 +218,10 @@ Expected<Json> Remove(ModuleContext& context, const DpkgStatus& status, Json res
                std::move(result));
 }
 
-Expected<std::string> FetchDeb(ModuleContext& context, const std::string& url) {
-  std::string dest = "/tmp/tend-apt-" + BaseName(url);
-  for (std::vector<std::string> argv : {std::vector<std::string>{"curl", "-fsSL", "-o", dest, url},
-                                        std::vector<std::string>{"wget", "-q", "-O", dest, url}}) {
-    auto ran = context.Machine().Run({.argv = argv, .stdin_data = {}, .cwd = {}, .env = {}});
-    if (ran && ran->rc == 0) return dest;
-  }
-  return Fail(fmt::format("Failure downloading {} (deb: needs curl or wget on the target)", url));
-}
-
 Expected<Json> InstallDeb(ModuleContext& context, const DpkgStatus& status, Json result) {
   std::string deb = context.Str("deb");
   if (deb.find("://") != std::string::npos) {
-    auto fetched = FetchDeb(context, deb);
+    auto fetched = FetchFile(context, deb, "/tmp/tend-apt-");
     if (!fetched) return std::unexpected(fetched.error());
     deb = *fetched;
   }

@@ -6,6 +6,7 @@
 #include "modules/framework/all.h"
 #include "modules/packages/apt_common.h"
 #include "modules/framework/text.h"
+#include "modules/network/http_common.h"
 
 namespace tend {
 namespace {
@@ -52,12 +53,9 @@ Expected<std::string> KeyMaterial(ModuleContext& context) {
   if (context.Has("file")) return host.ReadFile(context.Str("file"));
   if (context.Has("url")) {
     std::string url = context.Str("url");
-    for (std::vector<std::string> argv : {std::vector<std::string>{"curl", "-fsSL", url},
-                                          std::vector<std::string>{"wget", "-q", "-O", "-", url}}) {
-      auto ran = host.Run({.argv = argv, .stdin_data = {}, .cwd = {}, .env = {}});
-      if (ran && ran->rc == 0) return ran->stdout_data;
-    }
-    return Fail(fmt::format("Failed to download key at {} (needs curl or wget on the target)", url));
+    auto key = DownloadText(context, url);
+    if (!key) return Fail(fmt::format("Failed to download key at {}: {}", url, key.error().message));
+    return key;
   }
   return Fail("keyserver is not supported by tend's apt_key; give data, file or url");
 }

@@ -6,6 +6,7 @@
 #include "modules/framework/all.h"
 #include "modules/packages/apt_common.h"
 #include "modules/framework/text.h"
+#include "modules/network/http_common.h"
 
 namespace tend {
 namespace {
@@ -119,6 +120,32 @@ Expected<Json> Absent(ModuleContext& context, const std::string& slug, const std
   return Json{{"changed", changed}, {"repo", nullptr}, {"dest", dest}, {"key_filename", key_filename}};
 }
 
+// Ansible's write_signed_by_key for a URL: the key is downloaded (by the
+// agent's HTTP client) into /etc/apt/keyrings/<slug>.asc (.gpg when not
+// armored), written when its content differs; Signed-By names that file.
+Expected<std::pair<std::string, bool>> FetchSignedByKey(ModuleContext& context, const std::string& url,
+                                                        const std::string& slug) {
+  Host& host = context.Machine();
+  auto key = DownloadText(context, url);
+  if (!key) return Fail(fmt::format("Could not fetch signed_by key: {}", key.error().message));
+  bool armored = key->find("-----BEGIN PGP PUBLIC KEY BLOCK-----") != std::string::npos;
+  std::string path = fmt::format("{}/{}.{}", kKeyringsDir, slug, armored ? "asc" : "gpg");
+  auto dir = host.Stat(kKeyringsDir);
+  if (!dir) return std::unexpected(dir.error());
+  auto info = host.Stat(path);
+  if (!info) return std::unexpected(info.error());
+  bool differs = !info->exists() || host.ReadFile(path).value_or("") != *key;
+  bool changed = differs || (info->mode & 07777) != 0644;
+  if (context.check || !changed) return std::pair{path, changed};
+  if (!dir->exists()) {
+    if (auto made = host.MakeDirectory(kKeyringsDir, 0755); !made) return std::unexpected(made.error());
+  }
+  auto written = differs ? host.WriteFileAtomic(path, StringSource(*key), {.mode = 0644, .uid = {}, .gid = {}})
+                         : host.Chmod(path, 0644);
+  if (!written) return std::unexpected(written.error());
+  return std::pair{path, true};
+}
+
 }  // namespace
 
 const ModuleSpec& Deb822RepositorySpec() {
@@ -160,17 +187,18 @@ const ModuleSpec& Deb822RepositorySpec() {
 }
 
 // signed_by is kept as given when it is a path (Ansible: an existing file)
-// or inline key data; a URL would be downloaded by Ansible, which the agent
-// leaves to get_url.
+// or inline key data; a URL is downloaded into /etc/apt/keyrings.
 Expected<Json> RunDeb822Repository(ModuleContext& context) {
   Host& host = context.Machine();
   std::string slug = Slug(context.Str("name"));
   std::string dest = fmt::format("/etc/apt/sources.list.d/{}.sources", slug);
   if (context.Str("state") == "absent") return Absent(context, slug, dest);
   std::string signed_by = context.Str("signed_by");
+  bool key_changed = false;
   if (signed_by.find("://") != std::string::npos) {
-    return Fail(fmt::format("Could not fetch signed_by key: {} (download the key with get_url and "
-                            "give its path)", signed_by));
+    auto fetched = FetchSignedByKey(context, signed_by, slug);
+    if (!fetched) return std::unexpected(fetched.error());
+    std::tie(signed_by, key_changed) = *fetched;
   }
   Json key_filename = nullptr;
   if (!signed_by.empty() && signed_by.find('\n') == std::string::npos) key_filename = signed_by;
@@ -186,7 +214,7 @@ Expected<Json> RunDeb822Repository(ModuleContext& context) {
   }
   bool content_changed = !info->exists() || current != repo;
   bool mode_changed = info->exists() && (info->mode & 07777) != mode;
-  Json result{{"changed", content_changed || mode_changed}, {"repo", repo}, {"dest", dest},
+  Json result{{"changed", content_changed || mode_changed || key_changed}, {"repo", repo}, {"dest", dest},
               {"key_filename", key_filename}};
   if (context.diff) result["diff"] = MakeDiff(dest, current, dest, repo);
   if (context.check) return result;

@@ -8,6 +8,7 @@
 #include "modules/framework/text.h"
 #include "modules/packages/apt_common.h"
 #include "modules/testing/fake_apt.h"
+#include "modules/testing/fake_network.h"
 #include "modules/testing/test_support.h"
 
 namespace tend {
@@ -48,6 +49,32 @@ TEST_CASE("deb822_repository: writes the .sources file once, removes it on absen
   CHECK(absent.Run()["changed"] == true);
   CHECK(host.Find(dest) == nullptr);
   CHECK(absent.Run()["changed"] == false);
+}
+
+TEST_CASE("deb822_repository: a signed_by URL is downloaded into /etc/apt/keyrings once") {
+  FakeHost host = AptHost();
+  host.AddDirectory("/etc/apt/sources.list.d");
+  host.AddFile("/etc/hosts", "10.0.0.8 download.example.com\n");
+  host.ClearRecords();
+  fake_network_test::FakeNetwork net(host);
+  ScopedNetwork scoped(net);
+  std::string key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nabc\n-----END PGP PUBLIC KEY BLOCK-----\n";
+  fake_network_test::ServeFiles(net, "10.0.0.8:80", {{"/gpg", key}});
+  Task task{host,
+            "deb822_repository",
+            {{"name", "Docker CE"}, {"uris", "https://download.docker.com/linux/debian"},
+             {"suites", "bookworm"}, {"signed_by", "http://download.example.com/gpg"}}};
+  CheckCheckMode(task);
+  CheckIdempotent(task);
+  CHECK(host.Content("/etc/apt/keyrings/docker-ce.asc") == key);
+  CHECK(host.Find("/etc/apt/keyrings/docker-ce.asc")->mode == 0644);
+  Json r = task.Run();
+  CHECK(r["key_filename"] == "/etc/apt/keyrings/docker-ce.asc");
+  CHECK(r["repo"].get<std::string>().ends_with("Signed-By: /etc/apt/keyrings/docker-ce.asc\n"));
+  Json missing = Task{host, "deb822_repository",
+                      {{"name", "x"}, {"uris", "http://x"}, {"suites", "s"},
+                       {"signed_by", "http://download.example.com/nope"}}}.Run();
+  CHECK(missing["msg"] == "Could not fetch signed_by key: HTTP Error 404: Not Found");
 }
 
 }  // namespace

@@ -76,6 +76,18 @@ inline std::string Reply(int status, const std::string& reason, const std::strin
                      reason, type, body.size(), body);
 }
 
+/// Serves `files` ("/path" -> body) on `endpoint`: a GET of a listed path is
+/// 200 with its body, anything else 404.
+inline void ServeFiles(FakeNetwork& net, const std::string& endpoint,
+                       std::map<std::string, std::string> files) {
+  net.Listen(endpoint, [files = std::move(files)](const std::string& request) {
+    size_t start = request.find(' ') + 1;
+    auto it = files.find(request.substr(start, request.find(' ', start) - start));
+    if (!request.starts_with("GET ") || it == files.end()) return Reply(404, "Not Found", "");
+    return Reply(200, "OK", it->second);
+  });
+}
+
 inline FakeHost NetHost() {
   FakeHost host = MakeHost();
   host.AddFile("/etc/hosts", "127.0.0.1\tlocalhost\n# comment\n10.0.0.5 db.internal db  # trailing\n::1 localhost ip6-localhost\n");

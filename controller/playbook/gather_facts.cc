@@ -1,39 +1,27 @@
 #include "controller/playbook/gather_facts.h"
 
-#include <fnmatch.h>
-
 #include "controller/connection/fact_cache.h"
 #include "controller/playbook/host_worker.h"
 #include "controller/playbook/run_context.h"
 
 namespace tend {
-namespace {
-
-// `filter`: only the facts whose names match one of the shell patterns.
-Json FilterFacts(const Json& facts, const Json& filter) {
-  Json filtered = Json::object();
-  for (const auto& pattern : ToStringList(filter, true)) {
-    for (const auto& [k, v] : facts.items()) {
-      if (fnmatch(pattern.c_str(), k.c_str(), 0) == 0) filtered[k] = v;
-    }
-  }
-  return filtered;
-}
-
-}  // namespace
 
 Json GatherFacts(HostWorker& w, const Task& task, const HostTarget& target, const ModuleCall& call,
                  const Json& args) {
-  if (w.h.facts_gathered || (!w.h.facts.empty() && task.action == "gather_facts")) {
+  // The play's implicit gathering happens once per run (a fact cache may
+  // have answered already); an explicit `setup` task gathers again, with
+  // its own gather_subset, filter and fact_path, as Ansible's does.
+  bool implicit = task.action == "gather_facts";
+  if (implicit && (w.h.facts_gathered || !w.h.facts.empty())) {
     return Json{{"changed", false}, {"ansible_facts", w.h.facts_short}};
   }
-  Json r = w.ctx.remote.Facts(target, call.become);
+  Json setup_args = Json::object();
+  for (const char* key : {"gather_subset", "gather_timeout", "filter", "fact_path"}) {
+    if (args.contains(key) && !args[key].is_null()) setup_args[key] = args[key];
+  }
+  Json r = w.ctx.remote.Facts(target, call.become, setup_args);
   if (r.value("unreachable", false) || JsonTruthy(r.value("failed", Json(false)))) return r;
   Json facts = r.value("ansible_facts", Json::object());
-  if (args.contains("filter")) {
-    facts = FilterFacts(facts, args["filter"]);
-    r["ansible_facts"] = facts;
-  }
   {
     std::unique_lock lock(w.h.mutex);
     w.h.SetFacts(facts);
@@ -41,7 +29,6 @@ Json GatherFacts(HostWorker& w, const Task& task, const HostTarget& target, cons
   }
   const ExecOptions& opt = w.ctx.opt;
   if (!opt.fact_cache_dir.empty()) WriteCachedFacts(opt.fact_cache_dir, w.h.name, w.h.facts);
-  r.erase("ansible_facts");
   r["changed"] = false;
   return r;
 }

@@ -34,8 +34,11 @@ Json ReadLocalFacts(Host& host, const std::string& fact_path, std::vector<std::s
     std::string path = fact_path + "/" + name;
     std::string key = name.substr(0, name.size() - 5);
     auto info = host.Stat(path);
-    if (!info) {
-      std::string error = fmt::format("Could not stat fact ({}): {}", path, info.error().message);
+    if (!info || info->kind == FileKind::kMissing) {
+      // os.stat follows links: a dangling one fails like a missing file.
+      std::string reason = info ? fmt::format("[Errno 2] No such file or directory: '{}'", path)
+                                : info.error().message;
+      std::string error = fmt::format("Could not stat fact ({}): {}", path, reason);
       warnings.push_back(error);
       local[key] = error;
       continue;

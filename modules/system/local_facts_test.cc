@@ -15,6 +15,7 @@ TEST_CASE("local facts: JSON and INI files read, executables run, failures repor
   host.AddFile("/etc/ansible/facts.d/broken.fact", "not json, not ini");
   host.AddFile("/etc/ansible/facts.d/fails.fact", "#!/bin/sh\nexit 3\n", 0755);
   host.AddFile("/etc/ansible/facts.d/notes.txt", "ignored");
+  host.AddLink("/etc/ansible/facts.d/dead.fact", "/nowhere");
   host.OnRun([](const ProcessSpec& spec, FakeHost&) {
     if (spec.argv[0].ends_with("fails.fact")) return ProcessResult{3, "", "boom"};
     return ProcessResult{0, R"({"count": 8})", ""};
@@ -28,8 +29,9 @@ TEST_CASE("local facts: JSON and INI files read, executables run, failures repor
         "error loading facts as JSON or ini - please check content: /etc/ansible/facts.d/broken.fact");
   CHECK(local["fails"] ==
         "Failure executing fact script (/etc/ansible/facts.d/fails.fact), rc: 3, err: boom");
+  CHECK(local["dead"].get<std::string>().starts_with("Could not stat fact (/etc/ansible/facts.d/dead.fact)"));
   CHECK_FALSE(local.contains("notes"));
-  CHECK(warnings.size() == 2);
+  CHECK(warnings.size() == 3);
 }
 
 TEST_CASE("local facts: a missing fact_path gives an empty ansible_local") {

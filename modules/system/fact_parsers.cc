@@ -7,7 +7,6 @@
 
 #include "core/mount_table.h"
 #include "core/strings.h"
-#include "modules/framework/text.h"
 #include "modules/system/fact_shaping.h"
 
 namespace tend {
@@ -16,7 +15,15 @@ namespace facts {
 
 std::vector<std::string> Lines(std::string_view content) {
   std::vector<std::string> out;
-  for (const auto& line : SplitLines(content)) out.push_back(line.get<std::string>());
+  size_t start = 0;
+  while (start < content.size()) {
+    size_t end = content.find('\n', start);
+    if (end == std::string_view::npos) end = content.size();
+    std::string_view line = content.substr(start, end - start);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    out.emplace_back(line);
+    start = end + 1;
+  }
   return out;
 }
 

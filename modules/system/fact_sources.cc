@@ -48,6 +48,23 @@ class SnapshotReader {
     out_.contents[path] = text.str();
     out_.exists.insert(path);
   }
+  // The dpkg database is megabytes; the python collector reads only the
+  // stanzas of the interpreter packages, so only those are kept.
+  void PythonPackages(const std::string& path) {
+    File(path);
+    auto it = out_.contents.find(path);
+    if (it == out_.contents.end()) return;
+    std::string kept;
+    const std::string& text = it->second;
+    for (size_t at = text.find("Package: python"); at != std::string::npos;
+         at = text.find("Package: python", at + 1)) {
+      if (at != 0 && text[at - 1] != '\n') continue;
+      size_t end = text.find("\n\n", at);
+      std::string stanza = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+      if (stanza.substr(0, stanza.find('\n')).ends_with("-minimal")) kept += stanza + "\n\n";
+    }
+    it->second = kept;
+  }
   bool Exists(const std::string& path) {
     struct stat st;
     if (::lstat((root_ + path).c_str(), &st) != 0 && ::stat((root_ + path).c_str(), &st) != 0) return false;
@@ -117,7 +134,7 @@ void ReadPython(SnapshotReader& r) {
       path = target->starts_with('/') ? *target : path.substr(0, path.rfind('/') + 1) + *target;
     }
   }
-  if (any) r.File("/var/lib/dpkg/status");
+  if (any) r.PythonPackages("/var/lib/dpkg/status");
 }
 
 void ReadInterfaces(SnapshotReader& r) {

@@ -234,11 +234,15 @@ Json BlockDevice(const FileSnapshot& files, const std::string& block, const Json
     if (link.starts_with("wwn-") && wwn && wwn->substr(wwn->rfind('/') + 1) == block) d["wwn"] = link.substr(4);
   }
   Json partitions = Json::object();
-  std::regex part_re("(" + block + "p?\\d+)");
   for (const auto& entry : files.List(sysdir)) {
-    std::smatch m;
-    if (!std::regex_search(entry, m, part_re)) continue;
-    std::string name = m[1], dir = sysdir + "/" + name;
+    // Ansible's re.search("(" + diskname + "[p]?\\d+)") on each entry.
+    size_t at = entry.find(block);
+    if (at == std::string::npos) continue;
+    size_t digits = at + block.size() + (entry.compare(at + block.size(), 1, "p") == 0 ? 1 : 0);
+    size_t end = digits;
+    while (end < entry.size() && std::isdigit(static_cast<unsigned char>(entry[end]))) ++end;
+    if (end == digits) continue;
+    std::string name = entry.substr(at, end - at), dir = sysdir + "/" + name;
     auto start = files.Read(dir + "/start"), sectors = files.Read(dir + "/size");
     Json part{{"links", LinksOf(links, name)},
               {"start", start ? Json(std::string(Trim(*start))) : Json(0)},

@@ -1,7 +1,9 @@
 // Ansible's Linux virtualisation collector: what this machine runs in
 // (containers, hypervisors) and hosts, from /proc, /run and DMI.
 
+#include <cstring>
 #include <regex>
+#include <tuple>
 
 #include "core/strings.h"
 #include "modules/system/fact_shaping.h"
@@ -112,12 +114,22 @@ void Hypervisors(const FactSources& s, Findings& v) {
       v.Guest("linux_vserver", "linux_vserver");
     }
   }
+  // Ansible's re.match patterns on /proc/cpuinfo lines: a key prefix, then a
+  // marker anywhere after it.
+  static const std::vector<std::tuple<const char*, const char*, const char*, const char*>> kCpuMarks{
+      {"model name", "QEMU Virtual CPU", "kvm", "guest"},
+      {"vendor_id", "User Mode Linux", "uml", "guest"},
+      {"model name", "UML", "uml", "guest"},
+      {"vendor_id", "PowerVM Lx86", "powervm_lx86", "guest"},
+      {"vendor_id", "IBM/S390", "ibm_systemz", "LPAR"}};
   for (const auto& line : Lines(files.Read("/proc/cpuinfo").value_or(""))) {
-    if (std::regex_search(line, std::regex("^model name.*QEMU Virtual CPU"))) v.Guest("kvm", "kvm");
-    else if (std::regex_search(line, std::regex("^vendor_id.*User Mode Linux"))) v.Guest("uml", "uml");
-    else if (std::regex_search(line, std::regex("^model name.*UML"))) v.Guest("uml", "uml");
-    else if (std::regex_search(line, std::regex("^vendor_id.*PowerVM Lx86"))) v.Guest("powervm_lx86", "powervm_lx86");
-    else if (std::regex_search(line, std::regex("^vendor_id.*IBM/S390"))) v.Guest("ibm_systemz", "ibm_systemz", "LPAR");
+    for (const auto& [key, marker, tech, role] : kCpuMarks) {
+      std::string_view l(line);
+      if (l.starts_with(key) && l.find(marker, std::strlen(key)) != std::string_view::npos) {
+        v.Guest(tech, tech, role);
+        break;
+      }
+    }
   }
   std::set<std::string> modules;
   for (const auto& line : Lines(files.Read("/proc/modules").value_or(""))) modules.insert(line.substr(0, line.find(' ')));

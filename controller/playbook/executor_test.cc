@@ -601,7 +601,6 @@ TEST_CASE("any_errors_fatal ends the play for every host") {
 }
 
 }  // namespace
-}  // namespace tend
 
 TEST_CASE("a play's gather_subset, gather_timeout and fact_path reach setup; a play asking the same reuses") {
   auto out = RunPlaybook(R"(- hosts: all
@@ -633,3 +632,5 @@ TEST_CASE("a play's gather_subset, gather_timeout and fact_path reach setup; a p
   CHECK(setups[2] == Json::parse(R"({"filter": "ansible_local"})"));
   CHECK_FALSE(out.summary.any_failed);
 }
+
+}  // namespace tend

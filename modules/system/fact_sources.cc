@@ -265,46 +265,50 @@ std::vector<InterfaceAddress> DumpAddresses() {
   return out;
 }
 
-// statvfs of every mount, each in its own thread so that a hung network
-// filesystem costs at most `timeout` seconds (Ansible's gather_timeout per
-// mount) and the others still report.
+Json MountSize(const std::string& point) {
+  struct statvfs v {};
+  if (::statvfs(point.c_str(), &v) != 0) return Json::object();
+  return Json{{"size_total", static_cast<uint64_t>(v.f_frsize) * v.f_blocks},
+              {"size_available", static_cast<uint64_t>(v.f_frsize) * v.f_bavail},
+              {"block_size", v.f_bsize},
+              {"block_total", v.f_blocks},
+              {"block_available", v.f_bavail},
+              {"block_used", v.f_blocks - v.f_bavail},
+              {"inode_total", v.f_files},
+              {"inode_available", v.f_favail},
+              {"inode_used", v.f_files - v.f_favail}};
+}
+
+// statvfs of every mount. A network filesystem can hang it for minutes, so
+// each of those runs in its own thread and gets at most `timeout` seconds
+// (Ansible's gather_timeout per mount); local ones answer at once.
 void ReadMountSizes(FactSources& s, int timeout) {
+  static const std::set<std::string> kNetworkFs{"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs",
+                                                "glusterfs", "ceph", "9p", "afs"};
   struct Shared {
     std::mutex mutex;
     std::condition_variable done;
     std::map<std::string, Json> sizes;
-    size_t finished = 0;
   };
   auto shared = std::make_shared<Shared>();
   auto mtab = s.files.Read("/etc/mtab");
-  std::set<std::string> points;
+  std::set<std::string> remote;
   for (const auto& m : ParseMounts(mtab ? *mtab : s.files.Read("/proc/mounts").value_or(""))) {
-    points.insert(m.mount);
+    if (!kNetworkFs.contains(m.fstype)) {
+      if (Json size = MountSize(m.mount); !size.empty()) s.mount_sizes[m.mount] = size;
+    } else if (remote.insert(m.mount).second) {
+      std::thread([shared, point = m.mount] {
+        Json size = MountSize(point);
+        std::lock_guard lock(shared->mutex);
+        shared->sizes[point] = size;
+        shared->done.notify_all();
+      }).detach();
+    }
   }
-  for (const auto& point : points) {
-    std::thread([shared, point] {
-      struct statvfs v {};
-      Json sizes = Json::object();
-      if (::statvfs(point.c_str(), &v) == 0) {
-        sizes = Json{{"size_total", static_cast<uint64_t>(v.f_frsize) * v.f_blocks},
-                     {"size_available", static_cast<uint64_t>(v.f_frsize) * v.f_bavail},
-                     {"block_size", v.f_bsize},
-                     {"block_total", v.f_blocks},
-                     {"block_available", v.f_bavail},
-                     {"block_used", v.f_blocks - v.f_bavail},
-                     {"inode_total", v.f_files},
-                     {"inode_available", v.f_favail},
-                     {"inode_used", v.f_files - v.f_favail}};
-      }
-      std::lock_guard lock(shared->mutex);
-      shared->sizes[point] = sizes;
-      ++shared->finished;
-      shared->done.notify_all();
-    }).detach();
-  }
+  if (remote.empty()) return;
   std::unique_lock lock(shared->mutex);
-  shared->done.wait_for(lock, std::chrono::seconds(timeout), [&] { return shared->finished == points.size(); });
-  for (const auto& point : points) {
+  shared->done.wait_for(lock, std::chrono::seconds(timeout), [&] { return shared->sizes.size() == remote.size(); });
+  for (const auto& point : remote) {
     if (!shared->sizes.contains(point)) {
       s.mount_timeouts.insert(point);
     } else if (!shared->sizes[point].empty()) {

@@ -11,9 +11,10 @@ Expected<Json> FakeHostSession::Run(const ModuleCall& call) {
   return handler_(target_, call);
 }
 
-Expected<Json> FakeHostSession::Facts(std::optional<bool> become) {
+Expected<Json> FakeHostSession::Facts(std::optional<bool> become, const Json& args) {
   ModuleCall call;
   call.module = "setup";
+  call.args = args;
   call.become = become;
   return Run(call);
 }

@@ -26,7 +26,7 @@ class FakeHostSession : public HostSession {
 
   const HostTarget& Target() const override { return target_; }
   Expected<Json> Run(const ModuleCall& call) override;
-  Expected<Json> Facts(std::optional<bool> become) override;
+  Expected<Json> Facts(std::optional<bool> become, const Json& args) override;
   Expected<ExecResult> Exec(const std::string& command, std::optional<bool> become,
                             std::string_view stdin_data) override;
   SessionStats Stats() const override { return stats_; }

@@ -44,8 +44,10 @@ class HostSession {
   /// Runs a module through the agent (raw and script run without it). The
   /// result carries Ansible's fields: changed, failed, msg, rc, stdout, ...
   virtual Expected<Json> Run(const ModuleCall& call) = 0;
-  /// Facts as `setup` returns them: {"ansible_facts": {...}, "changed": false}.
-  virtual Expected<Json> Facts(std::optional<bool> become = std::nullopt) = 0;
+  /// Facts as `setup` returns them: {"ansible_facts": {...}, "changed": false};
+  /// `args` are setup's (gather_subset, gather_timeout, filter, fact_path).
+  virtual Expected<Json> Facts(std::optional<bool> become = std::nullopt,
+                               const Json& args = Json::object()) = 0;
   /// A shell command without the agent (the `raw` module), with become if asked.
   virtual Expected<ExecResult> Exec(const std::string& command, std::optional<bool> become = {},
                                     std::string_view stdin_data = {}) = 0;

@@ -154,11 +154,12 @@ class RealHostSession : public HostSession {
     return CallAgent(request, become, user, call.content ? &call.content->text() : nullptr);
   }
 
-  Expected<Json> Facts(std::optional<bool> become) override {
+  Expected<Json> Facts(std::optional<bool> become, const Json& args) override {
     std::lock_guard lock(mutex_);
     protocol::Request request;
     request.op = std::string(protocol::kOpFacts);
     request.module = "setup";
+    request.args = args;
     auto result =
         CallAgent(request, become.value_or(target_.become.enabled), target_.become.user, nullptr);
     if (result && !result->contains("ansible_facts") && !result->value("failed", false)) {

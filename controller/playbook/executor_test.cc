@@ -959,4 +959,36 @@ TEST_CASE("script finds its file in the role's files/, as copy's src") {
 }
 
 }  // namespace
+
+TEST_CASE("a play's gather_subset, gather_timeout and fact_path reach setup; a play asking the same reuses") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_subset: [network, "!hardware"]
+  gather_timeout: 5
+  fact_path: /opt/facts.d
+  tasks: []
+- hosts: all
+  gather_subset: [network, "!hardware"]
+  gather_timeout: 5
+  fact_path: /opt/facts.d
+  tasks: []
+- hosts: all
+  tasks:
+    - setup: {filter: "ansible_local"}
+      register: r
+    - assert: {that: [r.ansible_facts.ansible_hostname == inventory_hostname]}
+)", {"h1"});
+  std::vector<Json> setups;
+  for (const auto& c : out.calls) {
+    if (c.module == "setup") setups.push_back(c.args);
+  }
+  // The second play asks what the first did: gathered once. The third
+  // asks for the default set, so it gathers; so does its explicit setup.
+  REQUIRE(setups.size() == 3);
+  CHECK(setups[0] == Json::parse(R"({"gather_subset": ["network", "!hardware"], "gather_timeout": 5,
+                                      "fact_path": "/opt/facts.d"})"));
+  CHECK(setups[1] == Json::object());
+  CHECK(setups[2] == Json::parse(R"({"filter": "ansible_local"})"));
+  CHECK_FALSE(out.summary.any_failed);
+}
+
 }  // namespace tend

@@ -9,8 +9,11 @@ namespace tend {
 
 class HostWorker;
 
-/// gather_facts / setup: the facts (filtered by `filter`) become the host's,
-/// and are cached when a fact cache is configured. Gathered once per run.
+/// gather_facts / setup: the agent's setup (with gather_subset,
+/// gather_timeout, filter, fact_path) and its facts become the host's, cached
+/// when a fact cache is configured. A play's implicit gathering reuses an
+/// earlier gathering with the same arguments; an explicit setup task always
+/// gathers.
 Json GatherFacts(HostWorker& w, const Task& task, const HostTarget& target, const ModuleCall& call,
                  const Json& args);
 

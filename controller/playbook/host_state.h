@@ -33,6 +33,7 @@ struct HostState {
   bool failed = false;
   bool unreachable = false;
   bool facts_gathered = false;
+  std::string gathered_with;  // the setup arguments of the last gathering
   std::set<size_t> notified;  // indices into the play's handlers
   mutable std::shared_mutex mutex;
 

@@ -100,6 +100,8 @@ struct Play {
   std::vector<VarPrompt> vars_prompt;
   Json gather_facts = true;
   Json gather_subset;
+  Json gather_timeout;
+  Json fact_path;
   Json become;
   Json become_user;
   Json become_method;

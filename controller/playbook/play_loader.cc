@@ -43,6 +43,8 @@ void CopyRunTimeKeywords(const Json& p, Play& play) {
   auto get = [&](const char* key) { return p.contains(key) ? p[key] : Json(); };
   if (p.contains("gather_facts")) play.gather_facts = p["gather_facts"];
   play.gather_subset = get("gather_subset");
+  play.gather_timeout = get("gather_timeout");
+  play.fact_path = get("fact_path");
   play.become = get("become");
   play.become_user = get("become_user");
   play.become_method = get("become_method");

@@ -128,6 +128,13 @@ Expected<void> PlayRunner::RunPlay(const Play& play) {
   run.gather_task.action = "gather_facts";
   run.gather_task.tags = {"always"};
   run.gather_task.where = play.where;
+  // The play's fact keywords are the implicit setup's arguments, rendered
+  // like any task's.
+  for (const auto& [keyword, value] : {std::pair{"gather_subset", &play.gather_subset},
+                                       {"gather_timeout", &play.gather_timeout},
+                                       {"fact_path", &play.fact_path}}) {
+    if (!value->is_null()) run.gather_task.args[keyword] = *value;
+  }
   run.templar_context.search_paths = {play.playbook_dir + "/templates",
                                       play.playbook_dir + "/files", play.playbook_dir};
   size_t offset = 0;

@@ -210,8 +210,8 @@ Json RemoteCalls::CallModule(HostWorker& w, const Task& task, TaskTemplar& templ
   return RunWithControllerHalf(std::move(call), place, agent);
 }
 
-Json RemoteCalls::Facts(const HostTarget& target, std::optional<bool> become) {
-  return OnSession(target, [&](auto& session) { return session->Facts(become); });
+Json RemoteCalls::Facts(const HostTarget& target, std::optional<bool> become, const Json& args) {
+  return OnSession(target, [&](auto& session) { return session->Facts(become, args); });
 }
 
 // `call` on the target's session within a fork slot; a session that cannot

@@ -30,7 +30,7 @@ class RemoteCalls {
   /// on the worker's host or its delegate.
   Json Run(HostWorker& w, const Task& task, TaskTemplar& templar, Json args);
   /// The setup module's facts from `target`, or its unreachable result.
-  Json Facts(const HostTarget& target, std::optional<bool> become);
+  Json Facts(const HostTarget& target, std::optional<bool> become, const Json& args);
   void CloseAll() { pool_.CloseAll(); }
 
  private:

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -135,6 +136,17 @@ TEST_CASE("bad input is a located error before any host is touched") {
                    "'copy'?") != std::string::npos);
   Run syntax = Play("basics.yml", "--syntax-check");
   CHECK(syntax.rc == 0);
+}
+
+TEST_CASE("timeout: the task fails in about its time and its command is stopped") {
+  auto start = std::chrono::steady_clock::now();
+  Run r = Play("timeouts.yml");
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(r.rc == 0);
+  CheckEveryHost(r, {3, 0, 0, 0, 0, 0, 1});
+  CHECK(r.out.find("The command action failed to execute in the expected time frame (2) and "
+                   "was terminated") != std::string::npos);
+  CHECK(took < std::chrono::seconds(20));  // the command alone sleeps 37 s
 }
 
 TEST_CASE("json output: one event per line") {

@@ -18,7 +18,6 @@ constexpr const char* kLab = "h21b-reliability";
 struct Hosts {
   Lab lab;
   std::vector<LabHost> hosts;
-  std::string state_dir;  // $TEND_LAB_DIR or /var/lib/tend/lab
 };
 
 Hosts& GetHosts() {
@@ -26,7 +25,6 @@ Hosts& GetHosts() {
     Hosts h;
     h.lab = UpFreshLab(kLab, "-n 3");
     h.hosts = HostsOf(Slurp(h.lab.inventory));
-    h.state_dir = Env("TEND_LAB_DIR", "/var/lib/tend/lab");
     return h;
   }();
   return h;
@@ -36,11 +34,15 @@ std::string PlaybookPath(const std::string& name) {
   return SourceDir() + "/tests/reliability/" + name;
 }
 
-// Sends `sig` to every process of the host: those whose root is its tree.
-std::string SignalHostCommand(const std::string& host, const std::string& sig) {
-  std::string root = GetHosts().state_dir + "/labs/" + kLab + "/hosts/" + host + "/root";
-  return "for p in /proc/[0-9]*; do [ \"$(readlink $p/root 2>/dev/null)\" = '" + root +
-         "' ] && kill -" + sig + " ${p#/proc/} 2>/dev/null; done";
+// Sends `sig` to every process of the host: those in the pid namespace of the
+// sshd listening on its address (never this machine's own namespace).
+std::string SignalHostCommand(const std::string& address, const std::string& sig) {
+  return "pid=$(ss -Hltnp src " + address +
+         ":22 | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2); "
+         "ns=$(readlink /proc/$pid/ns/pid); [ -n \"$ns\" ] && "
+         "[ \"$ns\" != \"$(readlink /proc/self/ns/pid)\" ] && "
+         "for p in /proc/[0-9]*; do [ \"$(readlink $p/ns/pid 2>/dev/null)\" = \"$ns\" ] && "
+         "kill -" + sig + " ${p#/proc/} 2>/dev/null; done; true";
 }
 
 // How many processes on the host run exactly `command`.
@@ -54,13 +56,18 @@ std::string Count(const Lab& lab, const std::string& host_address, const std::st
 TEST_CASE("a frozen host is unreachable within the keepalive bound; the others finish") {
   Hosts& h = GetHosts();
   const std::string frozen = h.hosts.back().name;
+  const std::string frozen_address = h.hosts.back().address;
   auto start = std::chrono::steady_clock::now();
-  Run r = Sh("(sleep 3; " + SignalHostCommand(frozen, "STOP") + ") & " + h.lab.tend +
-             " play -i " + h.lab.inventory +
-             " -e '{\"ansible_ssh_extra_args\": \"-o ServerAliveInterval=1 -o "
-             "ServerAliveCountMax=3\"}' " + PlaybookPath("frozen.yml") + "; rc=$?; wait; exit $rc");
+  // The lab's inventory with short keepalives for every host.
+  std::string inventory = h.lab.dir + "/keepalive.ini";
+  Sh("cp " + h.lab.inventory + " " + inventory + " && printf '\\n[all:vars]\\n"
+     "ansible_ssh_extra_args=\"-o ServerAliveInterval=1 -o ServerAliveCountMax=3\"\\n' >> " +
+     inventory);
+  Run r = Sh("(sleep 3; " + SignalHostCommand(frozen_address, "STOP") + ") & " + h.lab.tend +
+             " play -i " + inventory + " " + PlaybookPath("frozen.yml") +
+             "; rc=$?; wait; exit $rc");
   auto took = std::chrono::steady_clock::now() - start;
-  Sh(SignalHostCommand(frozen, "CONT"));
+  Sh(SignalHostCommand(frozen_address, "CONT"));
   INFO(r.out);
   CHECK(r.rc == 4);
   CHECK(took < std::chrono::seconds(60));
@@ -92,7 +99,7 @@ TEST_CASE("timeout: fails the task with Ansible's message in about its time, com
 TEST_CASE("Ctrl-C: 'User interrupted execution', exit 99, the hosts' commands stopped") {
   Hosts& h = GetHosts();
   Run r = Sh(h.lab.tend + " play -i " + h.lab.inventory + " " + PlaybookPath("long.yml") +
-             " & pid=$!; sleep 6; kill -INT $pid; wait $pid");
+             " 2>&1 & pid=$!; sleep 6; kill -INT $pid; wait $pid");
   INFO(r.out);
   CHECK(r.rc == 99);
   CHECK(Contains(r.out, "ERROR! User interrupted execution"));

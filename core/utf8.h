@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,5 +15,8 @@ void AppendUtf8(std::string& out, uint32_t cp);
 /// that does not start a well-formed sequence decodes alone as U+DC80..U+DCFF,
 /// the lone surrogate Python's "surrogateescape" gives it.
 uint32_t NextCodePoint(std::string_view text, size_t& at);
+
+/// The offset of the first byte that is not part of well-formed UTF-8, if any.
+std::optional<size_t> FindInvalidUtf8(std::string_view text);
 
 }  // namespace tend

@@ -44,4 +44,10 @@ TEST_CASE("UTF-8: a byte outside a well-formed sequence decodes alone as surroga
   }
 }
 
+TEST_CASE("FindInvalidUtf8 points at the first stray byte") {
+  CHECK(!FindInvalidUtf8("plain ascii and caf\xc3\xa9"));
+  CHECK(FindInvalidUtf8("sho\x89uld") == 3u);
+  CHECK(FindInvalidUtf8("\xc3") == 0u);  // truncated sequence
+}
+
 }  // namespace tend

@@ -11,6 +11,7 @@
 #include "modules/framework/free_form.h"
 #include "modules/host/real_host.h"
 #include "modules/framework/registry.h"
+#include "modules/host/child_stop.h"
 #include "modules/host/docker_api.h"
 #include "modules/host/network.h"
 
@@ -38,6 +39,8 @@ int ServeMain() {
     ::close(null_fd);
   }
   ::dup2(2, 1);
+  tend::SetControllerFd(in);
+  tend::InstallStopHandlers();
   tend::protocol::FdStream stream(in, out);
   tend::RealHost host;
   return tend::Serve(stream, host);

@@ -57,4 +57,13 @@ size_t PythonSpaceLength(std::string_view text, size_t at) {
   return IsPythonSpace(cp) ? next - at : 0;
 }
 
+std::optional<size_t> FindInvalidUtf8(std::string_view text) {
+  for (size_t at = 0; at < text.size();) {
+    size_t start = at;
+    uint32_t cp = NextCodePoint(text, at);
+    if (cp >= 0xDC80 && cp <= 0xDCFF) return start;  // surrogateescape of a stray byte
+  }
+  return std::nullopt;
+}
+
 }  // namespace tend

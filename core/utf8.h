@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,8 @@ bool IsPythonSpace(uint32_t cp);
 
 /// The byte length of the Python whitespace character at `text[at]`, or 0.
 size_t PythonSpaceLength(std::string_view text, size_t at);
+
+/// The offset of the first byte that is not part of well-formed UTF-8, if any.
+std::optional<size_t> FindInvalidUtf8(std::string_view text);
 
 }  // namespace tend

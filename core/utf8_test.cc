@@ -55,4 +55,10 @@ TEST_CASE("UTF-8: Python's whitespace, as Jinja2's lexer skips it between tokens
   CHECK_FALSE(IsPythonSpace(0x200b));  // zero-width space is not whitespace to Python
 }
 
+TEST_CASE("FindInvalidUtf8 points at the first stray byte") {
+  CHECK(!FindInvalidUtf8("plain ascii and caf\xc3\xa9"));
+  CHECK(FindInvalidUtf8("sho\x89uld") == 3u);
+  CHECK(FindInvalidUtf8("\xc3") == 0u);  // truncated sequence
+}
+
 }  // namespace tend

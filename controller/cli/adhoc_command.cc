@@ -6,6 +6,7 @@
 
 #include "controller/cli/command.h"
 #include "controller/cli/vault_options.h"
+#include "controller/connection/interrupt.h"
 #include "controller/connection/session_pool.h"
 
 namespace tend {
@@ -46,6 +47,7 @@ int RunOnHosts(const AdhocFlags& flags, const std::vector<HostTarget>& targets,
     fmt::print(stderr, "[WARNING]: No hosts matched, nothing to do\n");
     return kExitOk;
   }
+  HandleInterrupts();  // Ctrl-C: the hosts' commands stopped, exit 99
   SessionPool pool(factory);
   std::mutex print_mutex;
   std::vector<HostStatus> statuses(targets.size(), HostStatus::kOk);

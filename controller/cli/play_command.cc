@@ -8,6 +8,7 @@
 #include "controller/cli/command.h"
 #include "controller/cli/play_command.h"
 #include "controller/cli/vault_options.h"
+#include "controller/connection/interrupt.h"
 #include "controller/connection/real_session.h"
 #include "controller/inventory/inventory.h"
 #include "controller/playbook/executor.h"
@@ -322,6 +323,8 @@ int RunPlay(const PlayFlags& f) {
   for (auto& b : books) {
     for (auto& p : b.plays) all.plays.push_back(std::move(p));
   }
+  // From here on Ctrl-C stops the hosts' commands and exits 99, as Ansible does.
+  HandleInterrupts();
   Executor executor(catalog, *factory, reporter, loader, JinjaTemplarFactory(hooks), options);
   RunSummary summary = executor.Run(all);
   if (summary.error) {

@@ -34,11 +34,24 @@ Expected<std::string> WrapCommand(const std::string& script, const std::optional
 
 std::string AgentFileName(const std::string& sha256) { return "agent-" + sha256.substr(0, 16); }
 
+// Before the checksum and exec, the cache directory is made safe to run from
+// (issue 21): one owned by another user is refused; group- or world-writable
+// modes (someone could swap the binary between check and exec) are fixed, with
+// a "tend: " line on stderr that the controller shows as a warning; and
+// interrupted uploads (.agent-<sha>.<pid> whose pid is gone) are removed.
 std::string AgentStartScript(const std::string& sha256) {
   return fmt::format(
-      "f=\"$HOME/.cache/tend/{}\"; "
-      "[ \"$(sha256sum < \"$f\" 2>/dev/null)\" = \"{}  -\" ] && exec \"$f\" serve; exit {}",
-      AgentFileName(sha256), sha256, kAgentMissingStatus);
+      "d=\"$HOME/.cache/tend\"; f=\"$d/{0}\"; "
+      "if [ -d \"$d\" ]; then "
+      "[ -O \"$d\" ] || {{ echo \"tend: refusing to run the agent from $d: it belongs to "
+      "another user; remove it\" >&2; exit {3}; }}; "
+      "if [ -n \"$(find \"$d\" \"$f\" -maxdepth 0 -perm /022 2>/dev/null)\" ]; then "
+      "chmod go-w \"$d\" \"$f\" 2>/dev/null; "
+      "echo \"tend: $d was writable by other users; removed their write permission\" >&2; fi; "
+      "for t in \"$d\"/.agent-*.*; do [ -e \"$t\" ] && [ ! -d \"/proc/${{t##*.}}\" ] && "
+      "rm -f \"$t\"; done; fi; "
+      "[ \"$(sha256sum < \"$f\" 2>/dev/null)\" = \"{1}  -\" ] && exec \"$f\" serve; exit {2}",
+      AgentFileName(sha256), sha256, kAgentMissingStatus, kAgentRefusedStatus);
 }
 
 std::vector<size_t> AgentUploadChunks(size_t size) {

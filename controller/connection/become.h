@@ -33,9 +33,12 @@ Expected<std::string> WrapCommand(const std::string& script, const std::optional
 std::string AgentFileName(const std::string& sha256);
 
 /// Verifies the cached agent and execs `serve`; exits 97 when it is missing
-/// or its checksum is wrong (a corrupt agent is never executed).
+/// or its checksum is wrong (a corrupt agent is never executed). First it
+/// fixes a cache directory writable by others (saying so on stderr), refuses
+/// one owned by another user (exit 96), and removes interrupted uploads.
 std::string AgentStartScript(const std::string& sha256);
 inline constexpr int kAgentMissingStatus = 97;
+inline constexpr int kAgentRefusedStatus = 96;
 
 /// The agent goes up in pieces of this size, each acknowledged by the host
 /// before the next is sent. Sent as one stream, the data piles up in the

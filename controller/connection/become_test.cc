@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -103,6 +106,41 @@ TEST_CASE("agent upload script, run by /bin/sh: arrives whole with mode 0700, or
   // Only the good agent is left: no temp file, no entry under the wrong name.
   CHECK(std::distance(std::filesystem::directory_iterator(dir.Path(".cache/tend")),
                       std::filesystem::directory_iterator()) == 1);
+}
+
+TEST_CASE("agent start script, run by /bin/sh: fixes loose modes, removes dead uploads") {
+  TestDir dir;
+  std::string bytes = "#!/bin/sh\necho serving \"$@\"\n";
+  std::string sha = Sha256Hex(bytes);
+  namespace fs = std::filesystem;
+  fs::path cache = dir.Path(".cache/tend");
+  fs::create_directories(cache);
+  std::ofstream(cache / AgentFileName(sha)) << bytes;
+  // An upload whose shell is gone (no such pid), and one still running (us).
+  std::ofstream(cache / ("." + AgentFileName(sha) + ".99999999")) << "half";
+  std::string live = "." + AgentFileName(sha) + "." + std::to_string(::getpid());
+  std::ofstream(cache / live) << "half";
+  fs::permissions(cache / AgentFileName(sha), fs::perms(0777));
+  fs::permissions(cache, fs::perms(0777));
+
+  auto connection = ConnectLocal(HostTarget{});
+  REQUIRE(connection);
+  auto process =
+      (*connection)->Start("HOME=" + SingleQuote(dir.root()) + "; " + AgentStartScript(sha));
+  REQUIRE(process);
+  auto result = RunToCompletion(**process, "");
+  REQUIRE(result);
+  CHECK(result->rc == 0);
+  CHECK(result->out == "serving serve\n");
+  CHECK(result->err == "tend: " + cache.string() +
+                           " was writable by other users; removed their write permission\n");
+  CHECK((fs::status(cache).permissions() & fs::perms::all) == fs::perms(0755));
+  CHECK((fs::status(cache / AgentFileName(sha)).permissions() & fs::perms::all) ==
+        fs::perms(0755));
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(cache)) left.push_back(e.path().filename());
+  std::sort(left.begin(), left.end());
+  CHECK(left == std::vector<std::string>{live, AgentFileName(sha)});
 }
 
 TEST_CASE("acknowledged chunks: a process that exits early ends the upload with its status") {

@@ -31,6 +31,9 @@ class RemoteProcess {
   virtual Expected<ProcessOutput> Read(int timeout_ms) = 0;
   /// The exit status once Read reported eof (-1 if unknown or killed).
   virtual int ExitStatus() = 0;
+  /// Asks the process to stop (SIGTERM over SSH, or to the local child); the
+  /// agent then stops the command it runs (modules/host/child_stop.h).
+  virtual void Interrupt() = 0;
 };
 
 class Connection {

@@ -27,6 +27,10 @@ struct ConnectionOptions {
   std::optional<ConnectionType> connection;
   HostKeyChecking host_key_checking = HostKeyChecking::kStrict;
   int timeout_seconds = 10;
+  /// ServerAliveInterval / ServerAliveCountMax; unset: ssh config, else the defaults
+  /// (controller/connection/server_alive.h).
+  std::optional<int> server_alive_interval;
+  std::optional<int> server_alive_count_max;
   BecomeSettings become;
 };
 

@@ -67,6 +67,10 @@ Expected<void> ApplySshArgs(const std::string& args, HostTarget& target) {
   if (parsed->proxy_jump) target.proxy_jump = *parsed->proxy_jump;
   if (parsed->port && target.port == 0) target.port = *parsed->port;
   if (parsed->user && target.user.empty()) target.user = *parsed->user;
+  if (parsed->server_alive_interval) target.server_alive_interval = parsed->server_alive_interval;
+  if (parsed->server_alive_count_max) {
+    target.server_alive_count_max = parsed->server_alive_count_max;
+  }
   for (const auto& key : parsed->identity_files) target.key_files.push_back(key);
   return {};
 }
@@ -107,6 +111,8 @@ Expected<HostTarget> HostTargetFromVars(std::string_view name, const Json& vars,
   }
   t.host_key_checking = defaults.host_key_checking;
   t.timeout_seconds = defaults.timeout_seconds;
+  t.server_alive_interval = defaults.server_alive_interval;
+  t.server_alive_count_max = defaults.server_alive_count_max;
   if (auto v = StringVar(vars, {"ansible_ssh_timeout", "ansible_timeout"})) {
     try {
       t.timeout_seconds = std::stoi(*v);

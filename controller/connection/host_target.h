@@ -30,6 +30,10 @@ struct HostTarget {
   std::string ssh_config;    // -F in ansible_ssh_common_args; empty = ~/.ssh/config
   std::string proxy_jump;    // -J / -o ProxyJump in ansible_ssh_common_args
   int timeout_seconds = 10;  // connect and authentication
+  // -o ServerAliveInterval/CountMax in ansible_ssh_*_args, else the command line;
+  // unset: ~/.ssh/config, else the defaults (server_alive.h).
+  std::optional<int> server_alive_interval;
+  std::optional<int> server_alive_count_max;
   BecomeSettings become;
 };
 

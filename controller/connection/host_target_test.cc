@@ -38,4 +38,19 @@ TEST_CASE("host targets from inventory vars; vars beat the command line") {
         "x: ansible_become: expected a boolean, got 'maybe'");
 }
 
+TEST_CASE("keepalive settings: ssh args in host vars beat the command line") {
+  ConnectionOptions cli;
+  cli.server_alive_interval = 30;
+  auto plain = HostTargetFromVars("a", Json::object(), cli);
+  REQUIRE(plain);
+  CHECK(plain->server_alive_interval == 30);
+  CHECK(!plain->server_alive_count_max);  // ~/.ssh/config, else the default
+  auto t = HostTargetFromVars(
+      "a", Json{{"ansible_ssh_extra_args", "-o ServerAliveInterval=1 -o ServerAliveCountMax=2"}},
+      cli);
+  REQUIRE(t);
+  CHECK(t->server_alive_interval == 1);
+  CHECK(t->server_alive_count_max == 2);
+}
+
 }  // namespace tend

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/process.hpp>
@@ -76,6 +77,10 @@ class LocalProcess : public RemoteProcess {
     std::error_code ec;
     child_.wait(ec);
     return ec ? -1 : child_.exit_code();
+  }
+
+  void Interrupt() override {
+    if (child_.running()) ::kill(child_.id(), SIGTERM);
   }
 
  private:

@@ -3,6 +3,7 @@
 // What a HostSession is asked to run: one module invocation, with the file
 // content it carries.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,18 @@ class Content {
   std::string sha1_;
 };
 
+/// The task keyword `timeout:` (seconds) for the calls of one task on one host:
+/// past `at`, the call fails with Ansible's message and the agent stops the
+/// module's command.
+struct CallDeadline {
+  std::chrono::steady_clock::time_point at;
+  int seconds = 0;
+  std::string action;  // the task's action, for the message
+};
+
+/// "The command action failed to execute in the expected time frame (2) and was terminated".
+std::string TimedOutMessage(const CallDeadline& deadline);
+
 /// One module invocation on a host.
 struct ModuleCall {
   std::string module;  // short name ("command"); FQCNs are resolved by the caller
@@ -37,6 +50,7 @@ struct ModuleCall {
   std::optional<std::string> become_user;
   /// File content the module asks for (copy/template); streamed as data frames.
   std::optional<Content> content;
+  std::optional<CallDeadline> deadline;
 };
 
 }  // namespace tend

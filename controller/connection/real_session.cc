@@ -15,6 +15,7 @@
 #include "controller/connection/become.h"
 #include "core/strings.h"
 #include "controller/connection/connection.h"
+#include "controller/connection/interrupt.h"
 #include "controller/connection/real_session.h"
 #include "controller/connection/script_module.h"
 #include "controller/connection/ssh_config.h"
@@ -52,6 +53,7 @@ class HandshakenProcess : public RemoteProcess {
   Expected<void> Write(std::string_view data) override { return inner_->Write(data); }
   Expected<void> CloseStdin() override { return inner_->CloseStdin(); }
   int ExitStatus() override { return inner_->ExitStatus(); }
+  void Interrupt() override { inner_->Interrupt(); }
   Expected<ProcessOutput> Read(int timeout_ms) override {
     if (!out_.empty() || !err_.empty()) {
       ProcessOutput first{std::move(out_), std::move(err_), false};
@@ -77,14 +79,27 @@ class HandshakenProcess : public RemoteProcess {
 };
 
 // A ByteStream over a process's stdout for protocol::FrameChannel; stderr is
-// kept for error messages.
+// kept for error messages. Reads stop at the deadline (a task's `timeout:`)
+// and on Ctrl-C; stopped() then says which.
 class ProcessStream : public protocol::ByteStream {
  public:
+  enum class Stop { kNone, kDeadline, kInterrupt };
+  // How often a wait looks at InterruptRequested().
+  static constexpr int kInterruptCheckMs = 100;
+
   explicit ProcessStream(RemoteProcess& process) : process_(process) {}
   Expected<size_t> Read(char* buffer, size_t size) override {
     while (pending_.empty()) {
       if (eof_) return 0;
-      auto chunk = process_.Read(-1);
+      int wait = kInterruptCheckMs;
+      if (InterruptRequested()) return StopWith(Stop::kInterrupt);
+      if (deadline_) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *deadline_ - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return StopWith(Stop::kDeadline);
+        wait = std::min<int>(wait, static_cast<int>(left.count()));
+      }
+      auto chunk = process_.Read(wait);
       if (!chunk) return std::unexpected(chunk.error());
       pending_ += chunk->out;
       AppendStderr(chunk->err);
@@ -98,8 +113,14 @@ class ProcessStream : public protocol::ByteStream {
   Expected<void> Write(std::string_view bytes) override { return process_.Write(bytes); }
   bool eof() const { return eof_; }
   const std::string& stderr_text() const { return stderr_; }
+  void set_deadline(std::optional<std::chrono::steady_clock::time_point> at) { deadline_ = at; }
+  Stop stopped() const { return stopped_; }
 
  private:
+  std::unexpected<Error> StopWith(Stop why) {
+    stopped_ = why;
+    return Fail(why == Stop::kDeadline ? "timed out" : "interrupted");
+  }
   void AppendStderr(const std::string& text) {
     stderr_ += text;
     if (stderr_.size() > 8192) stderr_.erase(0, stderr_.size() - 8192);
@@ -108,6 +129,8 @@ class ProcessStream : public protocol::ByteStream {
   std::string pending_;
   std::string stderr_;
   bool eof_ = false;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  Stop stopped_ = Stop::kNone;
 };
 
 struct Agent {
@@ -151,7 +174,8 @@ class RealHostSession : public HostSession {
       request.args[std::string(protocol::kContentArg)] =
           protocol::ContentDescriptor(call.content->sha1(), call.content->text().size());
     }
-    return CallAgent(request, become, user, call.content ? &call.content->text() : nullptr);
+    return CallAgent(request, become, user, call.content ? &call.content->text() : nullptr,
+                     call.deadline);
   }
 
   Expected<Json> Facts(std::optional<bool> become, const Json& args) override {
@@ -241,10 +265,13 @@ class RealHostSession : public HostSession {
   }
 
   Expected<Json> CallAgent(protocol::Request request, bool become, const std::string& user,
-                           const std::string* content) {
+                           const std::string* content,
+                           const std::optional<CallDeadline>& deadline = std::nullopt) {
+    if (InterruptRequested()) ParkUntilExit();
     auto run_as = RunAsFor(become, user);
     std::string key = run_as ? run_as->user : "";
     auto agent = AgentFor(key, run_as);
+    if (!agent && InterruptRequested()) ParkUntilExit();
     if (!agent) {
       if (!connection_->Alive()) return std::unexpected(agent.error());
       return FailedResult(agent.error().message);
@@ -255,7 +282,21 @@ class RealHostSession : public HostSession {
     if (content) {
       send = [content](protocol::FrameChannel& ch) { return protocol::SendContent(ch, *content); };
     }
-    auto reply = protocol::Call(*(*agent)->channel, request, send);
+    Expected<Json> reply;
+    ProcessStream::Stop stopped = ProcessStream::Stop::kNone;
+    {
+      InFlightCall in_flight;
+      ProcessStream& stream = *(*agent)->stream;
+      stream.set_deadline(deadline ? std::optional(deadline->at) : std::nullopt);
+      reply = protocol::Call(*(*agent)->channel, request, send);
+      stream.set_deadline(std::nullopt);
+      stopped = reply ? ProcessStream::Stop::kNone : stream.stopped();
+      // The agent may be mid-command and the channel mid-frame: stop it and
+      // start afresh next time.
+      if (stopped != ProcessStream::Stop::kNone) StopAgent(key);
+    }
+    if (stopped == ProcessStream::Stop::kInterrupt) ParkUntilExit();
+    if (stopped == ProcessStream::Stop::kDeadline) return FailedResult(TimedOutMessage(*deadline));
     if (!reply) {
       std::string why = reply.error().message;
       std::string err(Trim((*agent)->stream->stderr_text()));
@@ -266,6 +307,24 @@ class RealHostSession : public HostSession {
     }
     reply->erase("id");
     return *reply;
+  }
+
+  // What AgentStartScript fixed on the host ("tend: ..." lines) is for the user.
+  void WarnFromStartScript(const std::string& err) const {
+    std::istringstream lines(err);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("tend: ")) {
+        fmt::print(stderr, "[WARNING]: {}: {}\n", target_.name, line.substr(6));
+      }
+    }
+  }
+
+  // Asks the agent to stop its command and drops it (modules/host/child_stop.h).
+  void StopAgent(const std::string& key) {
+    auto it = agents_.find(key);
+    if (it == agents_.end()) return;
+    it->second.process->Interrupt();
+    agents_.erase(it);
   }
 
   Expected<Agent*> AgentFor(const std::string& key, const std::optional<RunAs>& run_as) {
@@ -279,6 +338,7 @@ class RealHostSession : public HostSession {
       agent.channel = std::make_unique<protocol::FrameChannel>(*agent.stream);
       auto hello = protocol::ReadHello(*agent.channel);
       if (hello) {
+        WarnFromStartScript(agent.stream->stderr_text());
         ++stats_.agent_starts;
         agent.hello = std::move(*hello);
         return &(agents_[key] = std::move(agent));

@@ -47,6 +47,15 @@ std::string ExpandPath(std::string value, const std::string& host, const std::st
   return out;
 }
 
+// A non-negative whole number, as OpenSSH takes ServerAlive* values.
+std::optional<int> ParseCount(const std::string& value) {
+  if (value.empty() || value.size() > 6 ||
+      value.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoi(value);
+}
+
 // Applies one "-o Key=Value" (or config line) to settings, first value wins.
 void ApplyOption(const std::string& key, const std::string& value, const std::string& host,
                  const std::string& home, SshSettings& s) {
@@ -73,6 +82,10 @@ void ApplyOption(const std::string& key, const std::string& value, const std::st
     }
   } else if (key == "stricthostkeychecking") {
     if (!s.host_key_checking) s.host_key_checking = ParseStrict(value);
+  } else if (key == "serveraliveinterval") {
+    if (!s.server_alive_interval) s.server_alive_interval = ParseCount(value);
+  } else if (key == "serveralivecountmax") {
+    if (!s.server_alive_count_max) s.server_alive_count_max = ParseCount(value);
   }
 }
 
@@ -235,6 +248,12 @@ Expected<SshSettings> ParseSshArgs(std::string_view args) {
       if (kv->first == "stricthostkeychecking" && !ParseStrict(kv->second)) {
         return Fail(
             fmt::format("StrictHostKeyChecking '{}' is not yes, accept-new or no", kv->second));
+      }
+      if ((kv->first == "serveraliveinterval" || kv->first == "serveralivecountmax") &&
+          !ParseCount(kv->second)) {
+        return Fail(fmt::format("-o {} needs a number of {}, not '{}'", value.substr(0, value.find('=')),
+                                kv->first == "serveraliveinterval" ? "seconds" : "probes",
+                                kv->second));
       }
       ApplyOption(kv->first, kv->second, "", home, s);
     } else if (flag == "-F") {

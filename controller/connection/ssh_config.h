@@ -24,6 +24,8 @@ struct SshSettings {
   std::optional<std::string> proxy_jump;
   std::optional<std::string> known_hosts;
   std::optional<HostKeyChecking> host_key_checking;
+  std::optional<int> server_alive_interval;
+  std::optional<int> server_alive_count_max;
   std::optional<std::string> config_file;  // -F (command-line only)
 };
 

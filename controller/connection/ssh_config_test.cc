@@ -77,4 +77,21 @@ TEST_CASE("shell split and quote round-trip") {
   CHECK(!ShellSplit("'open"));
 }
 
+TEST_CASE("ServerAliveInterval and ServerAliveCountMax from ssh config and ssh args") {
+  auto blocks = ParseSshConfig("Host slow\n  ServerAliveInterval 60\nHost *\n  ServerAliveCountMax 5\n",
+                               "config");
+  REQUIRE(blocks);
+  auto slow = ResolveSshConfig(*blocks, "slow", "/h");
+  CHECK(slow.server_alive_interval == 60);
+  CHECK(slow.server_alive_count_max == 5);
+  CHECK(!ResolveSshConfig(*blocks, "other", "/h").server_alive_interval);
+
+  auto args = ParseSshArgs("-o ServerAliveInterval=2 -o ServerAliveCountMax=1");
+  REQUIRE(args);
+  CHECK(args->server_alive_interval == 2);
+  CHECK(args->server_alive_count_max == 1);
+  CHECK(ParseSshArgs("-o ServerAliveInterval=soon").error().message ==
+        "-o ServerAliveInterval needs a number of seconds, not 'soon'");
+}
+
 }  // namespace tend

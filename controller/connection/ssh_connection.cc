@@ -1,6 +1,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <libssh/libssh.h>
+#include <libssh/server.h>  // ssh_send_keepalive, which clients may use too
+#include <poll.h>
 #include <pwd.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 
 #include "controller/connection/connection.h"
 #include "controller/connection/host_key.h"
+#include "controller/connection/server_alive.h"
 #include "controller/connection/ssh_config.h"
 
 namespace tend {
@@ -41,14 +44,68 @@ std::string ExpandHome(const std::string& path) {
   return path;
 }
 
+// The session's ServerAlive checks (server_alive.h), shared by its channels.
+// Every byte from the server counts as an answer: poll(2) on the socket sees
+// it before libssh reads it.
+class SessionLiveness {
+ public:
+  SessionLiveness(ssh_session session, std::string host, int interval, int count_max)
+      : session_(session),
+        host_(std::move(host)),
+        alive_(interval, count_max, ServerAlive::Clock::now()) {}
+
+  // Waits up to timeout_ms for the socket to be readable, probing a silent
+  // server on the way; fails once it has been silent for too long.
+  Expected<void> Wait(int timeout_ms) {
+    auto now = ServerAlive::Clock::now();
+    int until_due = alive_.MillisUntilDue(now);
+    int wait = until_due < 0 ? timeout_ms : std::min(timeout_ms, until_due);
+    pollfd socket{ssh_get_fd(session_), POLLIN, 0};
+    if (::poll(&socket, 1, wait) > 0) alive_.Heard(ServerAlive::Clock::now());
+    return Check();
+  }
+  void Heard() { alive_.Heard(ServerAlive::Clock::now()); }
+  Expected<void> Check() {
+    switch (alive_.Due(ServerAlive::Clock::now())) {
+      case ServerAlive::Action::kWait:
+        return {};
+      case ServerAlive::Action::kProbe:
+        Probe();
+        return {};
+      case ServerAlive::Action::kGiveUp:
+        dead_ = true;
+        return Fail(alive_.GiveUpMessage(host_));
+    }
+    return {};
+  }
+  bool dead() const { return dead_; }
+
+ private:
+  // keepalive@openssh.com with want_reply: the server must answer. Sent
+  // without blocking; the answer shows up as socket activity. libssh keeps
+  // one such request outstanding: a second call only clears the state an
+  // earlier answer left, so that a request is in flight after this.
+  void Probe() {
+    ssh_set_blocking(session_, 0);
+    ssh_send_keepalive(session_);
+    ssh_send_keepalive(session_);
+    ssh_set_blocking(session_, 1);
+  }
+
+  ssh_session session_;
+  std::string host_;
+  ServerAlive alive_;
+  bool dead_ = false;
+};
+
 class SshProcess : public RemoteProcess {
  public:
   // The longest a read sleeps in poll(2) before it looks at libssh's
   // buffers again (see Read).
   static constexpr int kPollSliceMs = 50;
 
-  SshProcess(ssh_session session, ssh_event event, ssh_channel channel)
-      : session_(session), event_(event), channel_(channel) {}
+  SshProcess(ssh_session session, ssh_event event, ssh_channel channel, SessionLiveness& liveness)
+      : session_(session), event_(event), channel_(channel), liveness_(liveness) {}
   ~SshProcess() override {
     if (ssh_channel_is_open(channel_)) {
       ssh_channel_send_eof(channel_);
@@ -61,6 +118,13 @@ class SshProcess : public RemoteProcess {
     while (!data.empty()) {
       int n = ssh_channel_write(channel_, data.data(), static_cast<uint32_t>(data.size()));
       if (n == SSH_ERROR) return Fail(fmt::format("write failed: {}", ssh_get_error(session_)));
+      // No progress means libssh waited for the server's window in vain
+      // (its own timeout): a server that stopped reading.
+      if (n == 0) {
+        if (auto alive = liveness_.Check(); !alive) return alive;
+      } else {
+        liveness_.Heard();
+      }
       data.remove_prefix(static_cast<size_t>(n));
     }
     return {};
@@ -83,7 +147,10 @@ class SshProcess : public RemoteProcess {
       if (!out_eof) return std::unexpected(out_eof.error());
       auto err_eof = Drain(1, out.err);
       if (!err_eof) return std::unexpected(err_eof.error());
-      if (!out.out.empty() || !out.err.empty()) return out;
+      if (!out.out.empty() || !out.err.empty()) {
+        liveness_.Heard();
+        return out;
+      }
       if (*out_eof && *err_eof) {
         out.eof = true;
         return out;
@@ -101,13 +168,23 @@ class SshProcess : public RemoteProcess {
         if (left.count() <= 0) return out;
         wait = std::min<int>(wait, static_cast<int>(left.count()));
       }
-      if (ssh_event_dopoll(event_, wait) == SSH_ERROR && !ssh_is_connected(session_)) {
+      if (auto alive = liveness_.Wait(wait); !alive) return std::unexpected(alive.error());
+      if (ssh_event_dopoll(event_, 0) == SSH_ERROR && !ssh_is_connected(session_)) {
         return Fail(fmt::format("connection lost: {}", ssh_get_error(session_)));
       }
     }
   }
 
   int ExitStatus() override { return ssh_channel_get_exit_status(channel_); }
+
+  // sshd delivers the signal to the command (the agent, or sudo, which
+  // passes it on); closing the channel then also hangs up the agent's stdin.
+  void Interrupt() override {
+    if (liveness_.dead() || !ssh_channel_is_open(channel_)) return;
+    ssh_channel_request_send_signal(channel_, "TERM");
+    ssh_channel_send_eof(channel_);
+    ssh_channel_close(channel_);
+  }
 
  private:
   // Moves what the channel has buffered on one stream into `into`; true at EOF.
@@ -132,13 +209,17 @@ class SshProcess : public RemoteProcess {
   ssh_session session_;
   ssh_event event_;
   ssh_channel channel_;
+  SessionLiveness& liveness_;
   bool stdin_closed_ = false;
 };
 
 class SshConnection : public Connection {
  public:
-  SshConnection(ssh_session session, std::string login_user)
-      : session_(session), event_(ssh_event_new()), login_user_(std::move(login_user)) {
+  SshConnection(ssh_session session, std::string login_user, SessionLiveness liveness)
+      : session_(session),
+        event_(ssh_event_new()),
+        login_user_(std::move(login_user)),
+        liveness_(std::move(liveness)) {
     ssh_event_add_session(event_, session_);
   }
   ~SshConnection() override {
@@ -158,15 +239,16 @@ class SshConnection : public Connection {
       ssh_channel_free(channel);
       return Fail(fmt::format("cannot start a command: {}", why));
     }
-    return std::make_unique<SshProcess>(session_, event_, channel);
+    return std::make_unique<SshProcess>(session_, event_, channel, liveness_);
   }
   const std::string& LoginUser() const override { return login_user_; }
-  bool Alive() const override { return ssh_is_connected(session_) != 0; }
+  bool Alive() const override { return !liveness_.dead() && ssh_is_connected(session_) != 0; }
 
  private:
   ssh_session session_;
   ssh_event event_;
   std::string login_user_;
+  SessionLiveness liveness_;
 };
 
 // The endpoint after ~/.ssh/config: explicit HostTarget values win.
@@ -177,6 +259,8 @@ struct Endpoint {
   std::vector<std::string> key_files;
   std::string proxy_jump;
   std::string known_hosts;
+  int server_alive_interval = kDefaultServerAliveInterval;
+  int server_alive_count_max = kDefaultServerAliveCountMax;
 };
 
 Expected<Endpoint> ResolveEndpoint(const HostTarget& t) {
@@ -202,6 +286,10 @@ Expected<Endpoint> ResolveEndpoint(const HostTarget& t) {
   e.proxy_jump = !t.proxy_jump.empty() ? t.proxy_jump : s.proxy_jump.value_or("");
   e.known_hosts = !t.known_hosts.empty() ? ExpandHome(t.known_hosts)
                                          : s.known_hosts.value_or(home + "/.ssh/known_hosts");
+  e.server_alive_interval = t.server_alive_interval.value_or(
+      s.server_alive_interval.value_or(kDefaultServerAliveInterval));
+  e.server_alive_count_max = t.server_alive_count_max.value_or(
+      s.server_alive_count_max.value_or(kDefaultServerAliveCountMax));
   return e;
 }
 
@@ -356,7 +444,9 @@ Expected<std::unique_ptr<Connection>> ConnectSsh(const HostTarget& t, bool verbo
   if (ssh_connect(s) != SSH_OK) return fail(ssh_get_error(s));
   if (auto ok = VerifyHostKey(s, e, t); !ok) return fail(ok.error().message);
   if (auto ok = Authenticate(s, e, t); !ok) return fail(ok.error().message);
-  return std::make_unique<SshConnection>(s, e.user.empty() ? LocalUserName() : e.user);
+  SessionLiveness liveness(s, e.hostname, e.server_alive_interval, e.server_alive_count_max);
+  return std::make_unique<SshConnection>(s, e.user.empty() ? LocalUserName() : e.user,
+                                         std::move(liveness));
 }
 
 Expected<ExecResult> RunToCompletion(RemoteProcess& process, std::string_view stdin_data) {

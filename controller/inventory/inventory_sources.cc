@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/strings.h"
+#include "core/utf8.h"
 #include "controller/inventory/inventory_impl.h"
 #include "controller/inventory/python_literal.h"
 #include "controller/vault/run_program.h"
@@ -82,6 +83,13 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
   };
   for (std::string raw; std::getline(lines, raw);) {
     ++lineno;
+    // Ansible reads inventories as UTF-8; other bytes could not be written
+    // out as JSON (--list, host vars) later (found by fuzz_ini_inventory).
+    if (auto bad = FindInvalidUtf8(raw)) {
+      return Fail(fmt::format("invalid UTF-8 (byte 0x{:02x}); inventory files must be UTF-8",
+                              static_cast<unsigned char>(raw[*bad])),
+                  Location{file, lineno, static_cast<int>(*bad) + 1});
+    }
     std::string line(Trim(raw, " \t\r\n"));
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     std::smatch m;

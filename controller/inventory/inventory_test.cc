@@ -437,4 +437,13 @@ TEST_CASE("tend inventory matches Debian's ansible-inventory on every fixture") 
 }
 
 }  // namespace
+TEST_CASE("an INI inventory that is not UTF-8 is a located error, not a crash in --list") {
+  // The input fuzz_ini_inventory found: --list threw nlohmann's type_error 316.
+  Inventory inventory;
+  auto r = ParseIniInventory("[ignored]\nsho\x89uld_notrep_aap\n", "hosts", inventory.impl());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().ToString() ==
+        "hosts:2:4: invalid UTF-8 (byte 0x89); inventory files must be UTF-8");
+}
+
 }  // namespace tend

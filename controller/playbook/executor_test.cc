@@ -756,6 +756,28 @@ TEST_CASE("serial batches run the whole play per batch") {
   CHECK(SerialBatches(Json(), 4) == std::vector<size_t>{4});
 }
 
+TEST_CASE("the timeout keyword gives the task's calls a deadline naming the action") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - command: slow
+      timeout: 2
+    - command: plain
+    - command: templated
+      timeout: "{{ 3 }}"
+)",
+                         {"h1"});
+  REQUIRE(out.calls.size() == 3);
+  REQUIRE(out.calls[0].deadline.has_value());
+  CHECK(out.calls[0].deadline->seconds == 2);
+  CHECK(out.calls[0].deadline->at - std::chrono::steady_clock::now() <= std::chrono::seconds(2));
+  CHECK(TimedOutMessage(*out.calls[0].deadline) ==
+        "The command action failed to execute in the expected time frame (2) and was terminated");
+  CHECK_FALSE(out.calls[1].deadline.has_value());
+  REQUIRE(out.calls[2].deadline.has_value());
+  CHECK(out.calls[2].deadline->seconds == 3);
+}
+
 TEST_CASE("unreachable hosts leave the play and count as unreachable") {
   auto out = RunPlaybook(R"(- hosts: all
   gather_facts: false

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "controller/connection/file_actions.h"
@@ -26,6 +27,22 @@ std::optional<bool> RenderBool(const Json& v, TaskTemplar& templar, const Task& 
   return JsonTruthy(*r);
 }
 
+// The task keyword `timeout:` in seconds (an int or a template giving one);
+// 0 when absent or not a positive number, as Ansible ignores it then.
+int TimeoutSeconds(const Task& task, TaskTemplar& templar) {
+  if (task.timeout.is_null()) return 0;
+  auto r = templar.RenderValue(task.timeout, WhereText(task, "timeout"));
+  if (!r) return 0;
+  if (r->is_number_integer()) return r->get<int>();
+  if (r->is_string()) {
+    const std::string& text = r->get_ref<const std::string&>();
+    if (!text.empty() && text.size() < 9 && text.find_first_not_of("0123456789") == std::string::npos) {
+      return std::stoi(text);
+    }
+  }
+  return 0;
+}
+
 // check, diff, become and become_user: the task's, else the play's, else the run's.
 ModuleCall CallFor(HostWorker& w, const Task& task, TaskTemplar& templar) {
   const Play& play = *w.run.play;
@@ -39,6 +56,10 @@ ModuleCall CallFor(HostWorker& w, const Task& task, TaskTemplar& templar) {
     if (call.become_user || u->is_null()) continue;
     auto r = templar.RenderValue(*u, WhereText(task, "become_user"));
     if (r && r->is_string()) call.become_user = r->get<std::string>();
+  }
+  if (int seconds = TimeoutSeconds(task, templar); seconds > 0) {
+    call.deadline = CallDeadline{std::chrono::steady_clock::now() + std::chrono::seconds(seconds),
+                                 seconds, task.action};
   }
   return call;
 }

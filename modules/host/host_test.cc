@@ -1,13 +1,18 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "modules/testing/fake_host.h"
+#include "modules/host/child_stop.h"
 #include "modules/host/real_host.h"
 
 namespace tend {
@@ -118,6 +123,48 @@ TEST_CASE("RealHost writes atomically with the final mode and keeps no temp file
   CHECK(host.ListDirectory(dir.path).value() == std::vector<std::string>{"config"});
   CHECK(host.WriteFileAtomic(dir.path, StringSource("x"), {}).error().message ==
         "could not write " + dir.path + ": Is a directory");
+}
+
+TEST_CASE("RealHost removes the temp files of a write whose agent died, and only those") {
+  TempDir dir;
+  RealHost host;
+  // Above any pid_max: a writer that is certainly gone.
+  std::string stale = dir.path + "/.config.tend-tmp-99999999-a1b2c3";
+  std::string live = dir.path + fmt::format("/.config.tend-tmp-{}-d4e5f6", ::getpid());
+  std::string other = dir.path + "/.other.tend-tmp-99999999-a1b2c3";
+  for (const auto& f : {stale, live, other}) std::ofstream(f) << "half";
+  REQUIRE(host.WriteFileAtomic(dir.path + "/config", StringSource("x"), {}).has_value());
+  CHECK(host.ListDirectory(dir.path).value() ==
+        std::vector<std::string>{".config.tend-tmp-" + std::to_string(::getpid()) + "-d4e5f6",
+                                 ".other.tend-tmp-99999999-a1b2c3", "config"});
+}
+
+TEST_CASE("RealHost::Run stops the command's whole process group when the controller hangs up") {
+  int controller[2];
+  REQUIRE(::pipe2(controller, O_CLOEXEC) == 0);
+  SetControllerFd(controller[0]);
+  std::thread hangup([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::close(controller[1]);
+  });
+  RealHost host;
+  auto start = std::chrono::steady_clock::now();
+  // The background sleep is a grandchild: only a group signal reaches it.
+  auto ran = host.Run({.argv = {"sh", "-c", "sleep 30 & echo $!; wait"},
+                       .stdin_data = {},
+                       .cwd = "",
+                       .env = {}});
+  hangup.join();
+  SetControllerFd(-1);
+  ::close(controller[0]);
+  REQUIRE(ran.has_value());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  CHECK(ran->rc == -SIGTERM);
+  pid_t grandchild = std::stoi(ran->stdout_data);
+  // Reparented and reaped by init, or at worst a zombie: never running.
+  std::string state;
+  std::ifstream(fmt::format("/proc/{}/stat", grandchild)) >> state >> state >> state;
+  CHECK((state.empty() || state == "Z"));
 }
 
 TEST_CASE("RealHost::Run finds a bare command on the PATH the command is given") {

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "modules/host/child_stop.h"
+
 extern char** environ;
 
 namespace tend {
@@ -63,6 +65,37 @@ Expected<void> WriteAll(int fd, std::string_view data, const std::string& path) 
     data.remove_prefix(static_cast<size_t>(n));
   }
   return {};
+}
+
+std::string TempFilePrefix(const std::string& base) { return "." + base + ".tend-tmp-"; }
+
+// The pid a temporary file was named after, or 0 when the name is not
+// "<prefix><pid>-XXXXXX".
+pid_t TempFileOwner(std::string_view name, std::string_view prefix) {
+  if (!name.starts_with(prefix)) return 0;
+  name.remove_prefix(prefix.size());
+  size_t dash = name.find('-');
+  if (dash == 0 || dash == std::string_view::npos || name.size() - dash - 1 != 6) return 0;
+  pid_t pid = 0;
+  for (char c : name.substr(0, dash)) {
+    if (c < '0' || c > '9' || pid > 100000000) return 0;
+    pid = pid * 10 + (c - '0');
+  }
+  return pid;
+}
+
+// A copy whose agent was killed mid-write left its temporary file behind;
+// the next write of the same file removes those whose writer is gone.
+void RemoveStaleTempFiles(const std::string& dir, const std::string& prefix) {
+  DIR* listing = ::opendir(dir.c_str());
+  if (!listing) return;
+  while (dirent* entry = ::readdir(listing)) {
+    pid_t owner = TempFileOwner(entry->d_name, prefix);
+    if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH) {
+      ::unlinkat(::dirfd(listing), entry->d_name, 0);
+    }
+  }
+  ::closedir(listing);
 }
 
 // Writes the content into the open temporary file and gives it its final
@@ -191,7 +224,10 @@ std::expected<pid_t, std::pair<int, int>> Spawn(const ProcessSpec& spec, int in_
   sigemptyset(&defaults);
   sigaddset(&defaults, SIGPIPE);
   ::posix_spawnattr_setsigdefault(&attr, &defaults);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  // Its own process group, so that stopping it reaches what it started too
+  // (modules/host/child_stop.h).
+  ::posix_spawnattr_setpgroup(&attr, 0);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
   ::posix_spawnattr_destroy(&attr);
@@ -214,12 +250,15 @@ void PumpPipes(int in_fd, int out_fd, int err_fd, std::string_view input, Proces
   // to read everything while it waits for us to drain its output.
   if (in_fd >= 0) ::fcntl(in_fd, F_SETFL, ::fcntl(in_fd, F_GETFL) | O_NONBLOCK);
   char buffer[65536];
+  // Only its hangup matters: requests the controller pipelines stay unread.
+  int controller_fd = ControllerFd();
   while (out_fd >= 0 || err_fd >= 0 || in_fd >= 0) {
-    pollfd fds[3];
+    pollfd fds[4];
     int n = 0;
     if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
     if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
     if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
+    if (controller_fd >= 0) fds[n++] = {controller_fd, 0, 0};
     if (::poll(fds, n, -1) < 0) {
       if (errno == EINTR) continue;
       break;
@@ -227,6 +266,11 @@ void PumpPipes(int in_fd, int out_fd, int err_fd, std::string_view input, Proces
     for (int i = 0; i < n; ++i) {
       if (!fds[i].revents) continue;
       int fd = fds[i].fd;
+      if (fd == controller_fd) {
+        StopRunningGroup();
+        controller_fd = -1;
+        continue;
+      }
       if (fd == in_fd) {
         ssize_t w = ::write(in_fd, input.data(), input.size());
         if (w > 0) input.remove_prefix(static_cast<size_t>(w));
@@ -313,7 +357,9 @@ Expected<void> RealHost::WriteFileAtomic(const std::string& path, const ContentS
   bool exists = ::stat(path.c_str(), &existing) == 0;
   if (exists && S_ISDIR(existing.st_mode)) return PathError("write", path, EISDIR);
   std::string dir = DirName(path);
-  std::string tmp_template = dir + "/." + BaseName(path) + ".tend-XXXXXX";
+  std::string prefix = TempFilePrefix(BaseName(path));
+  RemoveStaleTempFiles(dir, prefix);
+  std::string tmp_template = fmt::format("{}/{}{}-XXXXXX", dir, prefix, ::getpid());
   Fd fd(::mkostemp(tmp_template.data(), O_CLOEXEC));
   if (fd.get() < 0) return PathError("create a temporary file in", dir, errno);
   const std::string& tmp = tmp_template;
@@ -415,7 +461,10 @@ Expected<ProcessResult> RealHost::Run(const ProcessSpec& spec) {
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &previous);
   ProcessResult result;
+  SetRunningGroup(*pid);
   PumpPipes(in[1], out[0], err[0], spec.stdin_data.value_or(""), result);
+  // Cleared before the child is reaped, while its group id cannot be reused.
+  SetRunningGroup(0);
   ::sigaction(SIGPIPE, &previous, nullptr);
   int status = 0;
   while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {

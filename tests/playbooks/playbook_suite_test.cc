@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -159,6 +160,17 @@ TEST_CASE("what Ansible decides at run time fails only the tasks that run") {
   CHECK(syntax.rc == 4);
   CHECK(syntax.out.find("run_time_failures.yml:7:7: module 'pacman' is not implemented") !=
         std::string::npos);
+}
+
+TEST_CASE("timeout: the task fails in about its time and its command is stopped") {
+  auto start = std::chrono::steady_clock::now();
+  Run r = Play("timeouts.yml");
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(r.rc == 0);
+  CheckEveryHost(r, {3, 0, 0, 0, 0, 0, 1});
+  CHECK(r.out.find("The command action failed to execute in the expected time frame (2) and "
+                   "was terminated") != std::string::npos);
+  CHECK(took < std::chrono::seconds(20));  // the command alone sleeps 37 s
 }
 
 TEST_CASE("json output: one event per line") {

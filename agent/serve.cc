@@ -5,8 +5,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <vector>
 #include <exception>
 
+#include "agent/async_start.h"
 #include "core/suggest.h"
 #include "core/version.h"
 #include "modules/framework/registry.h"
@@ -39,6 +43,34 @@ std::function<ContentSource()> ContentFetcher(int64_t id, protocol::FrameChannel
   };
 }
 
+// The task's `environment` for the length of one request, as Ansible sets it
+// for the module's process; the agent's own environment comes back after.
+class ScopedEnvironment {
+ public:
+  explicit ScopedEnvironment(const Json& vars) {
+    for (const auto& [name, value] : vars.items()) {
+      const char* old = std::getenv(name.c_str());
+      saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+      std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+      ::setenv(name.c_str(), text.c_str(), 1);
+    }
+  }
+  ~ScopedEnvironment() {
+    for (const auto& [name, old] : saved_) {
+      if (old) {
+        ::setenv(name.c_str(), old->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
 }  // namespace
 
 Json HelloFacts(Host& host) {
@@ -64,6 +96,11 @@ Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& cha
     return protocol::MakeFailedReply(
         request.id, fmt::format("couldn't resolve module '{}'{}", name,
                                 SuggestionSuffix(CanonicalModuleName(name), ModuleNames())));
+  }
+  ScopedEnvironment environment(request.environment);
+  if (request.async_seconds > 0) {
+    return protocol::MakeReply(request.id, StartAsyncJob(*module, request.args, request.check,
+                                                         request.async_seconds, host));
   }
   bool fetched = false;
   // The machine's network and Docker socket: stateless, so one per request.

@@ -74,6 +74,8 @@ Json RequestToJson(const Request& request) {
   out["args"] = request.args;
   out["check"] = request.check;
   out["diff"] = request.diff;
+  if (request.async_seconds > 0) out["async"] = request.async_seconds;
+  if (!request.environment.empty()) out["environment"] = request.environment;
   return out;
 }
 
@@ -98,6 +100,9 @@ Expected<Request> ParseRequest(const Json& message) {
   request.module = *module;
   request.check = *check;
   request.diff = *diff;
+  auto async = Field<int64_t>(message, "request", "async", 0);
+  if (!async) return std::unexpected(async.error());
+  request.async_seconds = *async;
   const auto& ops = KnownOps();
   if (std::find(ops.begin(), ops.end(), request.op) == ops.end()) {
     return Fail(fmt::format("protocol error: unknown op '{}' (known: run, facts, stat, put, bye)",
@@ -105,6 +110,12 @@ Expected<Request> ParseRequest(const Json& message) {
   }
   if (request.op == kOpRun && request.module.empty()) {
     return Fail("protocol error: a run request needs a module");
+  }
+  if (auto it = message.find("environment"); it != message.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      return Fail("protocol error: request field 'environment' must be an object");
+    }
+    request.environment = *it;
   }
   if (auto it = message.find("args"); it != message.end() && !it->is_null()) {
     if (!it->is_object()) return Fail("protocol error: request field 'args' must be an object");

@@ -12,18 +12,12 @@
 #include <sstream>
 
 #include "controller/config/ini.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 // Ansible's unquote: one pair of matching outer quotes goes.
 std::string Unquote(std::string s) {
@@ -38,7 +32,7 @@ std::vector<std::string> Split(std::string_view text, char sep) {
   size_t at = 0;
   while (at <= text.size()) {
     size_t end = text.find(sep, at);
-    std::string part = Trim(text.substr(at, end == std::string_view::npos ? end : end - at));
+    std::string part(Trim(text.substr(at, end == std::string_view::npos ? end : end - at)));
     if (!part.empty()) out.push_back(std::move(part));
     if (end == std::string_view::npos) break;
     at = end + 1;
@@ -97,7 +91,7 @@ Expected<Json> Typed(const SettingSpec& spec, const RawValue& raw, const ConfigE
     case SettingType::kBool:
       return Json(ConfigTruthy(raw.text));
     case SettingType::kInt: {
-      std::string t = Trim(raw.text);
+      std::string t(Trim(raw.text));
       char* end = nullptr;
       long v = std::strtol(t.c_str(), &end, 10);
       if (t.empty() || *end != '\0') return bad("an integer");
@@ -126,9 +120,7 @@ Expected<Json> Typed(const SettingSpec& spec, const RawValue& raw, const ConfigE
   if (spec.choices != nullptr) {
     auto allowed = Split(spec.choices, '|');
     if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return bad("one of " + list);
+      return bad("one of " + Join(allowed, ", "));
     }
   }
   return Json(value);
@@ -178,7 +170,7 @@ void WarnUnknownKeys(const IniFile& ini, std::vector<std::string>& warnings,
 }  // namespace
 
 bool ConfigTruthy(std::string_view text) {
-  std::string t = Trim(text);
+  std::string t(Trim(text));
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
   return t == "y" || t == "yes" || t == "on" || t == "1" || t == "true" || t == "t" ||
          t == "1.0";

@@ -5,17 +5,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.h"
+
 namespace tend {
 namespace {
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-std::string_view Strip(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
 }
 
@@ -31,7 +27,7 @@ std::string_view WithoutInlineComment(std::string_view line) {
 }
 
 bool IsFullLineComment(std::string_view line) {
-  std::string_view s = Strip(line);
+  std::string_view s = Trim(line);
   return s.starts_with('#') || s.starts_with(';');
 }
 
@@ -41,7 +37,7 @@ class IniParser {
 
   Expected<void> Line(std::string_view raw, int number) {
     if (IsFullLineComment(raw)) return {};
-    std::string_view value = Strip(WithoutInlineComment(raw));
+    std::string_view value = Trim(WithoutInlineComment(raw));
     size_t indent = raw.find_first_not_of(" \t");
     if (value.empty()) {
       // configparser keeps blank lines inside a value that continues below.
@@ -85,7 +81,7 @@ class IniParser {
     if (delim == std::string_view::npos) {
       return Fail(fmt::format("expected 'key = value', got '{}'", text), At(number));
     }
-    std::string key = Lower(std::string(Strip(text.substr(0, delim))));
+    std::string key = Lower(std::string(Trim(text.substr(0, delim))));
     if (key.empty()) {
       return Fail(fmt::format("a setting with no name: '{}'", text), At(number));
     }
@@ -96,7 +92,7 @@ class IniParser {
                     At(number));
       }
     }
-    section.entries.push_back(IniEntry{key, std::string(Strip(text.substr(delim + 1))), number});
+    section.entries.push_back(IniEntry{key, std::string(Trim(text.substr(delim + 1))), number});
     entry_ = &section.entries.back();
     entry_indent_ = indent;
     return {};

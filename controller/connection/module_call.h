@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "controller/connection/connection_options.h"
 #include "core/hash.h"
 #include "core/json.h"
 
@@ -35,6 +36,14 @@ struct ModuleCall {
   bool diff = false;
   std::optional<bool> become;  // unset = the target's default
   std::optional<std::string> become_user;
+  /// The task's become_method, become_flags and become_exe, over the target's.
+  std::optional<BecomeMethod> become_method;
+  std::optional<std::string> become_flags;
+  std::optional<std::string> become_exe;
+  /// The task's `environment`: variables set for the module on the host.
+  Json environment = Json::object();
+  /// `async: N`: start the module as a job of at most N seconds (0 = run it now).
+  int64_t async_seconds = 0;
   /// File content the module asks for (copy/template); streamed as data frames.
   std::optional<Content> content;
 };

@@ -139,6 +139,10 @@ class RealHostSession : public HostSession {
     std::lock_guard lock(mutex_);
     bool become = call.become.value_or(target_.become.enabled);
     std::string user = call.become_user.value_or(target_.become.user);
+    BecomeSettings settings = target_.become;
+    if (call.become_method) settings.method = *call.become_method;
+    if (call.become_flags) settings.flags = *call.become_flags;
+    if (call.become_exe) settings.exe = *call.become_exe;
     if (call.module == "raw") return RunRaw(call, become, user);
     if (call.module == "script") return RunScript(call, become, user);
     protocol::Request request;
@@ -147,11 +151,14 @@ class RealHostSession : public HostSession {
     request.args = call.args;
     request.check = call.check;
     request.diff = call.diff;
+    request.async_seconds = call.async_seconds;
+    request.environment = call.environment;
     if (call.content) {
       request.args[std::string(protocol::kContentArg)] =
           protocol::ContentDescriptor(call.content->sha1(), call.content->text().size());
     }
-    return CallAgent(request, become, user, call.content ? &call.content->text() : nullptr);
+    return CallAgent(request, RunAsFor(become, user, settings),
+                     call.content ? &call.content->text() : nullptr);
   }
 
   Expected<Json> Facts(std::optional<bool> become) override {
@@ -159,8 +166,8 @@ class RealHostSession : public HostSession {
     protocol::Request request;
     request.op = std::string(protocol::kOpFacts);
     request.module = "setup";
-    auto result =
-        CallAgent(request, become.value_or(target_.become.enabled), target_.become.user, nullptr);
+    auto result = CallAgent(
+        request, RunAsFor(become.value_or(target_.become.enabled), target_.become.user), nullptr);
     if (result && !result->contains("ansible_facts") && !result->value("failed", false)) {
       Json facts = *result;
       facts.erase("changed");
@@ -193,7 +200,11 @@ class RealHostSession : public HostSession {
 
  private:
   std::optional<RunAs> RunAsFor(bool become, const std::string& user) const {
-    return ResolveRunAs(become, target_.become, user, connection_->LoginUser());
+    return RunAsFor(become, user, target_.become);
+  }
+  std::optional<RunAs> RunAsFor(bool become, const std::string& user,
+                                const BecomeSettings& settings) const {
+    return ResolveRunAs(become, settings, user, connection_->LoginUser());
   }
 
   // Starts `script` as run_as; with a become password, answers sudo's prompt.
@@ -239,10 +250,13 @@ class RealHostSession : public HostSession {
     return result;
   }
 
-  Expected<Json> CallAgent(protocol::Request request, bool become, const std::string& user,
+  // One agent per way of becoming: user, method, flags and executable.
+  Expected<Json> CallAgent(protocol::Request request, const std::optional<RunAs>& run_as,
                            const std::string* content) {
-    auto run_as = RunAsFor(become, user);
-    std::string key = run_as ? run_as->user : "";
+    std::string key = run_as ? fmt::format("{}\n{}\n{}\n{}", run_as->user,
+                                           static_cast<int>(run_as->method), run_as->flags,
+                                           run_as->exe)
+                             : "";
     auto agent = AgentFor(key, run_as);
     if (!agent) {
       if (!connection_->Alive()) return std::unexpected(agent.error());

@@ -51,6 +51,11 @@ Request Run(int64_t id, std::string module, Json args) {
                  .diff = false};
 }
 
+Request Bye(int64_t id) {
+  return Request{.id = id, .op = "bye", .module = "", .args = Json::object(), .check = false,
+                 .diff = false};
+}
+
 }  // namespace
 
 TEST_CASE("the agent says hello, answers requests one at a time and leaves on bye") {
@@ -83,12 +88,7 @@ TEST_CASE("the agent says hello, answers requests one at a time and leaves on by
   CHECK((*bad_op)["msg"] ==
         "protocol error: unknown op 'exec' (known: run, facts, stat, put, bye)");
 
-  auto bye = Call(channel, Request{.id = 5,
-                                   .op = "bye",
-                                   .module = "",
-                                   .args = Json::object(),
-                                   .check = false,
-                                   .diff = false});
+  auto bye = Call(channel, Bye(5));
   CHECK((*bye)["bye"] == true);
   CHECK(channel.Read().error().message == "connection closed");
 }
@@ -197,12 +197,7 @@ struct BuiltAgent {
   }
   /// Says bye and returns the agent's exit status.
   int Bye(FrameChannel& channel) {
-    auto bye = Call(channel, Request{.id = 99,
-                                     .op = "bye",
-                                     .module = "",
-                                     .args = Json::object(),
-                                     .check = false,
-                                     .diff = false});
+    auto bye = Call(channel, tend::Bye(99));
     CHECK((*bye)["bye"] == true);
     int status = 0;
     ::waitpid(pid, &status, 0);

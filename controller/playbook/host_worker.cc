@@ -207,7 +207,7 @@ void HostWorker::ApplyFacts(const Task& task, const Json& result) {
   if (!result.is_object()) return;
   auto facts = result.find("ansible_facts");
   if (facts == result.end() || !facts->is_object()) return;
-  if (result.contains(kFactsDelegated)) return;  // the delegate has them
+  if (result.contains(std::string(kFactsDelegated))) return;  // the delegate has them
   ResultStatus status = ResultStatusOf(result);
   if (status != ResultStatus::kOk && status != ResultStatus::kChanged) return;
   if (task.action == "set_fact") {

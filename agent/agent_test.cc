@@ -3,7 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "agent/serve.h"
@@ -50,6 +52,11 @@ Request Run(int64_t id, std::string module, Json args) {
                  .diff = false};
 }
 
+Request Bye(int64_t id) {
+  return Request{.id = id, .op = "bye", .module = "", .args = Json::object(), .check = false,
+                 .diff = false};
+}
+
 }  // namespace
 
 TEST_CASE("the agent says hello, answers requests one at a time and leaves on bye") {
@@ -82,12 +89,7 @@ TEST_CASE("the agent says hello, answers requests one at a time and leaves on by
   CHECK((*bad_op)["msg"] ==
         "protocol error: unknown op 'exec' (known: run, facts, stat, put, bye)");
 
-  auto bye = Call(channel, Request{.id = 5,
-                                   .op = "bye",
-                                   .module = "",
-                                   .args = Json::object(),
-                                   .check = false,
-                                   .diff = false});
+  auto bye = Call(channel, Bye(5));
   CHECK((*bye)["bye"] == true);
   CHECK(channel.Read().error().message == "connection closed");
 }
@@ -167,25 +169,49 @@ TEST_CASE("garbage from the controller ends the agent with an error, not a crash
   CHECK(agent.exit_code == 1);
 }
 
-TEST_CASE("the built tend-agent binary speaks the protocol over pipes") {
-  const char* binary_dir = std::getenv("TEND_BINARY_DIR");
-  std::string agent = std::string(binary_dir ? binary_dir : "build") + "/agent/tend-agent";
-  int to_agent[2], from_agent[2];
-  REQUIRE(::pipe(to_agent) == 0);
-  REQUIRE(::pipe(from_agent) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(to_agent[0], 0);
-    ::dup2(from_agent[1], 1);
-    ::close(to_agent[1]);
-    ::close(from_agent[0]);
-    ::execl(agent.c_str(), agent.c_str(), "serve", nullptr);
-    ::_exit(127);
+// The built tend-agent binary serving over pipes, as the controller starts it.
+struct BuiltAgent {
+  BuiltAgent() {
+    const char* binary_dir = std::getenv("TEND_BINARY_DIR");
+    std::string agent = std::string(binary_dir ? binary_dir : "build") + "/agent/tend-agent";
+    int to_agent[2], from_agent[2];
+    REQUIRE(::pipe(to_agent) == 0);
+    REQUIRE(::pipe(from_agent) == 0);
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::dup2(to_agent[0], 0);
+      ::dup2(from_agent[1], 1);
+      ::close(to_agent[1]);
+      ::close(from_agent[0]);
+      ::execl(agent.c_str(), agent.c_str(), "serve", nullptr);
+      ::_exit(127);
+    }
+    ::close(to_agent[0]);
+    ::close(from_agent[1]);
+    in = from_agent[0];
+    out = to_agent[1];
   }
-  ::close(to_agent[0]);
-  ::close(from_agent[1]);
-  FdStream stream(from_agent[0], to_agent[1]);
+  ~BuiltAgent() {
+    ::close(in);
+    ::close(out);
+  }
+  /// Says bye and returns the agent's exit status.
+  int Bye(FrameChannel& channel) {
+    auto bye = Call(channel, tend::Bye(99));
+    CHECK((*bye)["bye"] == true);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return status;
+  }
+  pid_t pid = -1;
+  int in = -1;
+  int out = -1;
+};
+
+TEST_CASE("the built tend-agent binary speaks the protocol over pipes") {
+  BuiltAgent agent;
+  FdStream stream(agent.in, agent.out);
   FrameChannel channel(stream);
   auto hello = protocol::ReadHello(channel);
   REQUIRE_MESSAGE(hello.has_value(), hello.error().message);
@@ -210,19 +236,59 @@ TEST_CASE("the built tend-agent binary speaks the protocol over pipes") {
   CHECK((*shell)["failed"] == true);
   CHECK((*shell)["msg"] == "non-zero return code");
 
-  auto bye = Call(channel, Request{.id = 3,
-                                   .op = "bye",
-                                   .module = "",
-                                   .args = Json::object(),
-                                   .check = false,
-                                   .diff = false});
-  CHECK((*bye)["bye"] == true);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  int status = agent.Bye(channel);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  ::close(from_agent[0]);
-  ::close(to_agent[1]);
+}
+
+// Polls async_status until the job's file says it finished (at most ~10 s).
+Json WaitForJob(FrameChannel& channel, const std::string& jid) {
+  Json status;
+  for (int i = 0; i < 100; ++i) {
+    status = *Call(channel, Run(10 + i, "async_status", Json{{"jid", jid}}));
+    if (status.value("finished", 0) == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
+}
+
+TEST_CASE("async requests start a detached job that async_status reads, and time out") {
+  char dir_template[] = "/tmp/tend-async-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  std::string dir = dir_template;
+  ::setenv("ANSIBLE_ASYNC_DIR", dir.c_str(), 1);
+  BuiltAgent agent;
+  ::unsetenv("ANSIBLE_ASYNC_DIR");
+  FdStream stream(agent.in, agent.out);
+  FrameChannel channel(stream);
+  REQUIRE(protocol::ReadHello(channel).has_value());
+
+  Request job = Run(1, "shell", Json{{"_raw_params", "sleep 0.3; echo done"}});
+  job.async_seconds = 30;
+  auto started = Call(channel, job);
+  REQUIRE(started.has_value());
+  CHECK((*started)["started"] == 1);
+  CHECK((*started)["finished"] == 0);
+  CHECK((*started)["changed"] == true);
+  std::string jid = (*started)["ansible_job_id"];
+  CHECK((*started)["results_file"] == dir + "/" + jid);
+  Json done = WaitForJob(channel, jid);
+  CHECK(done["finished"] == 1);
+  CHECK(done["stdout"] == "done");
+  CHECK(done["rc"] == 0);
+
+  Request slow = Run(2, "command", Json{{"_raw_params", "sleep 30"}});
+  slow.async_seconds = 1;
+  std::string slow_jid = (*Call(channel, slow))["ansible_job_id"];
+  Json killed = WaitForJob(channel, slow_jid);
+  CHECK(killed["finished"] == 1);
+  CHECK(killed["failed"] == true);
+  CHECK(killed["msg"] == "Timeout exceeded");
+
+  auto erased = Call(channel, Run(3, "async_status", Json{{"jid", jid}, {"mode", "cleanup"}}));
+  CHECK((*erased)["erased"] == dir + "/" + jid);
+  CHECK(WEXITSTATUS(agent.Bye(channel)) == 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace tend

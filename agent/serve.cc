@@ -6,8 +6,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <vector>
 #include <exception>
 
+#include "agent/async_start.h"
 #include "core/suggest.h"
 #include "core/task_environment.h"
 #include "core/version.h"
@@ -101,6 +104,11 @@ Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& cha
   auto task_environment = TakeEnvironment(args);
   if (!task_environment) return protocol::MakeFailedReply(request.id, task_environment.error().message);
   ScopedEnvironment environment(*task_environment);
+  if (request.async_seconds > 0) {
+    // The detached job inherits the task's environment from the agent.
+    return protocol::MakeReply(request.id,
+                               StartAsyncJob(*module, args, request.check, request.async_seconds, host));
+  }
   // The machine's network and Docker socket: stateless, so one per request.
   SystemNetwork network;
   ModuleContext context{.args = std::move(args),

@@ -74,6 +74,7 @@ Json RequestToJson(const Request& request) {
   out["args"] = request.args;
   out["check"] = request.check;
   out["diff"] = request.diff;
+  if (request.async_seconds > 0) out["async"] = request.async_seconds;
   return out;
 }
 
@@ -98,6 +99,9 @@ Expected<Request> ParseRequest(const Json& message) {
   request.module = *module;
   request.check = *check;
   request.diff = *diff;
+  auto async = Field<int64_t>(message, "request", "async", 0);
+  if (!async) return std::unexpected(async.error());
+  request.async_seconds = *async;
   const auto& ops = KnownOps();
   if (std::find(ops.begin(), ops.end(), request.op) == ops.end()) {
     return Fail(fmt::format("protocol error: unknown op '{}' (known: run, facts, stat, put, bye)",

@@ -67,6 +67,9 @@ struct Request {
   Json args = Json::object();
   bool check = false;
   bool diff = false;
+  /// `async: N`: run the module as a detached job of at most N seconds and
+  /// reply at once with its job id (0 = run it now; see docs/protocol.md).
+  int64_t async_seconds = 0;
 };
 
 Json RequestToJson(const Request& request);

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "controller/cli/command.h"
+#include "controller/cli/config_flags.h"
 #include "controller/cli/vault_options.h"
 #include "controller/connection/interrupt.h"
 #include "controller/connection/session_pool.h"
@@ -12,10 +13,14 @@
 namespace tend {
 
 void AddAdhocOptions(CLI::App& app, AdhocFlags& f) {
+  if (const auto& config = CliConfig()) {
+    ApplyConfigDefaults(*config, f.connection);
+    if (config->IsSet("defaults.forks")) f.forks = config->Int("defaults.forks");
+  }
   app.add_option("pattern", f.pattern, "Host pattern (all, group, host, g1:g2, g1:!g2)")
       ->required();
-  app.add_option("-i,--inventory", f.inventory, "Inventory file or comma-separated host list")
-      ->required()
+  app.add_option("-i,--inventory", f.inventory,
+                 "Inventory file or comma-separated host list (default: ansible.cfg's)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("-l,--limit", f.limit, "Further limit the selected hosts");
@@ -26,9 +31,12 @@ void AddAdhocOptions(CLI::App& app, AdhocFlags& f) {
 }
 
 Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& f) {
-  auto secrets = LoadVaultSecrets(f.vault);
+  const auto& config = CliConfig();
+  if (!config) return std::unexpected(config.error());
+  ReportConfig();  // its warnings
+  auto secrets = LoadVaultSecrets(WithConfigVault(*config, f.vault));
   if (!secrets) return std::unexpected(secrets.error());
-  auto hosts = SelectHosts(f.inventory, f.pattern, f.limit, &*secrets);
+  auto hosts = SelectHosts(ConfigInventory(*config, f.inventory), f.pattern, f.limit, &*secrets);
   if (!hosts) return std::unexpected(hosts.error());
   ConnectionOptions options = ConnectionOptionsFromFlags(f.connection);
   std::vector<HostTarget> targets;

@@ -35,5 +35,6 @@ CommandRunner SetupRunCommand(CLI::App& sub);
 CommandRunner SetupFactsCommand(CLI::App& sub);
 CommandRunner SetupPlayCommand(CLI::App& sub);
 CommandRunner SetupBootstrapCommand(CLI::App& sub);
+CommandRunner SetupConfigCommand(CLI::App& sub);
 
 }  // namespace tend

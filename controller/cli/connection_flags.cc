@@ -48,6 +48,7 @@ ConnectionOptions ConnectionOptionsFromFlags(const ConnectionFlags& f,
                                              const PasswordPrompt& prompt) {
   ConnectionOptions options;
   options.user = f.user;
+  options.port = f.port;
   options.private_key = f.private_key;
   if (!f.type.empty()) {
     options.connection = f.type == "local" ? ConnectionType::kLocal : ConnectionType::kSsh;

@@ -15,6 +15,7 @@ namespace tend {
 struct ConnectionFlags {
   std::string user;
   bool ask_pass = false;
+  int port = 0;  // ansible.cfg remote_port; 0 = ~/.ssh/config, else 22
   std::string private_key;
   std::string type;  // -c: "", "ssh" or "local"
   int timeout = 10;

@@ -9,6 +9,7 @@
 
 #include "controller/cli/adhoc_command.h"
 #include "controller/cli/command.h"
+#include "controller/cli/config_flags.h"
 #include "controller/connection/fact_cache.h"
 #include "controller/connection/real_session.h"
 
@@ -90,6 +91,12 @@ int Facts(const FactsFlags& f) {
 
 CommandRunner SetupFactsCommand(CLI::App& sub) {
   auto flags = std::make_shared<FactsFlags>();
+  if (const auto& config = CliConfig()) {
+    if (config->String("defaults.fact_caching") == "jsonfile") {
+      flags->cache = config->String("defaults.fact_caching_connection");
+    }
+    flags->cache_ttl = config->Int("defaults.fact_caching_timeout");
+  }
   AddAdhocOptions(sub, flags->adhoc);
   sub.add_option("-t,--tree", flags->tree, "Also write each host's result to DIR/<host>");
   sub.add_option("--fact-cache", flags->cache, "JSON fact cache directory (one file per host)");

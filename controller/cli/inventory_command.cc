@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/cli/config_flags.h"
 #include "controller/cli/vault_options.h"
 #include "controller/inventory/inventory.h"
 #include "controller/vault/vault.h"
@@ -31,21 +32,6 @@ std::string PythonJson(const Json& value) {
   return sorted.dump(4, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::vector<std::string> DefaultSources() {
-  if (const char* env = std::getenv("ANSIBLE_INVENTORY"); env && *env) {
-    std::vector<std::string> out;
-    std::string all = env;
-    for (size_t at = 0;;) {
-      size_t comma = all.find(',', at);
-      if (comma != at) out.push_back(all.substr(at, comma - at));
-      if (comma == std::string::npos) break;
-      at = comma + 1;
-    }
-    return out;
-  }
-  return {"/etc/ansible/hosts"};
-}
-
 int Run(InventoryCommandState& state) {
   if (state.list + !state.host.empty() + state.graph_given + !state.list_hosts.empty() != 1) {
     fmt::print(stderr,
@@ -53,7 +39,9 @@ int Run(InventoryCommandState& state) {
                "--list-hosts PATTERN\n");
     return kExitBadOptions;
   }
-  auto secrets = LoadVaultSecrets(state.vault);
+  if (!ReportConfig()) return kExitBadOptions;
+  const AnsibleConfig& config = *CliConfig();
+  auto secrets = LoadVaultSecrets(WithConfigVault(config, state.vault));
   if (!secrets) {
     fmt::print(stderr, "tend inventory: {}\n", secrets.error().ToString());
     return kExitError;
@@ -61,7 +49,7 @@ int Run(InventoryCommandState& state) {
   InventoryOptions options;
   options.secrets = &*secrets;
   options.decrypt_inline_vault = false;  // ansible-inventory prints them encrypted
-  auto inventory = LoadInventory(state.sources.empty() ? DefaultSources() : state.sources, options);
+  auto inventory = LoadInventory(ConfigInventory(config, state.sources), options);
   if (!inventory) {
     fmt::print(stderr, "tend inventory: {}\n", inventory.error().ToString());
     return kExitError;

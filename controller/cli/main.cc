@@ -23,6 +23,8 @@ constexpr CommandRegistration kCommands[] = {
     {"render", "Render a Jinja2 template locally", SetupRenderCommand},
     {"vault", "Encrypt and decrypt ansible-vault files", SetupVaultCommand},
     {"lab", "Start and stop local throwaway Debian hosts", SetupLabCommand},
+    {"config", "Show the ansible.cfg settings that differ from the defaults (like ansible-config)",
+     SetupConfigCommand},
 };
 
 // CLI11 reports an unknown subcommand as extra arguments; say what was meant.

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "controller/cli/command.h"
+#include "controller/cli/config_flags.h"
 #include "controller/cli/play_command.h"
 #include "controller/cli/vault_options.h"
 #include "controller/connection/interrupt.h"
@@ -199,7 +200,9 @@ std::vector<std::string> SplitCommas(const std::vector<std::string>& in) {
 }  // namespace
 
 int RunPlay(const PlayFlags& f) {
-  auto secrets = LoadVaultSecrets(f.vault);
+  if (!ReportConfig()) return kExitBadOptions;
+  const AnsibleConfig& config = *CliConfig();
+  auto secrets = LoadVaultSecrets(WithConfigVault(config, f.vault));
   if (!secrets) {
     fmt::print(stderr, "ERROR! {}\n", secrets.error().ToString());
     return kExitBadOptions;
@@ -214,19 +217,8 @@ int RunPlay(const PlayFlags& f) {
     return kExitBadOptions;
   }
   LoadOptions load_options;
-  load_options.roles_path = f.roles_path;
+  load_options.roles_path = ConfigRolesPath(config, f.roles_path);
   load_options.syntax_check = f.syntax_check;
-  if (const char* env = std::getenv("ANSIBLE_ROLES_PATH")) {
-    for (const auto& p : ToStringList(Json(std::string(env)), false)) {
-      size_t start = 0;
-      while (start <= p.size()) {
-        size_t colon = p.find(':', start);
-        load_options.roles_path.push_back(p.substr(start, colon - start));
-        if (colon == std::string::npos) break;
-        start = colon + 1;
-      }
-    }
-  }
   PlaybookLoader loader(load_options);
   std::vector<Playbook> books;
   for (const auto& path : f.playbooks) {
@@ -244,8 +236,7 @@ int RunPlay(const PlayFlags& f) {
   }
   InventoryOptions inv_options;
   inv_options.secrets = &*secrets;
-  std::vector<std::string> sources = f.inventory;
-  if (sources.empty()) sources.push_back("/etc/ansible/hosts");
+  std::vector<std::string> sources = ConfigInventory(config, f.inventory);
   auto inventory = LoadInventory(sources, inv_options);
   if (!inventory) {
     fmt::print(stderr, "ERROR! {}\n", inventory.error().ToString());
@@ -290,6 +281,8 @@ int RunPlay(const PlayFlags& f) {
   options.start_at_task = f.start_at_task;
   options.connection = ConnectionOptionsFromFlags(f.connection);
   options.fact_cache_dir = f.fact_cache;
+  options.fact_cache_ttl = f.fact_cache_ttl;
+  options.gathering = f.gathering;
   options.flush_cache = f.flush_cache;
   options.verbosity = f.verbosity;
 
@@ -339,6 +332,7 @@ int RunPlay(const PlayFlags& f) {
 
 CommandRunner SetupPlayCommand(CLI::App& sub) {
   auto flags = std::make_shared<PlayFlags>();
+  if (const auto& config = CliConfig()) ApplyConfigDefaults(*config, *flags);
   AddPlayOptions(sub, *flags);
   return [flags] { return RunPlay(*flags); };
 }

@@ -35,6 +35,8 @@ struct PlayFlags {
   bool force_handlers = false;
   bool flush_cache = false;
   std::string fact_cache;
+  long fact_cache_ttl = 86400;
+  std::string gathering = "implicit";  // ansible.cfg: implicit, explicit or smart
   std::string output = "human";
   bool timing = false;
   std::string color = "auto";

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/cli/config_flags.h"
 #include "controller/cli/vault_options.h"
 #include "controller/vault/vault.h"
 
@@ -94,7 +95,8 @@ Expected<VaultSecret> EncryptSecret(const VaultSecrets& secrets, const std::stri
 }
 
 Expected<VaultSecrets> Secrets(const VaultCommandState& state) {
-  auto secrets = LoadVaultSecrets(state.vault);
+  if (!CliConfig()) return std::unexpected(CliConfig().error());
+  auto secrets = LoadVaultSecrets(WithConfigVault(*CliConfig(), state.vault));
   if (!secrets) return secrets;
   if (secrets->empty() && isatty(STDIN_FILENO)) {
     VaultOptions ask;

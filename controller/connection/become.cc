@@ -8,13 +8,33 @@
 #include "controller/connection/ssh_config.h"
 
 namespace tend {
+namespace {
+
+// Ansible's sudo plugin: its flags (tend's default "-H -S"), without -n and
+// with -p PROMPT when a password will be typed, -n when none will.
+std::string SudoFlags(const std::string& given, bool has_password, const std::string& prompt) {
+  if (given.empty()) return has_password ? "-H -S -p " + SingleQuote(prompt) : "-H -S -n";
+  if (!has_password) return given;
+  std::string flags;
+  size_t at = 0;
+  while (at < given.size()) {
+    size_t end = given.find(' ', at);
+    std::string word = given.substr(at, end == std::string::npos ? end : end - at);
+    if (!word.empty() && word != "-n") flags += (flags.empty() ? "" : " ") + word;
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return (flags.empty() ? "" : flags + " ") + "-p " + SingleQuote(prompt);
+}
+
+}  // namespace
 
 std::optional<RunAs> ResolveRunAs(bool become, const BecomeSettings& settings,
                                   const std::string& become_user, const std::string& login_user) {
   if (!become) return std::nullopt;
   std::string user = become_user.empty() ? "root" : become_user;
   if (user == login_user) return std::nullopt;
-  return RunAs{user, settings.method, settings.password.has_value()};
+  return RunAs{user, settings.method, settings.password.has_value(), settings.flags, settings.exe};
 }
 
 Expected<std::string> WrapCommand(const std::string& script, const std::optional<RunAs>& run_as,
@@ -26,10 +46,13 @@ Expected<std::string> WrapCommand(const std::string& script, const std::optional
     if (run_as->has_password) {
       return Fail("become_method su with a password is not supported; use sudo");
     }
-    return fmt::format("su -s /bin/sh {} -c {}", SingleQuote(run_as->user), SingleQuote(script));
+    std::string flags = run_as->flags.empty() ? "" : run_as->flags + " ";
+    return fmt::format("{} {}-s /bin/sh {} -c {}", run_as->exe.empty() ? "su" : run_as->exe, flags,
+                       SingleQuote(run_as->user), SingleQuote(script));
   }
-  std::string auth = run_as->has_password ? "-p " + SingleQuote(prompt) : "-n";
-  return fmt::format("sudo -H -S {} -u {} -- {}", auth, SingleQuote(run_as->user), shell);
+  return fmt::format("{} {} -u {} -- {}", run_as->exe.empty() ? "sudo" : run_as->exe,
+                     SudoFlags(run_as->flags, run_as->has_password, prompt),
+                     SingleQuote(run_as->user), shell);
 }
 
 std::string AgentFileName(const std::string& sha256) { return "agent-" + sha256.substr(0, 16); }

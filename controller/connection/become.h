@@ -18,6 +18,8 @@ struct RunAs {
   std::string user;
   BecomeMethod method = BecomeMethod::kSudo;
   bool has_password = false;
+  std::string flags;  // become_flags; empty = tend's defaults
+  std::string exe;    // become_exe; empty = sudo or su
 };
 
 /// The RunAs for a call, or nothing when no become is needed (not asked, or

@@ -43,6 +43,19 @@ TEST_CASE("become command lines; the password never appears in them") {
         "become_method su with a password is not supported; use sudo");
 }
 
+TEST_CASE("become_flags and become_exe shape the command line as Ansible's plugins do") {
+  BecomeSettings s;
+  s.flags = "-E -n";
+  s.exe = "/usr/local/bin/sudo";
+  CHECK(*WrapCommand("id", ResolveRunAs(true, s, "bob", "alice"), "P") ==
+        "/usr/local/bin/sudo -E -n -u 'bob' -- /bin/sh -c 'id'");
+  s.password = "pw";
+  CHECK(*WrapCommand("id", ResolveRunAs(true, s, "bob", "alice"), "P") ==
+        "/usr/local/bin/sudo -E -p 'P' -u 'bob' -- /bin/sh -c 'id'");
+  CHECK(*WrapCommand("id", RunAs{"bob", BecomeMethod::kSu, false, "-l", "/bin/su"}, "P") ==
+        "/bin/su -l -s /bin/sh 'bob' -c 'id'");
+}
+
 TEST_CASE("agent scripts verify the checksum before exec and after upload") {
   std::string sha(64, 'a');
   CHECK(AgentFileName(sha) == "agent-aaaaaaaaaaaaaaaa");

@@ -17,11 +17,14 @@ struct BecomeSettings {
   std::string user = "root";
   BecomeMethod method = BecomeMethod::kSudo;
   std::optional<std::string> password;  // ansible_become_password / -K
+  std::string flags;  // become_flags; empty = the method's own ("-H -S" for sudo)
+  std::string exe;    // become_exe; empty = the method's name
 };
 
 /// Command-line connection options; inventory host vars override them, as in Ansible.
 struct ConnectionOptions {
   std::string user;
+  int port = 0;  // remote_port in ansible.cfg; 0 = ~/.ssh/config, else 22
   std::string private_key;
   std::optional<std::string> password;
   std::optional<ConnectionType> connection;

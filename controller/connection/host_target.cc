@@ -52,6 +52,8 @@ Expected<void> ApplyBecomeVars(const Json& vars, BecomeSettings& become) {
       return Fail(fmt::format("ansible_become_method: '{}' is not supported (sudo, su)", *v));
     }
   }
+  if (auto v = StringVar(vars, {"ansible_become_flags"})) become.flags = *v;
+  if (auto v = StringVar(vars, {"ansible_become_exe"})) become.exe = *v;
   if (auto v = StringVar(vars, {"ansible_become_password", "ansible_become_pass"})) {
     become.password = *v;
   }
@@ -127,6 +129,7 @@ Expected<HostTarget> HostTargetFromVars(std::string_view name, const Json& vars,
       }
     }
   }
+  if (t.port == 0) t.port = defaults.port;
   if (auto kh = StringVar(vars, {"tend_known_hosts"})) t.known_hosts = *kh;
   t.become = defaults.become;
   if (auto r = ApplyBecomeVars(vars, t.become); !r) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "controller/connection/connection_options.h"
 #include "core/hash.h"
 #include "core/json.h"
 
@@ -48,6 +49,12 @@ struct ModuleCall {
   bool diff = false;
   std::optional<bool> become;  // unset = the target's default
   std::optional<std::string> become_user;
+  /// The task's become_method, become_flags and become_exe, over the target's.
+  std::optional<BecomeMethod> become_method;
+  std::optional<std::string> become_flags;
+  std::optional<std::string> become_exe;
+  /// `async: N`: start the module as a job of at most N seconds (0 = run it now).
+  int64_t async_seconds = 0;
   /// File content the module asks for (copy/template); streamed as data frames.
   std::optional<Content> content;
   std::optional<CallDeadline> deadline;

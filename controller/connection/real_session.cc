@@ -162,6 +162,10 @@ class RealHostSession : public HostSession {
     std::lock_guard lock(mutex_);
     bool become = call.become.value_or(target_.become.enabled);
     std::string user = call.become_user.value_or(target_.become.user);
+    BecomeSettings settings = target_.become;
+    if (call.become_method) settings.method = *call.become_method;
+    if (call.become_flags) settings.flags = *call.become_flags;
+    if (call.become_exe) settings.exe = *call.become_exe;
     if (call.module == "raw") return RunRaw(call, become, user);
     if (call.module == "script") return RunScript(call, become, user);
     protocol::Request request;
@@ -170,12 +174,13 @@ class RealHostSession : public HostSession {
     request.args = call.args;
     request.check = call.check;
     request.diff = call.diff;
+    request.async_seconds = call.async_seconds;
     if (call.content) {
       request.args[std::string(protocol::kContentArg)] =
           protocol::ContentDescriptor(call.content->sha1(), call.content->text().size());
     }
-    return CallAgent(request, become, user, call.content ? &call.content->text() : nullptr,
-                     call.deadline);
+    return CallAgent(request, RunAsFor(become, user, settings),
+                     call.content ? &call.content->text() : nullptr, call.deadline);
   }
 
   Expected<Json> Facts(std::optional<bool> become, const Json& args) override {
@@ -184,8 +189,8 @@ class RealHostSession : public HostSession {
     request.op = std::string(protocol::kOpFacts);
     request.module = "setup";
     request.args = args;
-    auto result =
-        CallAgent(request, become.value_or(target_.become.enabled), target_.become.user, nullptr);
+    auto result = CallAgent(
+        request, RunAsFor(become.value_or(target_.become.enabled), target_.become.user), nullptr);
     if (result && !result->contains("ansible_facts") && !result->value("failed", false)) {
       Json facts = *result;
       facts.erase("changed");
@@ -218,7 +223,11 @@ class RealHostSession : public HostSession {
 
  private:
   std::optional<RunAs> RunAsFor(bool become, const std::string& user) const {
-    return ResolveRunAs(become, target_.become, user, connection_->LoginUser());
+    return RunAsFor(become, user, target_.become);
+  }
+  std::optional<RunAs> RunAsFor(bool become, const std::string& user,
+                                const BecomeSettings& settings) const {
+    return ResolveRunAs(become, settings, user, connection_->LoginUser());
   }
 
   // Starts `script` as run_as; with a become password, answers sudo's prompt.
@@ -264,12 +273,15 @@ class RealHostSession : public HostSession {
     return result;
   }
 
-  Expected<Json> CallAgent(protocol::Request request, bool become, const std::string& user,
+  // One agent per way of becoming: user, method, flags and executable.
+  Expected<Json> CallAgent(protocol::Request request, const std::optional<RunAs>& run_as,
                            const std::string* content,
                            const std::optional<CallDeadline>& deadline = std::nullopt) {
     if (InterruptRequested()) ParkUntilExit();
-    auto run_as = RunAsFor(become, user);
-    std::string key = run_as ? run_as->user : "";
+    std::string key = run_as ? fmt::format("{}\n{}\n{}\n{}", run_as->user,
+                                           static_cast<int>(run_as->method), run_as->flags,
+                                           run_as->exe)
+                             : "";
     auto agent = AgentFor(key, run_as);
     if (!agent && InterruptRequested()) ParkUntilExit();
     if (!agent) {

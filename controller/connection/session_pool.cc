@@ -13,7 +13,10 @@ SessionPool::Slot& SessionPool::SlotFor(const std::string& name) {
 }
 
 Expected<HostSession*> SessionPool::Get(const HostTarget& target) {
-  Slot& slot = SlotFor(target.name);
+  // A task's port, remote_user or connection keyword reaches the same host
+  // another way: that is another session.
+  Slot& slot = SlotFor(target.name + '\n' + target.user + '\n' + std::to_string(target.port) +
+                       '\n' + std::to_string(static_cast<int>(target.connection)));
   std::call_once(slot.once, [&] {
     auto opened = factory_.Open(target);
     if (opened) {

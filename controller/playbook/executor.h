@@ -54,6 +54,10 @@ struct ExecOptions {
   std::string fact_cache_dir;
   long fact_cache_ttl = 86400;
   bool flush_cache = false;
+  /// ansible.cfg's `gathering`: "implicit" (plays gather unless gather_facts
+  /// says no), "explicit" (only when gather_facts says yes) or "smart"
+  /// (like implicit, but hosts that already have facts are not gathered again).
+  std::string gathering = "implicit";
   int verbosity = 0;
 };
 

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "controller/connection/fake_session.h"
 #include "controller/playbook/fake_templar.h"
 #include "controller/playbook/test_files.h"
@@ -62,6 +64,19 @@ class FakeCatalog : public HostCatalog {
 // changes, `command: failchange` does both, `command: flaky` fails twice then succeeds.
 Json Answer(const HostTarget& target, const ModuleCall& call) {
   std::string cmd = call.args.value("_raw_params", "");
+  if (call.async_seconds > 0) {
+    return Json{{"changed", true}, {"started", 1}, {"finished", 0},
+                {"ansible_job_id", "j1." + target.name}, {"results_file", "/r/j1"}};
+  }
+  if (call.module == "async_status") {
+    if (call.args.value("mode", "") == "cleanup") return Json{{"changed", false}, {"erased", "/r/j1"}};
+    return Json{{"changed", true}, {"finished", 1}, {"started", 1}, {"rc", 0}, {"stdout", "done"},
+                {"ansible_job_id", call.args["jid"]}};
+  }
+  if (cmd == "whoami") {
+    return Json{{"changed", false}, {"rc", 0},
+                {"stdout", fmt::format("{}@{}:{}", target.user, target.name, target.port)}};
+  }
   if (call.module == "setup") {
     return Json{
         {"ansible_facts", {{"ansible_hostname", target.name}, {"ansible_os_family", "Debian"}}}};
@@ -940,6 +955,122 @@ TEST_CASE("errors in an included file fail the include on the hosts that run it"
 }
 
 }  // namespace
+TEST_CASE("async with poll 0 returns the job; async_status polls it; poll > 0 waits for it") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: sleep 2
+      async: 30
+      poll: 0
+      register: job
+    - debug: var=job.ansible_job_id
+    - command: sleep 1
+      async: 10
+      poll: 1
+      register: waited
+    - debug: var=waited.stdout
+)");
+  REQUIRE(out.calls.size() == 4);
+  CHECK(out.calls[0].async_seconds == 30);
+  CHECK(out.calls[1].async_seconds == 10);
+  CHECK(out.calls[2].module == "async_status");
+  CHECK(out.calls[2].args == Json{{"jid", "j1.h1"}});
+  CHECK(out.calls[3].args == Json{{"jid", "j1.h1"}, {"mode", "cleanup"}});
+  CHECK(out.text.find(R"("job.ansible_job_id": "j1.h1")") != std::string::npos);
+  CHECK(out.text.find(R"("waited.stdout": "done")") != std::string::npos);
+  CHECK_FALSE(out.summary.any_failed);
+}
+
+TEST_CASE("async on an action that runs on the controller fails the task, as in Ansible") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - template: src=a dest=/b
+      async: 10
+)");
+  CHECK(out.text.find("async is not supported for this task.") != std::string::npos);
+  CHECK(out.calls.empty());
+}
+
+TEST_CASE("become_method, become_flags, become_exe and environment reach the module call") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  become_flags: -E
+  environment: {PLAY: p}
+  tasks:
+    - command: x
+      become: true
+      become_method: su
+      become_exe: /bin/su
+      environment:
+        - {A: "1"}
+        - {B: 2}
+    - command: y
+)");
+  REQUIRE(out.calls.size() == 2);
+  CHECK(out.calls[0].become_method == BecomeMethod::kSu);
+  CHECK(out.calls[0].become_flags == "-E");
+  CHECK(out.calls[0].become_exe == "/bin/su");
+  using Env = std::map<std::string, std::string>;
+  CHECK(out.calls[0].args["_environment"].get<Env>() == Env{{"PLAY", "p"}, {"A", "1"}, {"B", "2"}});
+  CHECK(out.calls[1].args["_environment"].get<Env>() == Env{{"PLAY", "p"}});
+  CHECK_FALSE(out.calls[1].become_method.has_value());
+}
+
+TEST_CASE("port, remote_user and connection keywords apply where the host's vars set none") {
+  FakeCatalog catalog({"h1", "h2"});
+  catalog.vars["h2"] = Json{{"ansible_user", "own"}, {"ansible_port", 2200}};
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  remote_user: deploy
+  port: 2222
+  tasks:
+    - command: whoami
+      register: w
+    - debug: var=w.stdout
+    - command: whoami
+      port: 22
+      register: v
+    - debug: var=v.stdout
+)",
+                         {"h1", "h2"}, {}, &catalog);
+  CHECK(out.text.find(R"("w.stdout": "deploy@h1:2222")") != std::string::npos);
+  CHECK(out.text.find(R"("w.stdout": "own@h2:2200")") != std::string::npos);
+  CHECK(out.text.find(R"("v.stdout": "deploy@h1:22")") != std::string::npos);
+}
+
+TEST_CASE("delegate_facts gives the facts a task sets to the delegated host") {
+  auto out = RunPlaybook(R"(- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact: seen=yes
+      delegate_to: h2
+      delegate_facts: true
+      when: inventory_hostname == 'h1'
+    - set_fact: own=yes
+      delegate_to: h2
+      when: inventory_hostname == 'h1'
+    - debug: var=seen
+    - debug: var=own
+)");
+  CHECK(out.text.find("ok: [h1] => {\n    \"seen\": \"VARIABLE IS NOT DEFINED!\"") !=
+        std::string::npos);
+  CHECK(out.text.find("ok: [h2] => {\n    \"seen\": \"yes\"") != std::string::npos);
+  CHECK(out.text.find("ok: [h1] => {\n    \"own\": \"yes\"") != std::string::npos);
+  CHECK(out.text.find("ok: [h2] => {\n    \"own\": \"VARIABLE IS NOT DEFINED!\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("ansible.cfg's gathering: explicit gathers only when the play asks") {
+  ExecOptions options;
+  options.gathering = "explicit";
+  auto out = RunPlaybook("- hosts: h1\n  tasks:\n    - command: x\n", {"h1"}, options);
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].module == "command");
+  auto asked = RunPlaybook("- hosts: h1\n  gather_facts: true\n  tasks: []\n", {"h1"}, options);
+  CHECK(asked.text.find("TASK [Gathering Facts]") != std::string::npos);
+}
+
 }  // namespace tend
 
 namespace tend {

@@ -24,7 +24,9 @@ void HostWorker::Main() {
   const Play& play = *run.play;
   Env env;
   pos = {0};
-  if (JsonTruthy(play.gather_facts)) {
+  bool gather = play.gather_facts.is_null() ? ctx.opt.gathering != "explicit"
+                                            : JsonTruthy(play.gather_facts);
+  if (gather) {
     if (RunOne(run.gather_task, env, "TASK") == Flow::kStop) return AfterStop();
   }
   struct Section {
@@ -210,6 +212,7 @@ void HostWorker::ApplyFacts(const Task& task, const Json& result) {
   if (!result.is_object()) return;
   auto facts = result.find("ansible_facts");
   if (facts == result.end() || !facts->is_object()) return;
+  if (result.contains(std::string(kFactsDelegated))) return;  // the delegate has them
   ResultStatus status = ResultStatusOf(result);
   if (status != ResultStatus::kOk && status != ResultStatus::kChanged) return;
   if (task.action == "set_fact") {

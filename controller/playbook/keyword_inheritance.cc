@@ -17,7 +17,10 @@ constexpr std::pair<const char*, Json Task::*> kKeywordFields[] = {
     {"no_log", &Task::no_log},               {"environment", &Task::environment},
     {"become", &Task::become},               {"become_user", &Task::become_user},
     {"become_method", &Task::become_method}, {"throttle", &Task::throttle},
-    {"timeout", &Task::timeout},             {"any_errors_fatal", &Task::any_errors_fatal}};
+    {"any_errors_fatal", &Task::any_errors_fatal}, {"timeout", &Task::timeout},
+    {"become_flags", &Task::become_flags},   {"become_exe", &Task::become_exe},
+    {"connection", &Task::connection},       {"remote_user", &Task::remote_user},
+    {"port", &Task::port},                   {"delegate_facts", &Task::delegate_facts}};
 
 }  // namespace
 
@@ -36,20 +39,38 @@ void Inherit(const Task& parent, Task& child) {
   for (const auto& [key, field] : kKeywordFields) {
     if ((child.*field).is_null() && !(parent.*field).is_null()) child.*field = parent.*field;
   }
+  // module_defaults merge, the nearer block's value for a module winning.
+  if (parent.module_defaults.is_object()) {
+    if (!child.module_defaults.is_object()) child.module_defaults = Json::object();
+    for (const auto& [module, defaults] : parent.module_defaults.items()) {
+      if (!child.module_defaults.contains(module)) child.module_defaults[module] = defaults;
+    }
+  }
+  // A block's `notify` is its tasks' when they name none.
+  if (child.notify.empty()) child.notify = parent.notify;
   if (child.role == nullptr) child.role = parent.role;
   for (auto* list : {&child.block, &child.rescue, &child.always}) {
     for (auto& grandchild : *list) Inherit(parent, grandchild);
   }
 }
 
-Task InheritedFrom(const Json& entry) {
+Task KeywordsFrom(const Json& entry) {
   Task t;
-  if (entry.contains("when")) t.when = Conditions(entry["when"]);
-  if (entry.contains("tags")) t.tags = ToStringList(entry["tags"], true);
-  if (entry.contains("vars")) t.vars = MergeVarsList(entry["vars"]);
   for (const auto& [key, field] : kKeywordFields) {
     t.*field = entry.contains(key) ? entry[key] : Json();
   }
+  if (entry.contains("module_defaults") && entry["module_defaults"].is_object()) {
+    t.module_defaults = entry["module_defaults"];
+  }
+  if (entry.contains("notify")) t.notify = ToStringList(entry["notify"], false);
+  return t;
+}
+
+Task InheritedFrom(const Json& entry) {
+  Task t = KeywordsFrom(entry);
+  if (entry.contains("when")) t.when = Conditions(entry["when"]);
+  if (entry.contains("tags")) t.tags = ToStringList(entry["tags"], true);
+  if (entry.contains("vars")) t.vars = MergeVarsList(entry["vars"]);
   return t;
 }
 

@@ -15,6 +15,10 @@ namespace tend {
 /// in where the child has none.
 void Inherit(const Task& parent, Task& child);
 
+/// A task that carries the keywords of `entry` that pass down as values
+/// (become, check_mode, environment, ...; module_defaults; notify): a play's.
+Task KeywordsFrom(const Json& entry);
+
 /// A task that carries the inheritable keywords of a `roles:` entry, an
 /// import or a block (`when`, `tags`, `vars`, `become`, ...).
 Task InheritedFrom(const Json& entry);

@@ -51,9 +51,17 @@ struct Task {
   Json become;
   Json become_user;
   Json become_method;
+  Json become_flags;
+  Json become_exe;
+  Json connection;   // ansible_connection unless the host's vars set it
+  Json remote_user;  // ansible_user unless the host's vars set it
+  Json port;         // ansible_port unless the host's vars set it
+  Json module_defaults;  // over the play's, per module name
   Json throttle;
-  Json timeout;
+  Json timeout;  // seconds for each of the task's calls (remote_call.cc TimeoutSeconds)
   Json any_errors_fatal;
+  Json async;  // seconds; null or 0 = not async
+  Json poll;
 
   bool is_block = false;
   std::vector<Task> block;
@@ -98,7 +106,7 @@ struct Play {
   Json vars = Json::object();
   std::vector<std::string> vars_files;
   std::vector<VarPrompt> vars_prompt;
-  Json gather_facts = true;
+  Json gather_facts;  // null: as ansible.cfg `gathering` says (ExecOptions)
   Json gather_subset;
   Json gather_timeout;
   Json fact_path;
@@ -129,6 +137,10 @@ struct Play {
   /// Role handlers first, then the play's own: the definition order handlers run in.
   std::vector<Task> handlers;
   std::vector<std::shared_ptr<Role>> roles;
+
+  /// The play's keywords that reach its tasks (become, port, environment,
+  /// ...), as a task; the implicit fact gathering runs with them too.
+  Task keywords;
 
   std::string playbook_dir;
   Location where;

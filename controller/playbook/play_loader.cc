@@ -175,9 +175,13 @@ Expected<void> PlayLoader::LoadSections(const YamlSource& s, const Json& p,
   if (auto ok = LoadSection(s, p, ptr, "tasks", play.tasks, false); !ok) return ok;
   if (auto ok = LoadSection(s, p, ptr, "post_tasks", play.post_tasks, false); !ok) return ok;
   if (auto ok = LoadSection(s, p, ptr, "handlers", play.handlers, true); !ok) return ok;
-  if (play.tags.empty()) return {};
-  Task carrier;
+  // The play's keywords reach its tasks as a block's do; module_defaults
+  // stay the play's (RenderArgs reads them), so the carrier does not copy them.
+  Task carrier = KeywordsFrom(p);
+  carrier.module_defaults = Json();
+  carrier.notify.clear();
   carrier.tags = play.tags;
+  play.keywords = carrier;
   for (auto* list : {&play.pre_tasks, &play.tasks, &play.post_tasks, &play.handlers}) {
     for (auto& t : *list) Inherit(carrier, t);
   }

@@ -124,6 +124,7 @@ Expected<void> PlayRunner::RunPlay(const Play& play) {
   run.play = &play;
   if (auto ok = PrepareVars(run, *all); !ok) return ok;
   IndexHandlers(run);
+  run.gather_task = play.keywords;
   run.gather_task.name = "Gathering Facts";
   run.gather_task.action = "gather_facts";
   run.gather_task.tags = {"always"};

@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "controller/connection/file_actions.h"
 #include "core/python_format.h"
 #include "core/task_environment.h"
+#include "controller/playbook/async_task.h"
 #include "controller/playbook/gather_facts.h"
 #include "controller/playbook/host_worker.h"
 #include "controller/playbook/module_names.h"
@@ -41,6 +43,27 @@ int TimeoutSeconds(const Task& task, TaskTemplar& templar) {
     }
   }
   return 0;
+}
+
+std::optional<std::string> RenderString(const Json& v, TaskTemplar& templar, const Task& task,
+                                        const char* keyword) {
+  if (v.is_null()) return std::nullopt;
+  auto r = templar.RenderValue(v, WhereText(task, keyword));
+  if (!r || r->is_null()) return std::nullopt;
+  return r->is_string() ? r->get<std::string>() : r->dump();
+}
+
+// become_method, become_flags and become_exe of the task (its blocks' and play's).
+Expected<void> ApplyBecomeKeywords(const Task& task, TaskTemplar& templar, ModuleCall& call) {
+  if (auto m = RenderString(task.become_method, templar, task, "become_method")) {
+    if (*m != "sudo" && *m != "su") {
+      return Fail(fmt::format("become_method '{}' is not supported (sudo, su)", *m), task.where);
+    }
+    call.become_method = *m == "su" ? BecomeMethod::kSu : BecomeMethod::kSudo;
+  }
+  call.become_flags = RenderString(task.become_flags, templar, task, "become_flags");
+  call.become_exe = RenderString(task.become_exe, templar, task, "become_exe");
+  return {};
 }
 
 // check, diff, become and become_user: the task's, else the play's, else the run's.
@@ -138,11 +161,24 @@ void FindScript(HostWorker& w, const Task& task, Json& args) {
 
 }  // namespace
 
-Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const std::string& host,
-                                            TaskTemplar& templar) {
+// connection, remote_user and port: the task's (its blocks', its play's),
+// used where the host's own vars set nothing, as in Ansible. Targets are
+// cached per host and keyword values.
+Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const Task& task,
+                                            const std::string& host, TaskTemplar& templar) {
+  Json keywords = Json::object();
+  const Play& play = *w.run.play;
+  const std::pair<const char*, const Json*> fields[] = {
+      {"ansible_connection", task.connection.is_null() ? &play.connection : &task.connection},
+      {"ansible_user", task.remote_user.is_null() ? &play.remote_user : &task.remote_user},
+      {"ansible_port", &task.port}};
+  for (const auto& [var, value] : fields) {
+    if (auto s = RenderString(*value, templar, task, var)) keywords[var] = *s;
+  }
+  std::string key = host + "\n" + keywords.dump();
   {
     std::lock_guard lock(mutex_);
-    auto it = targets_.find(host);
+    auto it = targets_.find(key);
     if (it != targets_.end()) return it->second;
   }
   Json vars = catalog_.HostVars(host);
@@ -154,17 +190,13 @@ Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const std::string& ho
   }
   auto rendered = templar.RenderValue(conn, "connection variables of " + host);
   if (!rendered) return std::unexpected(rendered.error());
-  const Play& play = *w.run.play;
-  if (play.remote_user.is_string() && !rendered->contains("ansible_user")) {
-    (*rendered)["ansible_user"] = play.remote_user;
-  }
-  if (play.connection.is_string() && !rendered->contains("ansible_connection")) {
-    (*rendered)["ansible_connection"] = play.connection;
+  for (const auto& [var, value] : keywords.items()) {
+    if (!rendered->contains(var)) (*rendered)[var] = value;
   }
   auto target = HostTargetFromVars(host, *rendered, options_.connection);
   if (!target) return target;
   std::lock_guard lock(mutex_);
-  targets_[host] = *target;
+  targets_[key] = *target;
   return target;
 }
 
@@ -188,13 +220,29 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
     if (!d) return FailResult(d.error().ToString());
     if (d->is_string() && d->get<std::string>() != host) delegate = d->get<std::string>();
   }
-  auto target = TargetFor(w, delegate.empty() ? host : delegate, templar);
+  auto target = TargetFor(w, task, delegate.empty() ? host : delegate, templar);
   if (!target) return FailResult(target.error().ToString());
   ModuleCall call = CallFor(w, task, templar);
+  if (auto ok = ApplyBecomeKeywords(task, templar, call); !ok) {
+    return FailResult(ok.error().ToString());
+  }
   auto environment = RenderEnvironment(w, task, templar);
   if (!environment) return FailResult(environment.error().ToString());
+  if (!delegate.empty() && (task.action == "gather_facts" || task.action == "setup") &&
+      RenderBool(task.delegate_facts, templar, task).value_or(false)) {
+    // The facts are the delegate's; RunItem hands them to it (delegate_facts).
+    Json r = Facts(*target, call.become, args);
+    r["_delegated_to"] = delegate;
+    return r;
+  }
   if (task.action == "gather_facts" || task.action == "setup") {
     return GatherFacts(w, task, *target, call, args);
+  }
+  auto async = AsyncSettingsFor(task, templar);
+  if (!async) return FailResult(async.error().ToString());
+  if (*async) {
+    if (!SupportsAsync(task.action)) return FailResult("async is not supported for this task.");
+    call.async_seconds = (*async)->seconds;
   }
   args = PrepareActionArgs(task.action, std::move(args));
   if (FindModuleSpec(call.module) != nullptr) {
@@ -206,6 +254,10 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
   }
   PutEnvironment(args, *environment);
   Json r = CallModule(w, task, templar, std::move(args), call, *target);
+  if (*async && (*async)->poll > 0 && !JsonTruthy(r.value("failed", Json(false))) &&
+      r.contains("ansible_job_id")) {
+    r = PollJob(**async, r["ansible_job_id"].get<std::string>(), call, *target);
+  }
   if (!delegate.empty()) r["_delegated_to"] = delegate;
   return r;
 }
@@ -229,6 +281,21 @@ Json RemoteCalls::CallModule(HostWorker& w, const Task& task, TaskTemplar& templ
                       return FindLocalFile(w, task, name, "files");
                     }};
   return RunWithControllerHalf(std::move(call), place, agent);
+}
+
+// async_status on the job's host, as the user that started it.
+Json RemoteCalls::PollJob(const AsyncSettings& settings, const std::string& jid,
+                          const ModuleCall& started, const HostTarget& target) {
+  auto status = [&](const Json& args) {
+    ModuleCall call;
+    call.module = "async_status";
+    call.args = args;
+    call.become = started.become;
+    call.become_user = started.become_user;
+    return OnSession(target, [&](auto& session) { return session->Run(call); });
+  };
+  auto sleep = [](int64_t seconds) { std::this_thread::sleep_for(std::chrono::seconds(seconds)); };
+  return PollAsyncJob(settings, jid, status, sleep);
 }
 
 Json RemoteCalls::Facts(const HostTarget& target, std::optional<bool> become, const Json& args) {

@@ -17,6 +17,7 @@
 namespace tend {
 
 class HostWorker;
+struct AsyncSettings;
 
 /// Modules run on hosts: the connection target of each host (cached), the
 /// sessions, delegate_to, become, check and diff, `throttle`, and the fork
@@ -34,10 +35,13 @@ class RemoteCalls {
   void CloseAll() { pool_.CloseAll(); }
 
  private:
-  Expected<HostTarget> TargetFor(HostWorker& w, const std::string& host, TaskTemplar& templar);
+  Expected<HostTarget> TargetFor(HostWorker& w, const Task& task, const std::string& host,
+                                 TaskTemplar& templar);
   Gate* ThrottleFor(const Task& task, TaskTemplar& templar);
   template <typename Call>
   Json OnSession(const HostTarget& target, Call call);
+  Json PollJob(const AsyncSettings& settings, const std::string& jid, const ModuleCall& started,
+               const HostTarget& target);
   Json CallModule(HostWorker& w, const Task& task, TaskTemplar& templar, Json args,
                   ModuleCall& call, const HostTarget& target);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "controller/playbook/keyword_use.h"
 #include "controller/playbook/loader.h"
 #include "controller/playbook/vars_files.h"
 #include "controller/template/template.h"
@@ -89,9 +90,17 @@ void CopyRunTimeKeywords(const Json& t, Task& task) {
   task.become = get("become");
   task.become_user = get("become_user");
   task.become_method = get("become_method");
+  task.become_flags = get("become_flags");
+  task.become_exe = get("become_exe");
+  task.connection = get("connection");
+  task.remote_user = get("remote_user");
+  task.port = get("port");
+  if (get("module_defaults").is_object()) task.module_defaults = get("module_defaults");
   task.throttle = get("throttle");
   task.timeout = get("timeout");
   task.any_errors_fatal = get("any_errors_fatal");
+  task.async = get("async");
+  task.poll = get("poll");
 }
 
 }  // namespace
@@ -160,7 +169,7 @@ Expected<void> CheckKeywords(const YamlSource& src, const Json& mapping, const s
     return Fail(fmt::format("unknown {} keyword '{}'{}", what, key, SuggestionSuffix(key, known)),
                 src.At(Pointer(ptr, key)));
   }
-  return {};
+  return RefuseUnsupportedKeywords(src, mapping, ptr);
 }
 
 // with_<name>: every lookup (the executor's loops are query(name, terms)).
@@ -202,6 +211,7 @@ Expected<void> ReadTaskKeywords(const YamlSource& src, const Json& t, const std:
     const Json& n = t["name"];
     task.name = n.is_string() ? n.get<std::string>() : n.is_null() ? "" : n.dump();
   }
+  if (auto ok = RefuseUnsupportedKeywords(src, t, ptr); !ok) return ok;
   if (auto ok = ReadLoop(src, t, ptr, task); !ok) return ok;
   if (auto ok = ReadNamesAndLists(src, t, ptr, handler, task); !ok) return ok;
   CopyRunTimeKeywords(t, task);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "controller/playbook/model.h"
 #include "controller/playbook/reporter.h"
@@ -19,6 +20,10 @@ struct TaskOutcome {
   Json result;
   double seconds = 0;
 };
+
+/// Marks a result whose ansible_facts went to the delegate (delegate_facts);
+/// the reporter hides it as it hides Ansible's other _ansible keys.
+inline constexpr std::string_view kFactsDelegated = "_ansible_facts_delegated";
 
 /// Python-style truth of a keyword value ("yes", 1, [x] are true).
 bool JsonTruthy(const Json& v);

@@ -14,7 +14,7 @@
 namespace tend {
 namespace {
 
-// Module defaults of the play fill what the task leaves out; an argument the
+// Module defaults of the task's blocks and the play fill what the task leaves out; an argument the
 // action reads raw (assert's `that`, debug's `var`) is not templated here.
 Expected<Json> RenderArgs(HostWorker& w, const Task& task, TaskTemplar& templar,
                           const ControllerAction* action) {
@@ -25,10 +25,12 @@ Expected<Json> RenderArgs(HostWorker& w, const Task& task, TaskTemplar& templar,
     kept[key] = raw[key];
     raw.erase(key);
   }
-  const Json& defaults = w.run.play->module_defaults;
-  for (const std::string& key : {task.action, std::string("ansible.builtin.") + task.action}) {
-    if (defaults.contains(key) && defaults[key].is_object()) {
-      for (const auto& [k, v] : defaults[key].items()) {
+  // The task's (and its blocks') module_defaults before the play's.
+  for (const Json* defaults : {&task.module_defaults, &w.run.play->module_defaults}) {
+    if (!defaults->is_object()) continue;
+    for (const std::string& key : {task.action, std::string("ansible.builtin.") + task.action}) {
+      if (!defaults->contains(key) || !(*defaults)[key].is_object()) continue;
+      for (const auto& [k, v] : (*defaults)[key].items()) {
         if (!raw.contains(k)) raw[k] = v;
       }
     }
@@ -200,11 +202,33 @@ TaskOutcome RunTask(HostWorker& w, const Task& task, const Env& env) {
   return out;
 }
 
+// delegate_to + delegate_facts: the facts the task returns (set_fact's, a
+// module's, setup's) are the delegate's; the marker keeps them off this host.
+void DelegateFacts(HostWorker& w, const Task& task, TaskTemplar& templar, Json& result) {
+  if (task.delegate_to.is_null() || task.delegate_facts.is_null()) return;
+  auto facts = result.find("ansible_facts");
+  if (facts == result.end() || !facts->is_object()) return;
+  auto on = templar.RenderValue(task.delegate_facts, WhereText(task, "delegate_facts"));
+  auto to = templar.RenderValue(task.delegate_to, WhereText(task, "delegate_to"));
+  if (!on || !JsonTruthy(*on) || !to || !to->is_string() || *to == w.h.name) return;
+  HostState& other = w.ctx.hosts.StateFor(to->get<std::string>());
+  {
+    std::unique_lock lock(other.mutex);
+    if (task.action == "set_fact") {
+      for (const auto& [k, v] : facts->items()) other.host_facts[k] = v;
+    } else {
+      other.SetFacts(*facts);
+    }
+  }
+  result[std::string(kFactsDelegated)] = true;
+}
+
 TaskOutcome RunItem(HostWorker& w, const Task& task, const Env& env, const Json* item_vars) {
   auto scope = w.ScopeFor(&task, item_vars, env);
   auto templar = w.TemplarFor(*scope, &task);
   if (auto skipped = CheckWhen(task, *templar)) return std::move(*skipped);
   Json result = RunUntil(w, task, *templar);
+  DelegateFacts(w, task, *templar, result);
   if (!result.value("unreachable", false) && !result.value("skipped", false)) {
     bool errored = false;
     if (!task.changed_when.empty()) {

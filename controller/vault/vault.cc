@@ -312,13 +312,7 @@ Expected<VaultSecrets> LoadVaultSecrets(const VaultOptions& options) {
     std::string source = at == std::string::npos ? given : given.substr(at + 1);
     if (auto r = add(id, source); !r) return std::unexpected(r.error());
   }
-  std::vector<std::string> files = options.password_files;
-  if (files.empty() && options.ids.empty() && !options.ask) {
-    if (const char* env = std::getenv("ANSIBLE_VAULT_PASSWORD_FILE"); env && *env) {
-      files.emplace_back(env);
-    }
-  }
-  for (const auto& file : files) {
+  for (const auto& file : options.password_files) {
     if (auto r = add("default", file); !r) return std::unexpected(r.error());
   }
   if (options.ask) {

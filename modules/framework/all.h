@@ -14,6 +14,7 @@ namespace tend {
   Expected<Json> Run##Name(ModuleContext& context);
 
 TEND_DECLARE_MODULE(Ping)
+TEND_DECLARE_MODULE(AsyncStatus)
 TEND_DECLARE_MODULE(Setup)
 
 TEND_DECLARE_MODULE(Command)

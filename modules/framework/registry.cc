@@ -16,6 +16,7 @@ namespace {
 const std::vector<ActionEntry>& Table() {
   static const std::vector<ActionEntry> table{
       {"ping", kAgentModule, {PingSpec, RunPing}},
+      {"async_status", kAgentModule, {AsyncStatusSpec, RunAsyncStatus}},
       {"setup", kAgentModule | kControllerHalf, {SetupSpec, RunSetup}},
       {"command", kAgentModule, {CommandSpec, RunCommand}},
       {"shell", kAgentModule, {ShellSpec, RunShell}},

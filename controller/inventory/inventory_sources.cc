@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/strings.h"
+#include "core/regex.h"
 #include "controller/inventory/inventory_impl.h"
 #include "controller/inventory/python_literal.h"
 #include "controller/vault/run_program.h"
@@ -64,8 +64,8 @@ bool IgnoredInDirectory(const std::string& name) {
 
 Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
                                  Inventory::Impl& inv) {
-  static const std::regex kSection(R"(^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$)");
-  static const std::regex kGroupName(R"(^([^:\]\s]+)\s*(?:#.*)?$)");
+  static const Regex kSection = Regex::Fixed(R"(\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?)");
+  static const Regex kGroupName = Regex::Fixed(R"(([^:\]\s]+)\s*(?:#.*)?)");
   struct Pending {
     int line;
     std::string state;
@@ -84,10 +84,11 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
     ++lineno;
     std::string line(Trim(raw, " \t\r\n"));
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    std::smatch m;
-    if (std::regex_match(line, m, kSection)) {
-      group = m[1];
-      state = m[2].matched ? std::string(m[2]) : "hosts";
+    auto section = kSection.FullMatch(line);
+    if (section && *section) {
+      group = std::string((*section)->GroupOrEmpty(1));
+      auto type = (*section)->Group(2);
+      state = type ? std::string(*type) : "hosts";
       if (state != "hosts" && state != "children" && state != "vars") {
         return error(fmt::format("section [{}:{}] has unknown type: {}", group, state, state));
       }
@@ -155,11 +156,9 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
       inv.SetGroupVar(group, std::string(Trim(line.substr(0, eq), " \t\r\n")),
                        IniValue(std::string(Trim(line.substr(eq + 1), " \t\r\n"))));
     } else {
-      std::smatch gm;
-      if (!std::regex_match(line, gm, kGroupName)) {
-        return error(fmt::format("expected a group name, got: {}", line));
-      }
-      std::string child = gm[1];
+      auto gm = kGroupName.FullMatch(line);
+      if (!gm || !*gm) return error(fmt::format("expected a group name, got: {}", line));
+      std::string child((*gm)->GroupOrEmpty(1));
       if (!inv.FindGroup(child)) {
         auto it = pending.find(child);
         if (it == pending.end()) {

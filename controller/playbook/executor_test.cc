@@ -85,11 +85,20 @@ struct RunOutput {
   std::vector<ModuleCall> calls;
 };
 
+// How RunPlaybook prints: Ansible's human output at a verbosity, or JSON lines.
+struct OutputStyle {
+  bool json = false;
+  int verbosity = 0;
+};
+
 RunOutput RunPlaybook(const std::string& yaml, std::vector<std::string> hosts = {"h1", "h2"},
                       ExecOptions options = {}, FakeCatalog* catalog_in = nullptr,
-                      std::map<std::string, std::string> unreachable = {}) {
+                      std::map<std::string, std::string> unreachable = {},
+                      OutputStyle style = {},
+                      const std::map<std::string, std::string>& files = {}) {
   TestDir dir;
   dir.Write("site.yml", yaml);
+  for (const auto& [name, text] : files) dir.Write(name, text);
   PlaybookLoader loader;
   auto book = loader.Load(dir.Path("site.yml"));
   REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
@@ -102,7 +111,9 @@ RunOutput RunPlaybook(const std::string& yaml, std::vector<std::string> hosts = 
   std::FILE* out = open_memstream(&buffer, &size);
   RunOutput result;
   {
-    HumanReporter reporter(out, HumanOptions{});
+    HumanReporter human(out, HumanOptions{.verbosity = style.verbosity});
+    JsonReporter json(out);
+    Reporter& reporter = style.json ? static_cast<Reporter&>(json) : human;
     options.forks = options.forks == 50 ? 1 : options.forks;  // deterministic output order
     Executor executor(catalog, sessions, reporter, loader, FakeTemplarFactory(), options);
     result.summary = executor.Run(*book);
@@ -376,6 +387,36 @@ TEST_CASE("loops: when per item, item lines, register .results") {
   CHECK(out.text.find("ok: [h1] => (item=n1)\nok: [h1] => (item=n2)") != std::string::npos);
   CHECK(out.summary.stats["h1"].changed == 1);
   CHECK(out.summary.stats["h1"].ok == 3);
+}
+
+// issue 21: no_log loops printed their items, passwords and all.
+TEST_CASE("no_log loop items show as (item=None) in human and JSON output at every verbosity") {
+  const std::string play = R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: "{{ item.password }}"
+      loop: [{name: alice, password: change}]
+      no_log: true
+      loop_control: {label: "{{ item.name }}"}
+    - include_tasks: inc.yml
+      loop: [{name: bob, password: secret}]
+      no_log: true
+)";
+  for (OutputStyle style : {OutputStyle{}, OutputStyle{.verbosity = 4}, OutputStyle{.json = true}}) {
+    CAPTURE(style.json);
+    CAPTURE(style.verbosity);
+    auto out = RunPlaybook(play, {"h1"}, {}, nullptr, {}, style,
+                           {{"inc.yml", "- command: \"{{ item.password }}\"\n"}});
+    CHECK(out.text.find("alice") == std::string::npos);
+    CHECK(out.text.find("bob") == std::string::npos);
+    CHECK(out.text.find("secret") == std::string::npos);
+    if (style.json) {
+      CHECK(out.text.find(R"("item":"None")") != std::string::npos);
+    } else {
+      CHECK(out.text.find("changed: [h1] => (item=None)") != std::string::npos);
+      CHECK(out.text.find("for h1 => (item=None)") != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("with_<lookup> loops over what the lookup returns for its terms") {

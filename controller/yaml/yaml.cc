@@ -4,10 +4,11 @@
 
 #include <cmath>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
+
+#include "core/regex.h"
 
 namespace tend {
 namespace {
@@ -28,20 +29,20 @@ std::string Strip(std::string s) {
 }
 
 std::optional<Json> ResolveInt(const std::string& text) {
-  static const std::regex kDec(R"([-+]?(0|[1-9][0-9_]*))");
-  static const std::regex kOct(R"([-+]?0[0-7_]+)");
-  static const std::regex kHex(R"([-+]?0x[0-9a-fA-F_]+)");
-  static const std::regex kBin(R"([-+]?0b[01_]+)");
-  static const std::regex kSexa(R"([-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)");
+  static const Regex kDec = Regex::Fixed(R"([-+]?(0|[1-9][0-9_]*))");
+  static const Regex kOct = Regex::Fixed(R"([-+]?0[0-7_]+)");
+  static const Regex kHex = Regex::Fixed(R"([-+]?0x[0-9a-fA-F_]+)");
+  static const Regex kBin = Regex::Fixed(R"([-+]?0b[01_]+)");
+  static const Regex kSexa = Regex::Fixed(R"([-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)");
   bool negative = !text.empty() && text[0] == '-';
   std::string body = Strip(text.substr(!text.empty() && (text[0] == '-' || text[0] == '+')));
   try {
     int64_t value = 0;
-    if (std::regex_match(text, kDec)) value = std::stoll(body, nullptr, 10);
-    else if (std::regex_match(text, kHex)) value = std::stoll(body.substr(2), nullptr, 16);
-    else if (std::regex_match(text, kBin)) value = std::stoll(body.substr(2), nullptr, 2);
-    else if (std::regex_match(text, kOct)) value = std::stoll(body, nullptr, 8);
-    else if (std::regex_match(text, kSexa)) {
+    if (kDec.Matches(text)) value = std::stoll(body, nullptr, 10);
+    else if (kHex.Matches(text)) value = std::stoll(body.substr(2), nullptr, 16);
+    else if (kBin.Matches(text)) value = std::stoll(body.substr(2), nullptr, 2);
+    else if (kOct.Matches(text)) value = std::stoll(body, nullptr, 8);
+    else if (kSexa.Matches(text)) {
       std::stringstream parts(body);
       for (std::string part; std::getline(parts, part, ':');) value = value * 60 + std::stoll(part);
     } else {
@@ -54,15 +55,14 @@ std::optional<Json> ResolveInt(const std::string& text) {
 }
 
 std::optional<Json> ResolveFloat(const std::string& text) {
-  static const std::regex kFloat(
-      R"([-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?)");
-  static const std::regex kInf(R"([-+]?\.(inf|Inf|INF))");
-  static const std::regex kNan(R"(\.(nan|NaN|NAN))");
+  static const Regex kFloat = Regex::Fixed(R"([-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?)");
+  static const Regex kInf = Regex::Fixed(R"([-+]?\.(inf|Inf|INF))");
+  static const Regex kNan = Regex::Fixed(R"(\.(nan|NaN|NAN))");
   if (text == "." || text == "-." || text == "+.") return std::nullopt;
-  if (std::regex_match(text, kFloat)) return Json(std::stod(Strip(text)));
-  if (std::regex_match(text, kInf))
+  if (kFloat.Matches(text)) return Json(std::stod(Strip(text)));
+  if (kInf.Matches(text))
     return Json(text[0] == '-' ? -INFINITY : INFINITY);
-  if (std::regex_match(text, kNan)) return Json(NAN);
+  if (kNan.Matches(text)) return Json(NAN);
   return std::nullopt;
 }
 

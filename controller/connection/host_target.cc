@@ -52,8 +52,11 @@ Expected<void> ApplyBecomeVars(const Json& vars, BecomeSettings& become) {
       return Fail(fmt::format("ansible_become_method: '{}' is not supported (sudo, su)", *v));
     }
   }
-  if (auto v = StringVar(vars, {"ansible_become_password", "ansible_become_pass"})) {
-    become.password = *v;
+  for (const char* name : kBecomePasswordVars) {
+    if (auto v = StringVar(vars, {name})) {
+      become.password = *v;
+      break;
+    }
   }
   return {};
 }

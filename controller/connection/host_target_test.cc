@@ -38,4 +38,13 @@ TEST_CASE("host targets from inventory vars; vars beat the command line") {
         "x: ansible_become: expected a boolean, got 'maybe'");
 }
 
+TEST_CASE("every become password variable Ansible's sudo plugin reads sets the password") {
+  for (const char* name : {"ansible_become_password", "ansible_become_pass", "ansible_sudo_pass"}) {
+    CAPTURE(name);
+    auto t = HostTargetFromVars("h", Json{{name, "s3cret"}}, ConnectionOptions{});
+    REQUIRE(t);
+    CHECK(t->become.password == "s3cret");
+  }
+}
+
 }  // namespace tend

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/strings.h"
+#include "core/read_file.h"
 #include "core/regex.h"
 #include "controller/inventory/inventory_impl.h"
 #include "controller/inventory/python_literal.h"
@@ -20,14 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Expected<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Fail(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  return buffer.str();
-}
 
 
 Json IniValue(const std::string& raw) {
@@ -118,7 +111,9 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
       }
       continue;
     }
-    if (line.front() == '[' && line.back() == ']') {
+    // issue 21: "[nodes" without its bracket became a host named "[nodes".
+    bool unclosed = line.find(']') == std::string::npos;
+    if (line.front() == '[' && (line.back() == ']' || unclosed)) {
       return error(fmt::format(
           "invalid section entry: '{}'; make sure there are no spaces or other invalid "
           "characters in it",
@@ -393,7 +388,7 @@ bool LooksLikeYamlInventory(const std::string& text) {
 Expected<void> ParseFileSource(const std::string& path, Inventory::Impl& inv) {
   if (IsExecutable(path)) return ParseScriptInventory(path, inv);
   if (IsTerraformSource(path)) return LoadTerraformSource(path, inv);
-  auto text = ReadText(path);
+  auto text = ReadInputFile(path);
   if (!text) return std::unexpected(text.error());
   std::string ext = fs::path(path).extension().string();
   if (ext == ".yml" || ext == ".yaml" || ext == ".json") return ParseYamlText(*text, path, inv);
@@ -447,7 +442,7 @@ void RegisterStrings(const Json& value) {
 }
 
 Expected<Json> LoadVarsFile(const std::string& path, const Inventory::Impl& inv) {
-  auto text = ReadText(path);
+  auto text = ReadInputFile(path);
   if (!text) return Fail(text.error().message, Location{path, 0, 0});
   const VaultSecrets none;
   const VaultSecrets& secrets = inv.options.secrets ? *inv.options.secrets : none;

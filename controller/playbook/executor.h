@@ -12,6 +12,7 @@
 #include "controller/playbook/model.h"
 #include "controller/playbook/reporter.h"
 #include "controller/playbook/templating.h"
+#include "controller/vault/vault.h"
 #include "core/error.h"
 #include "core/json.h"
 
@@ -55,6 +56,8 @@ struct ExecOptions {
   long fact_cache_ttl = 86400;
   bool flush_cache = false;
   int verbosity = 0;
+  /// Passwords for vaulted vars_files and include_vars files.
+  VaultSecrets vault_secrets;
 };
 
 /// The end of a run: the recap and what the exit code is made of.

@@ -72,6 +72,9 @@ Json Answer(const HostTarget& target, const ModuleCall& call) {
   if (cmd == "facts") {
     return Json{{"changed", false}, {"ansible_facts", {{"services", {{"ssh.service", {{"state", "running"}}}}}}}};
   }
+  if (cmd == "become_password") {
+    return Json{{"changed", false}, {"rc", 0}, {"stdout", target.become.password.value_or("")}};
+  }
   if (cmd == "flaky") {
     static std::map<std::string, int> tries;
     return Json{{"changed", false}, {"rc", ++tries[target.name] >= 3 ? 0 : 1}};
@@ -417,6 +420,57 @@ TEST_CASE("no_log loop items show as (item=None) in human and JSON output at eve
       CHECK(out.text.find("for h1 => (item=None)") != std::string::npos);
     }
   }
+}
+
+// issue 21: only the inventory's become password reached the connection.
+TEST_CASE("the become password comes from extra vars and play vars too") {
+  const std::string play = R"(- hosts: h1
+  gather_facts: false
+  become: true
+  vars: {ansible_sudo_pass: from-play}
+  tasks:
+    - command: become_password
+      register: r
+    - debug: msg="pw={{ r.stdout }}"
+)";
+  CHECK(RunPlaybook(play, {"h1"}).text.find("pw=from-play") != std::string::npos);
+  ExecOptions options;
+  options.extra_vars = {{"ansible_become_password", "from-extra"}};
+  CHECK(RunPlaybook(play, {"h1"}, options).text.find("pw=from-extra") != std::string::npos);
+}
+
+// issue 21: a vaulted include_vars file loaded nothing and reported ok; a
+// vaulted vars_files file was "not a mapping" even with the password.
+TEST_CASE("vaulted vars_files and include_vars files are decrypted, or fail without a password") {
+  const std::string play = R"(- hosts: h1
+  gather_facts: false
+  vars_files: [play_secrets.yml]
+  tasks:
+    - include_vars: task_secrets.yml
+    - debug: msg="{{ db_password }} {{ api_token }}"
+)";
+  VaultSecret secret{"default", "right"};
+  std::map<std::string, std::string> files = {
+      {"play_secrets.yml", Encrypt("db_password: s3cret-db\n", secret).value()},
+      {"task_secrets.yml", Encrypt("api_token: t0ken\n", secret).value()}};
+  ExecOptions options;
+  options.vault_secrets = {secret};
+  auto out = RunPlaybook(play, {"h1"}, options, nullptr, {}, {}, files);
+  CHECK(out.text.find("\"msg\": \"s3cret-db t0ken\"") != std::string::npos);
+
+  auto locked = RunPlaybook(play, {"h1"}, {}, nullptr, {}, {}, files);
+  REQUIRE(locked.summary.error);
+  CHECK(locked.summary.error->ToString().ends_with(
+      "play_secrets.yml:1:1: Attempting to decrypt but no vault secrets found: " +
+      locked.summary.error->where.file + " is vault encrypted (use --vault-password-file, "
+      "--vault-id or --ask-vault-pass)"));
+
+  files["play_secrets.yml"] = "db_password: plain\n";
+  auto task_locked = RunPlaybook(play, {"h1"}, {}, nullptr, {}, {}, files);
+  CHECK(task_locked.text.find("fatal: [h1]: FAILED!") != std::string::npos);
+  CHECK(task_locked.text.find("task_secrets.yml:1:1: Attempting to decrypt but no vault secrets "
+                              "found") != std::string::npos);
+  CHECK(task_locked.summary.any_failed);
 }
 
 TEST_CASE("with_<lookup> loops over what the lookup returns for its terms") {

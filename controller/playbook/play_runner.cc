@@ -6,6 +6,7 @@
 
 #include "controller/playbook/host_worker.h"
 #include "controller/playbook/run_context.h"
+#include "controller/playbook/vars_files.h"
 #include "controller/yaml/yaml.h"
 
 namespace tend {
@@ -198,7 +199,7 @@ Expected<Json> PlayRunner::LoadVarsFile(PlayRun& run, HostState& h, const std::s
   std::string file = rendered->is_string() ? rendered->get<std::string>() : name;
   fs::path p =
       fs::path(file).is_absolute() ? fs::path(file) : fs::path(run.play->playbook_dir) / file;
-  auto doc = LoadYamlFile(p.string());
+  auto doc = ReadVarsFile(p.string(), ctx_.opt.vault_secrets);
   if (!doc) return std::unexpected(doc.error());
   if (doc->is_null()) return Json::object();
   if (!doc->is_object()) return Fail("a vars file must hold a mapping", Location{p.string()});

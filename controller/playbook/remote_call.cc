@@ -79,6 +79,18 @@ Expected<void> PrepareTemplate(HostWorker& w, const Task& task, TaskTemplar& tem
   return {};
 }
 
+// The become password as the task's variables give it: extra vars (`-e`,
+// `-e @file`) and play vars as well as the inventory (issue 21: only the
+// inventory's was used, so sudo asked for a password).
+std::optional<std::string> ScopedBecomePassword(TaskTemplar& templar) {
+  for (const char* name : kBecomePasswordVars) {
+    auto v = templar.RenderValue(Json(fmt::format("{{{{ {} }}}}", name)), name);
+    if (!v || v->is_null()) continue;
+    return v->is_string() ? v->get<std::string>() : v->dump();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const std::string& host,
@@ -106,6 +118,7 @@ Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const std::string& ho
   }
   auto target = HostTargetFromVars(host, *rendered, options_.connection);
   if (!target) return target;
+  if (auto password = ScopedBecomePassword(templar)) target->become.password = *password;
   std::lock_guard lock(mutex_);
   targets_[host] = *target;
   return target;

@@ -5,7 +5,7 @@
 
 #include "controller/playbook/actions/action_table.h"
 #include "controller/playbook/run_context.h"
-#include "controller/yaml/yaml.h"
+#include "controller/playbook/vars_files.h"
 
 namespace tend {
 namespace {
@@ -58,7 +58,7 @@ Json RunIncludeVars(const ActionCall& call) {
   std::vector<std::string> files = VarsFiles(found);
   Json loaded = Json::object();
   for (const auto& f : files) {
-    auto doc = LoadYamlFile(f);
+    auto doc = ReadVarsFile(f, call.worker.ctx.opt.vault_secrets);
     if (!doc) return FailResult(doc.error().ToString());
     if (doc->is_object()) {
       for (const auto& [k, v] : doc->items()) loaded[k] = v;

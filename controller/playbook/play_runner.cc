@@ -8,6 +8,7 @@
 #include "controller/playbook/run_context.h"
 #include "controller/playbook/vars_files.h"
 #include "controller/yaml/yaml.h"
+#include "core/json_object.h"
 
 namespace tend {
 namespace {
@@ -162,7 +163,7 @@ Expected<void> PlayRunner::PrepareVars(PlayRun& run, const std::vector<HostState
   for (const auto& file : play.vars_files) {
     auto loaded = LoadVarsFile(run, *all.front(), file);
     if (!loaded) return std::unexpected(loaded.error());
-    for (const auto& [k, v] : loaded->items()) run.vars.play_vars[k] = v;
+    MergeObject(run.vars.play_vars, *loaded);
   }
   return {};
 }

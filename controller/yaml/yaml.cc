@@ -4,13 +4,12 @@
 
 #include <cmath>
 #include <mutex>
-#include <optional>
-#include <unordered_map>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "core/json_object.h"
 #include "core/read_file.h"
 #include "core/regex.h"
 
@@ -69,60 +68,6 @@ std::optional<Json> ResolveFloat(const std::string& text) {
   if (kNan.Matches(text)) return Json(NAN);
   return std::nullopt;
 }
-
-// An object built key by key: Json (ordered_json) finds keys by a linear
-// scan, so inserting n keys one by one is quadratic (issue 21: a 50 MB vars
-// file took 54 s). Large mappings get a hash index beside the order.
-std::mutex warning_mutex;
-YamlWarningSink& WarningSink() {
-  static YamlWarningSink sink;
-  return sink;
-}
-
-void EmitYamlWarning(const std::string& text) {
-  std::lock_guard lock(warning_mutex);
-  if (WarningSink()) WarningSink()(text);
-  else fmt::print(stderr, "[WARNING]: {}\n", text);
-}
-
-class ObjectBuilder {
- public:
-  /// Sets `key`, keeping the place of its first occurrence (as a Python dict);
-  /// false when the key was already there.
-  bool Set(const std::string& key, Json value) {
-    auto& fields = out_.get_ref<Json::object_t&>();
-    if (auto i = Find(key)) {
-      fields[*i].second = std::move(value);
-      return false;
-    }
-    fields.emplace_back(key, std::move(value));
-    if (!index_.empty() || fields.size() > kLinear) Index(fields);
-    return true;
-  }
-  bool Contains(const std::string& key) const { return Find(key).has_value(); }
-  Json Take() { return std::move(out_); }
-
- private:
-  static constexpr size_t kLinear = 16;
-
-  std::optional<size_t> Find(const std::string& key) const {
-    const auto& fields = out_.get_ref<const Json::object_t&>();
-    if (fields.size() > kLinear) {
-      auto it = index_.find(key);
-      return it == index_.end() ? std::nullopt : std::optional<size_t>(it->second);
-    }
-    for (size_t i = 0; i < fields.size(); ++i) {
-      if (fields[i].first == key) return i;
-    }
-    return std::nullopt;
-  }
-  void Index(const Json::object_t& fields) {
-    for (size_t i = index_.size(); i < fields.size(); ++i) index_.emplace(fields[i].first, i);
-  }
-
-  Json out_ = Json::object();
-  std::unordered_map<std::string, size_t> index_;
-};
 
 class Converter {
  public:

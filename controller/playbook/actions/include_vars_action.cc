@@ -6,6 +6,7 @@
 #include "controller/playbook/actions/action_table.h"
 #include "controller/playbook/run_context.h"
 #include "controller/playbook/vars_files.h"
+#include "core/json_object.h"
 
 namespace tend {
 namespace {
@@ -60,16 +61,14 @@ Json RunIncludeVars(const ActionCall& call) {
   for (const auto& f : files) {
     auto doc = ReadVarsFile(f, call.worker.ctx.opt.vault_secrets);
     if (!doc) return FailResult(doc.error().ToString());
-    if (doc->is_object()) {
-      for (const auto& [k, v] : doc->items()) loaded[k] = v;
-    }
+    MergeObject(loaded, *doc);
   }
   std::string name = args.value("name", "");
   Json facts = name.empty() ? loaded : Json{{name, loaded}};
   HostState& h = call.worker.h;
   {
     std::unique_lock lock(h.mutex);
-    for (const auto& [k, v] : facts.items()) h.include_vars[k] = v;
+    MergeObject(h.include_vars, facts);
   }
   return Json{
       {"ansible_facts", facts}, {"ansible_included_var_files", files}, {"changed", false}};

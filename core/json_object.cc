@@ -10,7 +10,7 @@ ObjectBuilder::ObjectBuilder(Json start) {
 bool ObjectBuilder::Set(const std::string& key, Json value) {
   auto& fields = out_.get_ref<Json::object_t&>();
   if (auto i = Find(key)) {
-    fields[*i].second = std::move(value);
+    (fields.begin() + static_cast<std::ptrdiff_t>(*i))->second = std::move(value);
     return false;
   }
   fields.emplace_back(key, std::move(value));
@@ -30,7 +30,7 @@ std::optional<size_t> ObjectBuilder::Find(const std::string& key) const {
     return it == index_.end() ? std::nullopt : std::optional<size_t>(it->second);
   }
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].first == key) return i;
+    if ((fields.begin() + static_cast<std::ptrdiff_t>(i))->first == key) return i;
   }
   return std::nullopt;
 }
@@ -39,7 +39,7 @@ std::optional<size_t> ObjectBuilder::Find(const std::string& key) const {
 void ObjectBuilder::Index() {
   const auto& fields = out_.get_ref<const Json::object_t&>();
   if (fields.size() <= kLinear) return;
-  for (size_t i = index_.size(); i < fields.size(); ++i) index_.emplace(fields[i].first, i);
+  for (size_t i = index_.size(); i < fields.size(); ++i) index_.emplace((fields.begin() + static_cast<std::ptrdiff_t>(i))->first, i);
 }
 
 void MergeObject(Json& target, const Json& source) {

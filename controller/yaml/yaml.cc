@@ -69,6 +69,18 @@ std::optional<Json> ResolveFloat(const std::string& text) {
   return std::nullopt;
 }
 
+std::mutex warning_mutex;
+YamlWarningSink& WarningSink() {
+  static YamlWarningSink sink;
+  return sink;
+}
+
+void EmitYamlWarning(const std::string& text) {
+  std::lock_guard lock(warning_mutex);
+  if (WarningSink()) WarningSink()(text);
+  else fmt::print(stderr, "[WARNING]: {}\n", text);
+}
+
 class Converter {
  public:
   // Aliases share nodes in yaml-cpp, but a Json copy expands each one: a

@@ -74,7 +74,7 @@ TEST_CASE("a quote left open until the end of the file is a located error") {
   REQUIRE_FALSE(doc);
   CHECK(doc.error().ToString() ==
         "site.yml:4:14: YAML syntax error: found unexpected end of stream (a quote is not "
-        "closed)\n        msg: \"hello\n             ^");
+        "closed)\n            msg: \"hello\n                 ^");
   auto single = ParseYaml("a: 'it''s\nb: 1\n", "v.yml");
   REQUIRE_FALSE(single);
   CHECK(single.error().where.line == 1);

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "controller/template/filters/args.h"
 #include "controller/template/filters/filters.h"
 #include "controller/yaml/yaml.h"

@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -82,6 +83,12 @@ int Main(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return tend::Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    // issue 21: an input too large for memory ended in SIGABRT.
+    std::fprintf(stderr,
+                 "ERROR! tend ran out of memory; an input (inventory, vars file, template "
+                 "result) is too large\n");
+    return tend::kExitInternal;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tend: internal error: %s\n", e.what());
     return tend::kExitInternal;

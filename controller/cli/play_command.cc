@@ -305,6 +305,7 @@ int RunPlay(const PlayFlags& f) {
   auto factory = MakeRealSessionFactory(RealSessionOptions{"", f.verbosity >= 3});
   TemplarHooks hooks;
   VaultSecrets vault_secrets = *secrets;
+  options.vault_secrets = vault_secrets;
   hooks.decrypt_vault = [vault_secrets](const std::string& text) -> Expected<std::string> {
     auto plain = Decrypt(text, vault_secrets, "a vaulted variable");
     if (plain) SecretRegistry::Global().Add(*plain);

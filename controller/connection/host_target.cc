@@ -54,8 +54,11 @@ Expected<void> ApplyBecomeVars(const Json& vars, BecomeSettings& become) {
   }
   if (auto v = StringVar(vars, {"ansible_become_flags"})) become.flags = *v;
   if (auto v = StringVar(vars, {"ansible_become_exe"})) become.exe = *v;
-  if (auto v = StringVar(vars, {"ansible_become_password", "ansible_become_pass"})) {
-    become.password = *v;
+  for (const char* name : kBecomePasswordVars) {
+    if (auto v = StringVar(vars, {name})) {
+      become.password = *v;
+      break;
+    }
   }
   return {};
 }

@@ -37,6 +37,11 @@ struct HostTarget {
   BecomeSettings become;
 };
 
+/// The variables that give the become password, as Ansible's sudo plugin
+/// reads them (first found wins).
+inline constexpr const char* kBecomePasswordVars[] = {"ansible_become_password",
+                                                      "ansible_become_pass", "ansible_sudo_pass"};
+
 /// A HostTarget from inventory host vars (ansible_host, ansible_port,
 /// ansible_user, ansible_ssh_private_key_file, ansible_connection,
 /// ansible_password, ansible_become, ansible_become_user,

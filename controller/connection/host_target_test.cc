@@ -53,4 +53,13 @@ TEST_CASE("keepalive settings: ssh args in host vars beat the command line") {
   CHECK(t->server_alive_count_max == 2);
 }
 
+TEST_CASE("every become password variable Ansible's sudo plugin reads sets the password") {
+  for (const char* name : {"ansible_become_password", "ansible_become_pass", "ansible_sudo_pass"}) {
+    CAPTURE(name);
+    auto t = HostTargetFromVars("h", Json{{name, "s3cret"}}, ConnectionOptions{});
+    REQUIRE(t);
+    CHECK(t->become.password == "s3cret");
+  }
+}
+
 }  // namespace tend

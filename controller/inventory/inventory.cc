@@ -2,12 +2,12 @@
 #include <deque>
 #include <fnmatch.h>
 #include <fstream>
-#include <regex>
 
 #include <fmt/format.h>
 
 #include "controller/inventory/inventory_impl.h"
 #include "controller/inventory/python_literal.h"
+#include "core/regex.h"
 #include "core/python_format.h"
 
 namespace tend {
@@ -214,9 +214,9 @@ std::vector<std::string> SplitHostPattern(std::string_view pattern) {
     }
     return parts;
   }
-  static const std::regex kSingleHost(R"(^[^:\[\]\s]+:\d+$|^[0-9a-fA-F]*:[0-9a-fA-F:.]*:[0-9a-fA-F.]*$)");
+  static const Regex kSingleHost = Regex::Fixed(R"(^[^:\[\]\s]+:\d+$|^[0-9a-fA-F]*:[0-9a-fA-F:.]*:[0-9a-fA-F.]*$)");
   std::string whole(pattern);
-  if (std::regex_match(whole, kSingleHost)) {
+  if (kSingleHost.Matches(whole)) {
     push(whole);
     return parts;
   }
@@ -237,26 +237,29 @@ std::vector<std::string> SplitHostPattern(std::string_view pattern) {
 Expected<std::vector<std::string>> Inventory::Impl::MatchOne(std::string_view pattern) const {
   std::string expr(pattern);
   // A trailing [n], [a:b], [a:], [:b] selects from the matches.
-  static const std::regex kSubscript(R"(^(.+)\[(?:(-?\d+)|(-?\d*):(-?\d*))\]$)");
-  std::smatch m;
+  static const Regex kSubscript = Regex::Fixed(R"((.+)\[(?:(-?\d+)|(-?\d*):(-?\d*))\])");
   std::optional<std::pair<std::string, std::string>> slice;
   std::optional<std::string> index;
-  if (!expr.starts_with('~') && std::regex_match(expr, m, kSubscript)) {
-    std::string base = m[1];
-    if (m[2].matched) index = m[2];
-    else slice = std::pair{std::string(m[3]), std::string(m[4])};
-    expr = base;
+  auto subscript = expr.starts_with('~') ? std::optional<RegexMatch>() : kSubscript.FullMatch(expr).value_or(std::nullopt);
+  if (subscript) {
+    auto group = [&](size_t i) { return std::string(subscript->GroupOrEmpty(i)); };
+    if (subscript->Group(2)) index = group(2);
+    else slice = std::pair{group(3), group(4)};
+    expr = group(1);
   }
-  std::optional<std::regex> re;
+  std::optional<Regex> re;
   if (expr.starts_with('~')) {
-    try {
-      re.emplace(expr.substr(1), std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      return Fail(fmt::format("invalid host pattern '{}': {}", expr, e.what()));
+    auto compiled = Regex::Compile(expr.substr(1));
+    if (!compiled) {
+      return Fail(fmt::format("invalid host pattern '{}': {}", expr, compiled.error().message));
     }
+    re = std::move(*compiled);
   }
   auto matches = [&](const std::string& name) {
-    if (re) return std::regex_search(name, *re, std::regex_constants::match_continuous);
+    if (re) {
+      auto m = re->MatchAt(name);
+      return m && m->has_value();
+    }
     return fnmatch(expr.c_str(), name.c_str(), 0) == 0;
   };
   std::vector<std::string> result;

@@ -4,12 +4,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/strings.h"
+#include "core/read_file.h"
+#include "core/regex.h"
 #include "core/utf8.h"
 #include "controller/inventory/inventory_impl.h"
 #include "controller/inventory/python_literal.h"
@@ -21,14 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Expected<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Fail(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  return buffer.str();
-}
 
 
 Json IniValue(const std::string& raw) {
@@ -65,8 +58,8 @@ bool IgnoredInDirectory(const std::string& name) {
 
 Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
                                  Inventory::Impl& inv) {
-  static const std::regex kSection(R"(^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$)");
-  static const std::regex kGroupName(R"(^([^:\]\s]+)\s*(?:#.*)?$)");
+  static const Regex kSection = Regex::Fixed(R"(\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?)");
+  static const Regex kGroupName = Regex::Fixed(R"(([^:\]\s]+)\s*(?:#.*)?)");
   struct Pending {
     int line;
     std::string state;
@@ -92,10 +85,11 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
     }
     std::string line(Trim(raw, " \t\r\n"));
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    std::smatch m;
-    if (std::regex_match(line, m, kSection)) {
-      group = m[1];
-      state = m[2].matched ? std::string(m[2]) : "hosts";
+    auto section = kSection.FullMatch(line);
+    if (section && *section) {
+      group = std::string((*section)->GroupOrEmpty(1));
+      auto type = (*section)->Group(2);
+      state = type ? std::string(*type) : "hosts";
       if (state != "hosts" && state != "children" && state != "vars") {
         return error(fmt::format("section [{}:{}] has unknown type: {}", group, state, state));
       }
@@ -125,7 +119,9 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
       }
       continue;
     }
-    if (line.front() == '[' && line.back() == ']') {
+    // issue 21: "[nodes" without its bracket became a host named "[nodes".
+    bool unclosed = line.find(']') == std::string::npos;
+    if (line.front() == '[' && (line.back() == ']' || unclosed)) {
       return error(fmt::format(
           "invalid section entry: '{}'; make sure there are no spaces or other invalid "
           "characters in it",
@@ -163,11 +159,9 @@ Expected<void> ParseIniInventory(std::string_view text, const std::string& file,
       inv.SetGroupVar(group, std::string(Trim(line.substr(0, eq), " \t\r\n")),
                        IniValue(std::string(Trim(line.substr(eq + 1), " \t\r\n"))));
     } else {
-      std::smatch gm;
-      if (!std::regex_match(line, gm, kGroupName)) {
-        return error(fmt::format("expected a group name, got: {}", line));
-      }
-      std::string child = gm[1];
+      auto gm = kGroupName.FullMatch(line);
+      if (!gm || !*gm) return error(fmt::format("expected a group name, got: {}", line));
+      std::string child((*gm)->GroupOrEmpty(1));
       if (!inv.FindGroup(child)) {
         auto it = pending.find(child);
         if (it == pending.end()) {
@@ -402,7 +396,7 @@ bool LooksLikeYamlInventory(const std::string& text) {
 Expected<void> ParseFileSource(const std::string& path, Inventory::Impl& inv) {
   if (IsExecutable(path)) return ParseScriptInventory(path, inv);
   if (IsTerraformSource(path)) return LoadTerraformSource(path, inv);
-  auto text = ReadText(path);
+  auto text = ReadInputFile(path);
   if (!text) return std::unexpected(text.error());
   std::string ext = fs::path(path).extension().string();
   if (ext == ".yml" || ext == ".yaml" || ext == ".json") return ParseYamlText(*text, path, inv);
@@ -456,7 +450,7 @@ void RegisterStrings(const Json& value) {
 }
 
 Expected<Json> LoadVarsFile(const std::string& path, const Inventory::Impl& inv) {
-  auto text = ReadText(path);
+  auto text = ReadInputFile(path);
   if (!text) return Fail(text.error().message, Location{path, 0, 0});
   const VaultSecrets none;
   const VaultSecrets& secrets = inv.options.secrets ? *inv.options.secrets : none;

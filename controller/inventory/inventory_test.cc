@@ -278,6 +278,9 @@ TEST_CASE("located errors for bad inventories") {
       {"bad-section", "[web servers]\nh1\n",
        "1: invalid section entry: '[web servers]'; make sure there are no spaces or other invalid "
        "characters in it"},
+      {"unclosed-section", "[nodes\nh1\n",
+       "1: invalid section entry: '[nodes'; make sure there are no spaces or other invalid "
+       "characters in it"},
       {"bad-type", "[web:hosts2]\n", "1: section [web:hosts2] has unknown type: hosts2"},
       {"bad-groupvar", "[web:vars]\nnovalue\n", "2: expected key=value, got: novalue"},
       {"undefined-vars", "[ghost:vars]\nx=1\n", "1: section [ghost:vars] is not valid for undefined group: ghost"},
@@ -337,7 +340,7 @@ TEST_CASE("vaulted group_vars decrypt with secrets and are redacted, else fail c
   auto locked = LoadInventory({Fixture("vaulted/hosts")}, Quiet());
   REQUIRE(!locked);
   CHECK(locked.error().ToString().ends_with(
-      "group_vars/db/vault.yml is vault encrypted, but no vault password was given (use "
+      "group_vars/db/vault.yml is vault encrypted (use "
       "--vault-password-file, --vault-id or --ask-vault-pass)"));
 }
 

@@ -1,6 +1,6 @@
 #include "controller/inventory/python_literal.h"
+#include "core/regex.h"
 
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -222,8 +222,8 @@ class LiteralReader {
   }
 
   std::optional<Json> Number() {
-    static const std::regex kInt(R"((0[xX](_?[0-9a-fA-F])+|0[oO](_?[0-7])+|0[bB](_?[01])+|[1-9](_?[0-9])*|0+(_?0)*))");
-    static const std::regex kFloat(
+    static const Regex kInt = Regex::Fixed(R"((0[xX](_?[0-9a-fA-F])+|0[oO](_?[0-7])+|0[bB](_?[01])+|[1-9](_?[0-9])*|0+(_?0)*))");
+    static const Regex kFloat = Regex::Fixed(
         R"((([0-9](_?[0-9])*)?\.[0-9](_?[0-9])*|[0-9](_?[0-9])*\.)([eE][-+]?[0-9](_?[0-9])*)?|[0-9](_?[0-9])*[eE][-+]?[0-9](_?[0-9])*)");
     size_t start = pos_;
     while (pos_ < text_.size() &&
@@ -239,7 +239,7 @@ class LiteralReader {
     for (char c : token)
       if (c != '_') plain += c;
     try {
-      if (std::regex_match(token, kInt)) {
+      if (kInt.Matches(token)) {
         int base = 10;
         std::string digits = plain;
         if (plain.size() > 1 && plain[0] == '0' && std::isalpha(static_cast<unsigned char>(plain[1]))) {
@@ -249,7 +249,7 @@ class LiteralReader {
         }
         return Json(static_cast<int64_t>(std::stoll(digits, nullptr, base)));
       }
-      if (std::regex_match(token, kFloat)) return Json(std::stod(plain));
+      if (kFloat.Matches(token)) return Json(std::stod(plain));
     } catch (const std::exception&) {
       return std::nullopt;  // beyond int64: keep the text
     }
@@ -368,17 +368,21 @@ Expected<std::vector<std::string>> ExpandHostRanges(const std::string& pattern) 
 }
 
 std::pair<std::string, int> SplitHostPort(const std::string& pattern) {
-  static const std::regex kBracketed(R"(^\[([^\]]+)\]:(\d+)$)");
-  static const std::regex kHostPort(R"(^((?:[^:\[\]]|\[[^\]]*\])+):(\d+)$)");
-  std::smatch m;
-  if (std::regex_match(pattern, m, kBracketed)) {
-    std::string inner = m[1];
+  static const Regex kBracketed = Regex::Fixed(R"(\[([^\]]+)\]:(\d+))");
+  static const Regex kHostPort = Regex::Fixed(R"(((?:[^:\[\]]|\[[^\]]*\])+):(\d+))");
+  auto group = [](const RegexMatch& m, size_t i) { return std::string(m.GroupOrEmpty(i)); };
+  auto bracketed = kBracketed.FullMatch(pattern);
+  if (bracketed && *bracketed) {
+    std::string inner = group(**bracketed, 1);
     // "[fe80::1]:22" is an address; "[1:3]:22" would be a range, kept whole.
-    if (std::count(inner.begin(), inner.end(), ':') >= 2) return {inner, std::stoi(m[2])};
+    if (std::count(inner.begin(), inner.end(), ':') >= 2) {
+      return {inner, std::stoi(group(**bracketed, 2))};
+    }
   }
-  if (std::regex_match(pattern, m, kHostPort)) {
+  auto host_port = kHostPort.FullMatch(pattern);
+  if (host_port && *host_port) {
     try {
-      return {m[1], std::stoi(m[2])};
+      return {group(**host_port, 1), std::stoi(group(**host_port, 2))};
     } catch (const std::exception&) {
     }
   }

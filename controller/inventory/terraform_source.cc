@@ -1,12 +1,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "controller/inventory/inventory_impl.h"
+#include "core/regex.h"
 #include "controller/vault/run_program.h"
 
 namespace tend {
@@ -74,9 +74,9 @@ std::optional<Machine> MachineOf(const std::string& type, const Json& a) {
 }
 
 bool LooksLikeAddress(const std::string& s) {
-  static const std::regex kV4(R"(^\d{1,3}(\.\d{1,3}){3}$)");
-  static const std::regex kV6(R"(^[0-9a-fA-F:]+:[0-9a-fA-F:]*$)");
-  return std::regex_match(s, kV4) || std::regex_match(s, kV6);
+  static const Regex kV4 = Regex::Fixed(R"(\d{1,3}(\.\d{1,3}){3})");
+  static const Regex kV6 = Regex::Fixed(R"([0-9a-fA-F:]+:[0-9a-fA-F:]*)");
+  return kV4.Matches(s) || kV6.Matches(s);
 }
 
 class TerraformReader {

@@ -12,6 +12,7 @@
 #include "controller/playbook/model.h"
 #include "controller/playbook/reporter.h"
 #include "controller/playbook/templating.h"
+#include "controller/vault/vault.h"
 #include "core/error.h"
 #include "core/json.h"
 
@@ -59,6 +60,8 @@ struct ExecOptions {
   /// (like implicit, but hosts that already have facts are not gathered again).
   std::string gathering = "implicit";
   int verbosity = 0;
+  /// Passwords for vaulted vars_files and include_vars files.
+  VaultSecrets vault_secrets;
 };
 
 /// The end of a run: the recap and what the exit code is made of.

@@ -93,6 +93,9 @@ Json Answer(const HostTarget& target, const ModuleCall& call) {
   if (cmd == "facts") {
     return Json{{"changed", false}, {"ansible_facts", {{"services", {{"ssh.service", {{"state", "running"}}}}}}}};
   }
+  if (cmd == "become_password") {
+    return Json{{"changed", false}, {"rc", 0}, {"stdout", target.become.password.value_or("")}};
+  }
   if (cmd == "flaky") {
     static std::map<std::string, int> tries;
     return Json{{"changed", false}, {"rc", ++tries[target.name] >= 3 ? 0 : 1}};
@@ -115,13 +118,20 @@ class KeepingReporter : public HumanReporter {
   std::vector<std::string> warnings;
 };
 
+// How RunPlaybook prints: Ansible's human output at a verbosity, or JSON lines.
+struct OutputStyle {
+  bool json = false;
+  int verbosity = 0;
+};
+
 RunOutput RunPlaybook(const std::string& yaml, std::vector<std::string> hosts = {"h1", "h2"},
                       ExecOptions options = {}, FakeCatalog* catalog_in = nullptr,
                       std::map<std::string, std::string> unreachable = {},
+                      OutputStyle style = {},
                       const std::map<std::string, std::string>& files = {}) {
   TestDir dir;
   dir.Write("site.yml", yaml);
-  for (const auto& [path, text] : files) dir.Write(path, text);
+  for (const auto& [name, text] : files) dir.Write(name, text);
   PlaybookLoader loader;
   auto book = loader.Load(dir.Path("site.yml"));
   REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
@@ -134,11 +144,13 @@ RunOutput RunPlaybook(const std::string& yaml, std::vector<std::string> hosts = 
   std::FILE* out = open_memstream(&buffer, &size);
   RunOutput result;
   {
-    KeepingReporter reporter(out, HumanOptions{});
+    KeepingReporter human(out, HumanOptions{.verbosity = style.verbosity});
+    JsonReporter json(out);
+    Reporter& reporter = style.json ? static_cast<Reporter&>(json) : human;
     options.forks = options.forks == 50 ? 1 : options.forks;  // deterministic output order
     Executor executor(catalog, sessions, reporter, loader, FakeTemplarFactory(), options);
     result.summary = executor.Run(*book);
-    result.warnings = reporter.warnings;
+    result.warnings = human.warnings;
   }
   std::fclose(out);
   result.text.assign(buffer, size);
@@ -515,6 +527,87 @@ TEST_CASE("loops: when per item, item lines, register .results") {
   CHECK(out.summary.stats["h1"].ok == 3);
 }
 
+// issue 21: no_log loops printed their items, passwords and all.
+TEST_CASE("no_log loop items show as (item=None) in human and JSON output at every verbosity") {
+  const std::string play = R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: "{{ item.password }}"
+      loop: [{name: alice, password: change}]
+      no_log: true
+      loop_control: {label: "{{ item.name }}"}
+    - include_tasks: inc.yml
+      loop: [{name: bob, password: secret}]
+      no_log: true
+)";
+  for (OutputStyle style : {OutputStyle{}, OutputStyle{.verbosity = 4}, OutputStyle{.json = true}}) {
+    CAPTURE(style.json);
+    CAPTURE(style.verbosity);
+    auto out = RunPlaybook(play, {"h1"}, {}, nullptr, {}, style,
+                           {{"inc.yml", "- command: \"{{ item.password }}\"\n"}});
+    CHECK(out.text.find("alice") == std::string::npos);
+    CHECK(out.text.find("bob") == std::string::npos);
+    CHECK(out.text.find("secret") == std::string::npos);
+    if (style.json) {
+      CHECK(out.text.find(R"("item":"None")") != std::string::npos);
+    } else {
+      CHECK(out.text.find("changed: [h1] => (item=None)") != std::string::npos);
+      CHECK(out.text.find("for h1 => (item=None)") != std::string::npos);
+    }
+  }
+}
+
+// issue 21: only the inventory's become password reached the connection.
+TEST_CASE("the become password comes from extra vars and play vars too") {
+  const std::string play = R"(- hosts: h1
+  gather_facts: false
+  become: true
+  vars: {ansible_sudo_pass: from-play}
+  tasks:
+    - command: become_password
+      register: r
+    - debug: msg="pw={{ r.stdout }}"
+)";
+  CHECK(RunPlaybook(play, {"h1"}).text.find("pw=from-play") != std::string::npos);
+  ExecOptions options;
+  options.extra_vars = {{"ansible_become_password", "from-extra"}};
+  CHECK(RunPlaybook(play, {"h1"}, options).text.find("pw=from-extra") != std::string::npos);
+}
+
+// issue 21: a vaulted include_vars file loaded nothing and reported ok; a
+// vaulted vars_files file was "not a mapping" even with the password.
+TEST_CASE("vaulted vars_files and include_vars files are decrypted, or fail without a password") {
+  const std::string play = R"(- hosts: h1
+  gather_facts: false
+  vars_files: [play_secrets.yml]
+  tasks:
+    - include_vars: task_secrets.yml
+    - debug: msg="{{ db_password }} {{ api_token }}"
+)";
+  VaultSecret secret{"default", "right"};
+  std::map<std::string, std::string> files = {
+      {"play_secrets.yml", Encrypt("db_password: s3cret-db\n", secret).value()},
+      {"task_secrets.yml", Encrypt("api_token: t0ken\n", secret).value()}};
+  ExecOptions options;
+  options.vault_secrets = {secret};
+  auto out = RunPlaybook(play, {"h1"}, options, nullptr, {}, {}, files);
+  CHECK(out.text.find("\"msg\": \"s3cret-db t0ken\"") != std::string::npos);
+
+  auto locked = RunPlaybook(play, {"h1"}, {}, nullptr, {}, {}, files);
+  REQUIRE(locked.summary.error);
+  CHECK(locked.summary.error->ToString().ends_with(
+      "play_secrets.yml:1:1: Attempting to decrypt but no vault secrets found: " +
+      locked.summary.error->where.file + " is vault encrypted (use --vault-password-file, "
+      "--vault-id or --ask-vault-pass)"));
+
+  files["play_secrets.yml"] = "db_password: plain\n";
+  auto task_locked = RunPlaybook(play, {"h1"}, {}, nullptr, {}, {}, files);
+  CHECK(task_locked.text.find("fatal: [h1]: FAILED!") != std::string::npos);
+  CHECK(task_locked.text.find("task_secrets.yml:1:1: Attempting to decrypt but no vault secrets "
+                              "found") != std::string::npos);
+  CHECK(task_locked.summary.any_failed);
+}
+
 TEST_CASE("with_<lookup> loops over what the lookup returns for its terms") {
   TestDir files;
   files.Write("tree/a.txt", "a\n");
@@ -682,7 +775,7 @@ TEST_CASE("include_vars of a directory: extensions, ignore_files, files_matching
           - strict is failed
           - mixed is failed
 )",
-                         {"h1"}, {}, nullptr, {}, files);
+                         {"h1"}, {}, nullptr, {}, {}, files);
   CHECK(out.text.find("All assertions passed") != std::string::npos);
   CHECK(out.text.find("does not have a valid extension: yaml, yml, json") != std::string::npos);
   CHECK(out.text.find("You are mixing file only and dir only arguments") != std::string::npos);

@@ -132,7 +132,9 @@ Flow RunInclude(HostWorker& w, const Task& task, const Env& env) {
     if (!args) return IncludeFailed(w, task, args.error());
     ++w.h.stats.ok;  // an include counts as ok, as in Ansible's recap
     w.pos.push_back(static_cast<int>(i));
-    std::string label = task.loop.is_null() ? "" : ItemLabel((*items)[i]);
+    std::string label = task.loop.is_null()        ? ""
+                        : StaticTruthy(task.no_log) ? std::string(kCensoredItemLabel)
+                                                    : ItemLabel((*items)[i]);
     Flow f = task.action == "include_tasks" ? IncludeTasks(w, task, *args, params, env, label)
                                             : IncludeRole(w, task, *args, params, env);
     w.pos.pop_back();

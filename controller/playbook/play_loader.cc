@@ -94,9 +94,10 @@ Expected<void> PlayLoader::LoadPlays(const std::string& path, const Location& wh
   auto src = ReadYamlSource(path);
   if (!src) return std::unexpected(src.error());
   const YamlSource& s = **src;
-  if (s.doc.is_null()) {
-    state_.Leave();
-    return {};
+  // As Ansible: an empty (or comment-only) playbook is an error, not a no-op.
+  if (s.doc.is_null() || (s.doc.is_array() && s.doc.empty())) {
+    return Fail(fmt::format("Empty playbook, nothing to do: {}", fs::absolute(path).string()),
+                where);
   }
   if (!s.doc.is_array()) return Fail("a playbook must be a list of plays", s.At(""));
   for (size_t i = 0; i < s.doc.size(); ++i) {

@@ -6,7 +6,9 @@
 
 #include "controller/playbook/host_worker.h"
 #include "controller/playbook/run_context.h"
+#include "controller/playbook/vars_files.h"
 #include "controller/yaml/yaml.h"
+#include "core/json_object.h"
 
 namespace tend {
 namespace {
@@ -169,7 +171,7 @@ Expected<void> PlayRunner::PrepareVars(PlayRun& run, const std::vector<HostState
   for (const auto& file : play.vars_files) {
     auto loaded = LoadVarsFile(run, *all.front(), file);
     if (!loaded) return std::unexpected(loaded.error());
-    for (const auto& [k, v] : loaded->items()) run.vars.play_vars[k] = v;
+    MergeObject(run.vars.play_vars, *loaded);
   }
   return {};
 }
@@ -206,7 +208,7 @@ Expected<Json> PlayRunner::LoadVarsFile(PlayRun& run, HostState& h, const std::s
   std::string file = rendered->is_string() ? rendered->get<std::string>() : name;
   fs::path p =
       fs::path(file).is_absolute() ? fs::path(file) : fs::path(run.play->playbook_dir) / file;
-  auto doc = LoadYamlFile(p.string());
+  auto doc = ReadVarsFile(p.string(), ctx_.opt.vault_secrets);
   if (!doc) return std::unexpected(doc.error());
   if (doc->is_null()) return Json::object();
   if (!doc->is_object()) return Fail("a vars file must hold a mapping", Location{p.string()});

@@ -159,6 +159,18 @@ void FindScript(HostWorker& w, const Task& task, Json& args) {
   if (!found.empty()) args[key] = found + raw.substr(end);
 }
 
+// The become password as the task's variables give it: extra vars (`-e`,
+// `-e @file`) and play vars as well as the inventory (issue 21: only the
+// inventory's was used, so sudo asked for a password).
+std::optional<std::string> ScopedBecomePassword(TaskTemplar& templar) {
+  for (const char* name : kBecomePasswordVars) {
+    auto v = templar.RenderValue(Json(fmt::format("{{{{ {} }}}}", name)), name);
+    if (!v || v->is_null()) continue;
+    return v->is_string() ? v->get<std::string>() : v->dump();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // connection, remote_user and port: the task's (its blocks', its play's),
@@ -195,6 +207,7 @@ Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const Task& task,
   }
   auto target = HostTargetFromVars(host, *rendered, options_.connection);
   if (!target) return target;
+  if (auto password = ScopedBecomePassword(templar)) target->become.password = *password;
   std::lock_guard lock(mutex_);
   targets_[key] = *target;
   return target;

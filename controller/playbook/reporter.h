@@ -81,6 +81,10 @@ std::string RecapLine(const std::string& host, const HostStats& s, bool color);
 std::string PyJson(const Json& value, int indent = 0, bool sort_keys = true);
 /// "(item=...)" text for a loop item: strings bare, everything else repr'd.
 std::string ItemLabel(const Json& item);
+
+/// What "(item=...)" shows under `no_log`, in every output and verbosity,
+/// whatever loop_control.label says: Ansible's None (issue 21).
+inline constexpr std::string_view kCensoredItemLabel = "None";
 /// The lines for one host result (without a trailing newline), uncoloured.
 std::string ResultText(const HostResult& r, int verbosity);
 /// A unified-diff block for a result's "diff" field (before/after text), or "".

@@ -279,7 +279,7 @@ void Report(HostWorker& w, const Task& task, TaskOutcome& out, bool is_item,
   r.status = out.status;
   r.ignored = out.ignored;
   r.is_item = is_item;
-  r.item_label = label;
+  r.item_label = StaticTruthy(task.no_log) ? std::string(kCensoredItemLabel) : label;
   r.seconds = std::chrono::duration<double>(HostWorker::Clock::now() - w.task_start).count();
   r.result = StaticTruthy(task.no_log) ? CensoredResult(out.result) : out.result;
   if (out.result.contains("_delegated_to")) {

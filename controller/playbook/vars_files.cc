@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "controller/yaml/yaml.h"
+#include "core/read_file.h"
 
 namespace tend {
 namespace fs = std::filesystem;
@@ -27,6 +28,29 @@ Json MergeVarsList(const Json& vars) {
     }
   }
   return out;
+}
+
+namespace {
+
+void RegisterStrings(const Json& value) {
+  if (value.is_string()) SecretRegistry::Global().Add(value.get<std::string>());
+  if (value.is_structured())
+    for (const auto& item : value) RegisterStrings(item);
+}
+
+}  // namespace
+
+// issue 21: a vaulted file used to load as a YAML string (include_vars: ok
+// and nothing set; vars_files: "must hold a mapping").
+Expected<Json> ReadVarsFile(const std::string& path, const VaultSecrets& secrets) {
+  auto text = ReadInputFile(path);
+  if (!text) return Fail(text.error().message, Location{path, 0, 0});
+  if (!IsVaulted(*text)) return ParseYaml(*text, path);
+  auto plain = DecryptIfVaulted(std::move(*text), secrets, path);
+  if (!plain) return Fail(plain.error().message, Location{path, 1, 1});
+  auto doc = ParseYaml(*plain, path);
+  if (doc) RegisterStrings(*doc);
+  return doc;
 }
 
 Expected<Json> LoadVarsFile(const std::string& dir, const std::string& stem,

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <charconv>
 #include <optional>
-#include <regex>
 #include <sstream>
 
 #include "controller/template/jinja.h"
+#include "core/regex.h"
 
 namespace tend {
 namespace {
@@ -85,14 +85,16 @@ Expected<void> SetSequenceField(Sequence& seq, const std::string& key, const Jso
 // The shortcut form `[start-]end[/stride][:format]`, as Ansible's SHORTCUT
 // pattern matches it; false when the term is not in that form.
 Expected<bool> ParseSequenceShortcut(const std::string& term, Sequence& seq) {
-  static const std::regex kShortcut(
-      "^((0?x?[0-9a-f]+)-)?(0?x?[0-9a-f]+)(/(0?x?[0-9a-f]+))?(:(.+))?$", std::regex::icase);
-  std::smatch m;
-  if (!std::regex_match(term, m, kShortcut)) return false;
+  static const Regex kShortcut = Regex::Fixed(
+      "((0?x?[0-9a-f]+)-)?(0?x?[0-9a-f]+)(/(0?x?[0-9a-f]+))?(:(.+))?", {.ignorecase = true});
+  auto match = kShortcut.FullMatch(term);
+  if (!match || !*match) return false;
+  const RegexMatch& m = **match;
   const std::pair<int, const char*> fields[] = {{2, "start"}, {3, "end"}, {5, "stride"}, {7, "format"}};
   for (const auto& [group, key] : fields) {
-    if (!m[group].matched) continue;
-    if (auto ok = SetSequenceField(seq, key, Json(m[group].str())); !ok) {
+    auto text = m.Group(group);
+    if (!text) continue;
+    if (auto ok = SetSequenceField(seq, key, Json(std::string(*text))); !ok) {
       return std::unexpected(ok.error());
     }
   }

@@ -686,6 +686,34 @@ Value Renderer::EvalCompare(const Node& n) {
   return Value(Json(true));
 }
 
+namespace {
+
+// Python's ints are unbounded; tend's are 64-bit, and a result that does not
+// fit is an error, never a silently wrapped number (issue 21: 2**64 gave 0).
+[[noreturn]] void IntegerOverflow(int64_t x, const char* sym, int64_t y) {
+  throw RenderError(fmt::format(
+      "integer overflow: {} {} {} does not fit in 64 bits (tend's integers are 64-bit; Python's "
+      "are unbounded)",
+      x, sym, y));
+}
+
+// x ** y for y >= 0 by squaring: checked, and quick for any exponent.
+int64_t IntPow(int64_t x, int64_t y) {
+  int64_t result = 1, base = x, e = y;
+  while (e > 0) {
+    if ((e & 1) && __builtin_mul_overflow(result, base, &result)) IntegerOverflow(x, "**", y);
+    e >>= 1;
+    if (e > 0 && __builtin_mul_overflow(base, base, &base)) IntegerOverflow(x, "**", y);
+  }
+  return result;
+}
+
+// A list or string repeated past this is refused before it is built (issue 21:
+// `[1] * 10**9` ended in std::bad_alloc).
+constexpr uint64_t kMaxRepeatedSize = 100'000'000;
+
+}  // namespace
+
 Value Arith(Op op, const Json& a, const Json& b) {
   static const char* kSym[] = {"+", "-", "*", "/", "//", "%", "**"};
   const char* sym = kSym[static_cast<int>(op) - static_cast<int>(Op::kAdd)];
@@ -699,10 +727,17 @@ Value Arith(Op op, const Json& a, const Json& b) {
     if (ints) {
       int64_t x = a.is_boolean() ? a.get<bool>() : a.get<int64_t>();
       int64_t y = b.is_boolean() ? b.get<bool>() : b.get<int64_t>();
+      int64_t r = 0;
       switch (op) {
-        case Op::kAdd: return Value(Json(x + y));
-        case Op::kSub: return Value(Json(x - y));
-        case Op::kMul: return Value(Json(x * y));
+        case Op::kAdd:
+          if (__builtin_add_overflow(x, y, &r)) IntegerOverflow(x, sym, y);
+          return Value(Json(r));
+        case Op::kSub:
+          if (__builtin_sub_overflow(x, y, &r)) IntegerOverflow(x, sym, y);
+          return Value(Json(r));
+        case Op::kMul:
+          if (__builtin_mul_overflow(x, y, &r)) IntegerOverflow(x, sym, y);
+          return Value(Json(r));
         case Op::kDiv:
           if (y == 0) throw RenderError("division by zero");
           return Value(Json(static_cast<double>(x) / y));
@@ -720,11 +755,7 @@ Value Arith(Op op, const Json& a, const Json& b) {
         }
         case Op::kPow:
           if (y < 0) return Value(Json(std::pow(static_cast<double>(x), static_cast<double>(y))));
-          {
-            int64_t r = 1;
-            for (int64_t k = 0; k < y; ++k) r *= x;
-            return Value(Json(r));
-          }
+          return Value(Json(IntPow(x, y)));
         default: break;
       }
     }
@@ -762,6 +793,12 @@ Value Arith(Op op, const Json& a, const Json& b) {
     const Json* count = seq == &a ? &b : &a;
     if (seq && (count->is_number_integer() || count->is_boolean())) {
       int64_t c = count->is_boolean() ? count->get<bool>() : count->get<int64_t>();
+      size_t unit = seq->is_string() ? seq->get_ref<const std::string&>().size() : seq->size();
+      if (c > 0 && unit > 0 && static_cast<uint64_t>(c) > kMaxRepeatedSize / unit) {
+        throw RenderError(fmt::format(
+            "the result of {} * {} would hold more than {} {}; tend bounds repeated sequences",
+            PyTypeName(*seq), c, kMaxRepeatedSize, seq->is_string() ? "characters" : "items"));
+      }
       Json out = seq->is_string() ? Json("") : Json::array();
       for (int64_t k = 0; k < c; ++k) {
         if (seq->is_string()) out.get_ref<std::string&>() += seq->get_ref<const std::string&>();

@@ -8,11 +8,11 @@
 
 #include <ctime>
 #include <filesystem>
-#include <regex>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "controller/template/jinja.h"
+#include "core/regex.h"
 
 namespace tend {
 
@@ -180,9 +180,9 @@ std::optional<Json> LiteralEval(const std::string& text) {
 // that makes text (`{{ x | to_nice_json }}`) keeps its result a string, even
 // when that text looks like a dict or list.
 bool EndsInStringFilter(std::string_view text) {
-  static const std::regex kStringFilter(
+  static const Regex kStringFilter = Regex::Fixed(
       R"(\|\s*(?:string|to_json|to_nice_json|to_yaml|to_nice_yaml|ppretty|json)(?:\([^|]*\))?\s*\)?\s*\}\})");
-  return std::regex_search(text.begin(), text.end(), kStringFilter);
+  return kStringFilter.Contains(text);
 }
 
 Error LocatedError(const Program& p, const Renderer* r, const std::string& message, std::string_view where) {

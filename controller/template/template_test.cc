@@ -235,3 +235,89 @@ TEST_CASE("now(): Ansible's global, with strftime formats and Python's %f") {
 }
 
 }  // namespace tend
+
+namespace tend {
+
+// issue 21: std::regex recursed per character; 30-100 KB registered output
+// crashed tend (exit 139) in every regex filter and test.
+TEST_CASE("regex filters and tests handle a 100 KB string") {
+  Json vars = {{"big", std::string(100 * 1024, 'a') + "\nrc=7\n"}};
+  const std::vector<std::pair<std::string, Json>> cases = {
+      {"{{ big | regex_search('rc=(\\d+)', '\\1') }}", Json::array({"7"})},
+      {"{{ big | regex_findall('a+') | length }}", 1},
+      {"{{ big | regex_replace('a', 'b') | length }}", 100 * 1024 + 6},
+      {"{{ big | regex_escape | length }}", 100 * 1024 + 8},
+      {"{{ big is match('(a|b)+') }}", true},
+      {"{{ big is search('rc=7$', multiline=true) }}", true},
+      {"{{ big is regex('^(a|x)*$') }}", false},
+  };
+  for (const auto& [text, expected] : cases) {
+    CAPTURE(text);
+    auto r = RenderCase(text, vars);
+    REQUIRE_MESSAGE(r, r.error().ToString());
+    CHECK(*r == expected);
+  }
+}
+
+TEST_CASE("regex filters speak Python's re: named groups, \\Z, flags") {
+  Json vars = {{"s", "User=alice\nuser=bob\n"}};
+  const std::vector<std::pair<std::string, Json>> cases = {
+      {"{{ s | regex_search('(?P<k>\\w+)=(?P<v>\\w+)', '\\g<v>', '\\1') }}",
+       Json::array({"alice", "User"})},
+      {"{{ s | regex_findall('^user=(\\w+)$', multiline=true, ignorecase=true) }}",
+       Json::array({"alice", "bob"})},
+      {"{{ s | regex_replace('(?P<k>\\w+)=', '\\g<k>: ') }}", "User: alice\nuser: bob\n"},
+      {"{{ s | regex_replace('\\n\\Z', '') }}", "User=alice\nuser=bob"},
+      {"{{ 'a.b' | regex_escape }}", "a\\.b"},
+  };
+  for (const auto& [text, expected] : cases) {
+    CAPTURE(text);
+    auto r = RenderCase(text, vars);
+    REQUIRE_MESSAGE(r, r.error().ToString());
+    CHECK(*r == expected);
+  }
+  auto bad = RenderCase("{{ 'x' | regex_search('(') }}", vars);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().ToString().find("invalid regular expression '('") != std::string::npos);
+}
+
+// issue 21: 100k-deep JSON crashed tend in from_json / to_json.
+TEST_CASE("from_json, to_json and from_yaml of 100k-deep input are errors, not crashes") {
+  Json vars = {{"deep_json", std::string(100000, '[') + std::string(100000, ']')},
+               {"deep_yaml", std::string(100000, '[') + std::string(100000, ']')}};
+  for (const char* text : {"{{ deep_json | from_json }}", "{{ deep_json | from_json | to_json }}",
+                           "{{ deep_yaml | from_yaml }}"}) {
+    CAPTURE(text);
+    auto r = RenderCase(text, vars);
+    REQUIRE_FALSE(r);
+  }
+  CHECK(RenderCase("{{ deep_json | from_json }}", vars).error().ToString().find(
+            "nests deeper than 1000 levels") != std::string::npos);
+  CHECK(RenderCase("{{ '[[1]]' | from_json | to_json }}", vars).value() == "[[1]]");
+}
+
+// issue 21: 2**64 rendered 0 and 10**19 a negative number.
+TEST_CASE("integers never wrap: overflow is an error; repeated sequences are bounded") {
+  Json vars = Json::object();
+  CHECK(RenderCase("{{ 2 ** 62 }}", vars).value() == int64_t{1} << 62);
+  CHECK(RenderCase("{{ 3 ** 39 }}", vars).value() == int64_t{4052555153018976267});
+  CHECK(RenderCase("{{ (-2) ** 63 }}", vars).value() == INT64_MIN);
+  for (const char* text : {"{{ 2 ** 64 }}", "{{ 10 ** 19 }}", "{{ 9223372036854775807 + 1 }}",
+                           "{{ 4294967296 * 4294967296 }}", "{{ 2 ** 10000000000 }}"}) {
+    CAPTURE(text);
+    auto r = RenderCase(text, vars);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("integer overflow") != std::string::npos);
+  }
+  CHECK(RenderCase("{{ 2 ** 64 }}", vars).error().message ==
+        "integer overflow: 2 ** 64 does not fit in 64 bits (tend's integers are 64-bit; Python's "
+        "are unbounded)");
+  auto huge = RenderCase("{{ [1] * 10**9 }}", vars);
+  REQUIRE_FALSE(huge);
+  CHECK(huge.error().message ==
+        "the result of list * 1000000000 would hold more than 100000000 items; tend bounds "
+        "repeated sequences");
+  CHECK(RenderCase("{{ 'ab' * 3 }}", vars).value() == "ababab");
+}
+
+}  // namespace tend

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <regex>
 
 #include "controller/template/filters/filters.h"
 #include "controller/template/jinja.h"
@@ -122,10 +121,12 @@ bool RegexTest(const Value& v, const Args& a, const char* mode) {
   const Value* ml = a.Get(2, "multiline");
   const Value* match_type = a.Get(99, "match_type");
   std::string how = match_type ? match_type->json().get<std::string>() : mode;
-  std::regex re = MakeRegex(pattern, ic && PyTruthy(ic->json()), ml && PyTruthy(ml->json()));
-  if (how == "match") return std::regex_search(subject, re, std::regex_constants::match_continuous);
-  if (how == "fullmatch") return std::regex_match(subject, re);
-  return std::regex_search(subject, re);
+  Regex re = MakeRegex(pattern, ic && PyTruthy(ic->json()), ml && PyTruthy(ml->json()));
+  auto found = how == "match"       ? re.MatchAt(subject)
+               : how == "fullmatch" ? re.FullMatch(subject)
+                                    : re.Search(subject);
+  if (!found) throw RenderError(found.error().message);
+  return found->has_value();
 }
 bool TMatch(Renderer&, const Value& v, const Args& a) { return RegexTest(v, a, "match"); }
 bool TSearch(Renderer&, const Value& v, const Args& a) { return RegexTest(v, a, "search"); }

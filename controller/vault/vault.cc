@@ -256,8 +256,8 @@ Expected<std::string> Decrypt(std::string_view vault_text, const VaultSecrets& s
   if (!envelope) return std::unexpected(envelope.error());
   if (secrets.empty()) {
     return Fail(fmt::format(
-        "{} is vault encrypted, but no vault password was given (use --vault-password-file, "
-        "--vault-id or --ask-vault-pass)",
+        "Attempting to decrypt but no vault secrets found: {} is vault encrypted (use "
+        "--vault-password-file, --vault-id or --ask-vault-pass)",
         name_for_errors));
   }
   // Secrets under the envelope's id go first; the id is only a hint (it is not

@@ -141,7 +141,7 @@ TEST_CASE("bad input gives exact errors") {
     auto r = Decrypt(sealed, {}, "v.yml");
     REQUIRE(!r);
     CHECK(r.error().ToString() ==
-          "v.yml is vault encrypted, but no vault password was given (use "
+          "Attempting to decrypt but no vault secrets found: v.yml is vault encrypted (use "
           "--vault-password-file, --vault-id or --ask-vault-pass)");
   }
   SUBCASE("unknown cipher") {

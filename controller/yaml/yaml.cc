@@ -3,11 +3,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <mutex>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
+
+#include "core/json_object.h"
+#include "core/read_file.h"
+#include "core/regex.h"
 
 namespace tend {
 namespace {
@@ -28,20 +32,20 @@ std::string Strip(std::string s) {
 }
 
 std::optional<Json> ResolveInt(const std::string& text) {
-  static const std::regex kDec(R"([-+]?(0|[1-9][0-9_]*))");
-  static const std::regex kOct(R"([-+]?0[0-7_]+)");
-  static const std::regex kHex(R"([-+]?0x[0-9a-fA-F_]+)");
-  static const std::regex kBin(R"([-+]?0b[01_]+)");
-  static const std::regex kSexa(R"([-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)");
+  static const Regex kDec = Regex::Fixed(R"([-+]?(0|[1-9][0-9_]*))");
+  static const Regex kOct = Regex::Fixed(R"([-+]?0[0-7_]+)");
+  static const Regex kHex = Regex::Fixed(R"([-+]?0x[0-9a-fA-F_]+)");
+  static const Regex kBin = Regex::Fixed(R"([-+]?0b[01_]+)");
+  static const Regex kSexa = Regex::Fixed(R"([-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)");
   bool negative = !text.empty() && text[0] == '-';
   std::string body = Strip(text.substr(!text.empty() && (text[0] == '-' || text[0] == '+')));
   try {
     int64_t value = 0;
-    if (std::regex_match(text, kDec)) value = std::stoll(body, nullptr, 10);
-    else if (std::regex_match(text, kHex)) value = std::stoll(body.substr(2), nullptr, 16);
-    else if (std::regex_match(text, kBin)) value = std::stoll(body.substr(2), nullptr, 2);
-    else if (std::regex_match(text, kOct)) value = std::stoll(body, nullptr, 8);
-    else if (std::regex_match(text, kSexa)) {
+    if (kDec.Matches(text)) value = std::stoll(body, nullptr, 10);
+    else if (kHex.Matches(text)) value = std::stoll(body.substr(2), nullptr, 16);
+    else if (kBin.Matches(text)) value = std::stoll(body.substr(2), nullptr, 2);
+    else if (kOct.Matches(text)) value = std::stoll(body, nullptr, 8);
+    else if (kSexa.Matches(text)) {
       std::stringstream parts(body);
       for (std::string part; std::getline(parts, part, ':');) value = value * 60 + std::stoll(part);
     } else {
@@ -54,23 +58,59 @@ std::optional<Json> ResolveInt(const std::string& text) {
 }
 
 std::optional<Json> ResolveFloat(const std::string& text) {
-  static const std::regex kFloat(
-      R"([-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?)");
-  static const std::regex kInf(R"([-+]?\.(inf|Inf|INF))");
-  static const std::regex kNan(R"(\.(nan|NaN|NAN))");
+  static const Regex kFloat = Regex::Fixed(R"([-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?)");
+  static const Regex kInf = Regex::Fixed(R"([-+]?\.(inf|Inf|INF))");
+  static const Regex kNan = Regex::Fixed(R"(\.(nan|NaN|NAN))");
   if (text == "." || text == "-." || text == "+.") return std::nullopt;
-  if (std::regex_match(text, kFloat)) return Json(std::stod(Strip(text)));
-  if (std::regex_match(text, kInf))
+  if (kFloat.Matches(text)) return Json(std::stod(Strip(text)));
+  if (kInf.Matches(text))
     return Json(text[0] == '-' ? -INFINITY : INFINITY);
-  if (std::regex_match(text, kNan)) return Json(NAN);
+  if (kNan.Matches(text)) return Json(NAN);
   return std::nullopt;
+}
+
+std::mutex warning_mutex;
+YamlWarningSink& WarningSink() {
+  static YamlWarningSink sink;
+  return sink;
+}
+
+void EmitYamlWarning(const std::string& text) {
+  std::lock_guard lock(warning_mutex);
+  if (WarningSink()) WarningSink()(text);
+  else fmt::print(stderr, "[WARNING]: {}\n", text);
 }
 
 class Converter {
  public:
-  Converter(const std::string& file, YamlMarks* marks) : file_(file), marks_(marks) {}
+  // Aliases share nodes in yaml-cpp, but a Json copy expands each one: a
+  // 636-byte "billion laughs" document would expand to 10^9 values (issue
+  // 21). A document without aliases has fewer values than bytes, so this
+  // budget never limits a real file.
+  Converter(const std::string& file, YamlMarks* marks, std::string_view text)
+      : file_(file), marks_(marks), text_(text), budget_(text.size() + kAliasAllowance) {}
 
   Expected<Json> Convert(const YAML::Node& node, const std::string& pointer) {
+    if (budget_ == 0) {
+      return Fail(fmt::format("YAML aliases expand this document beyond {} values (an alias bomb?)",
+                              kAliasAllowance),
+                  Where(node));
+    }
+    --budget_;
+    // Nesting through aliases escapes yaml-cpp's own depth limit.
+    if (++depth_ > kMaxDepth) {
+      return Fail(fmt::format("YAML nests deeper than {} levels", kMaxDepth), Where(node));
+    }
+    auto out = ConvertNode(node, pointer);
+    --depth_;
+    return out;
+  }
+
+ private:
+  static constexpr size_t kAliasAllowance = 1'000'000;
+  static constexpr int kMaxDepth = 1000;
+
+  Expected<Json> ConvertNode(const YAML::Node& node, const std::string& pointer) {
     if (marks_) marks_->Set(pointer, Where(node));
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -96,6 +136,11 @@ class Converter {
     const std::string& tag = node.Tag();
     const std::string& text = node.Scalar();
     if (tag == "?") return ResolvePlainScalar(text);
+    if (tag == "!" && !QuoteClosed(node)) {
+      Location where = Where(node);
+      return Fail("YAML syntax error: found unexpected end of stream (a quote is not closed)",
+                  where, CaretSnippet(text_, where.line, where.column));
+    }
     if (tag == "!" || tag == "tag:yaml.org,2002:str") return Json(text);
     if (tag == "!vault") return Json{{"__ansible_vault", text}};
     if (tag == "!unsafe") return Json{{"__ansible_unsafe", text}};
@@ -119,7 +164,7 @@ class Converter {
   }
 
   Expected<Json> Map(const YAML::Node& node, const std::string& pointer) {
-    Json out = Json::object();
+    ObjectBuilder out;
     std::vector<Json> merges;
     for (const auto& entry : node) {
       if (!entry.first.IsScalar() && !entry.first.IsNull()) {
@@ -137,23 +182,60 @@ class Converter {
       }
       auto value = Convert(entry.second, pointer + "/" + EscapePointerToken(key));
       if (!value) return value;
-      out[key] = std::move(*value);
+      if (!out.Set(key, std::move(*value))) DuplicateKey(node, key);
     }
     // Merge keys never override explicit keys; earlier merges win over later.
     for (const auto& m : merges) {
       if (!m.is_object()) return Fail("merge key (<<) needs a mapping", Where(node));
       for (const auto& [k, v] : m.items()) {
-        if (!out.contains(k)) out[k] = v;
+        if (!out.Contains(k)) out.Set(k, v);
       }
     }
-    return out;
+    return out.Take();
+  }
+
+  // yaml-cpp ends a quoted scalar left open at the end of the file there,
+  // swallowing what follows (issue 21); PyYAML, and so Ansible, refuse it.
+  bool QuoteClosed(const YAML::Node& node) const {
+    size_t at = static_cast<size_t>(node.Mark().pos);
+    if (at >= text_.size() || (text_[at] != '"' && text_[at] != '\'')) return true;
+    char quote = text_[at];
+    for (size_t i = at + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == quote) {
+        if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
+          ++i;
+        } else {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  // PyYAML keeps the last value; Ansible warns with these words.
+  void DuplicateKey(const YAML::Node& map, const std::string& key) const {
+    Location where = Where(map);
+    EmitYamlWarning(fmt::format(
+        "While constructing a mapping from {}, line {}, column {}, found a duplicate dict key "
+        "({}). Using last defined value only.",
+        file_, where.line, where.column, key));
   }
 
   const std::string& file_;
   YamlMarks* marks_;
+  std::string_view text_;
+  size_t budget_;
+  int depth_ = 0;
 };
 
 }  // namespace
+
+void SetYamlWarningSink(YamlWarningSink sink) {
+  std::lock_guard lock(warning_mutex);
+  WarningSink() = std::move(sink);
+}
 
 Location YamlMarks::Find(std::string_view pointer) const {
   std::string p(pointer);
@@ -187,7 +269,7 @@ Expected<Json> ParseYaml(std::string_view text, const std::string& file, YamlMar
   if (marks) marks->set_file(file);
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    return Converter(file, marks).Convert(root, "");
+    return Converter(file, marks, text).Convert(root, "");
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     int column = e.mark.is_null() ? 0 : e.mark.column + 1;
@@ -197,11 +279,9 @@ Expected<Json> ParseYaml(std::string_view text, const std::string& file, YamlMar
 }
 
 Expected<Json> LoadYamlFile(const std::string& path, YamlMarks* marks) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseYaml(buffer.str(), path, marks);
+  auto text = ReadInputFile(path);
+  if (!text) return std::unexpected(text.error());
+  return ParseYaml(*text, path, marks);
 }
 
 }  // namespace tend

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,6 +24,11 @@ class YamlMarks {
   std::string file_;
   std::unordered_map<std::string, Location> marks_;
 };
+
+/// Where parse warnings go (a duplicate mapping key, as Ansible warns);
+/// unset, they print to stderr as "[WARNING]: ...". Process-wide.
+using YamlWarningSink = std::function<void(const std::string&)>;
+void SetYamlWarningSink(YamlWarningSink sink);
 
 /// Parses YAML the way Ansible (PyYAML, YAML 1.1) reads it: plain scalars
 /// resolve to null/bool/int (incl. octal 0755)/float, quoted ones stay strings;

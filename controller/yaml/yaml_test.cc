@@ -62,3 +62,78 @@ TEST_CASE("an empty document is null") {
 }
 
 }  // namespace tend
+
+namespace tend {
+
+// issue 21: yaml-cpp closed the quote at the end of the file, so the next
+// task became part of a string and the run exited 0.
+TEST_CASE("a quote left open until the end of the file is a located error") {
+  const std::string text = "- hosts: all\n  tasks:\n    - debug:\n        msg: \"hello\n"
+                           "    - debug: msg=next\n";
+  auto doc = ParseYaml(text, "site.yml");
+  REQUIRE_FALSE(doc);
+  CHECK(doc.error().ToString() ==
+        "site.yml:4:14: YAML syntax error: found unexpected end of stream (a quote is not "
+        "closed)\n            msg: \"hello\n                 ^");
+  auto single = ParseYaml("a: 'it''s\nb: 1\n", "v.yml");
+  REQUIRE_FALSE(single);
+  CHECK(single.error().where.line == 1);
+  CHECK(ParseYaml("a: 'it''s'\nb: \"q\\\"\"\n", "v.yml").value() ==
+        Json{{"a", "it's"}, {"b", "q\""}});
+}
+
+TEST_CASE("duplicate mapping keys keep the last value and warn as Ansible does") {
+  std::vector<std::string> warnings;
+  SetYamlWarningSink([&](const std::string& w) { warnings.push_back(w); });
+  auto doc = ParseYaml("vars:\n  a: 1\n  b: 2\n  a: 3\n", "/p/site.yml");
+  SetYamlWarningSink(nullptr);
+  REQUIRE(doc);
+  CHECK(doc->dump() == R"({"vars":{"a":3,"b":2}})");
+  CHECK(warnings == std::vector<std::string>{
+                        "While constructing a mapping from /p/site.yml, line 2, column 3, found a "
+                        "duplicate dict key (a). Using last defined value only."});
+}
+
+TEST_CASE("large mappings keep their order and their last values") {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "k" + std::to_string(i) + ": " + std::to_string(i) + "\n";
+  text += "k7: last\n";
+  SetYamlWarningSink([](const std::string&) {});
+  auto doc = ParseYaml(text, "big.yml");
+  SetYamlWarningSink(nullptr);
+  REQUIRE(doc);
+  REQUIRE(doc->size() == 5000);
+  CHECK(doc->begin().key() == "k0");
+  CHECK((*doc)["k7"] == "last");
+  CHECK((*doc)["k4999"] == 4999);
+}
+
+// issue 21: 636 bytes of nested aliases grew tend to gigabytes.
+TEST_CASE("an alias bomb is a located error, not an expansion") {
+  std::string text = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    std::string prev(1, static_cast<char>(c - 1));
+    text += std::string(1, c) + ": &" + c + " [*" + prev + ",*" + prev + ",*" + prev + ",*" + prev +
+            ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + "]\n";
+  }
+  auto doc = ParseYaml(text, "bomb.yml");
+  REQUIRE_FALSE(doc);
+  CHECK(doc.error().where.file == "bomb.yml");
+  CHECK(doc.error().where.line > 0);
+  CHECK(doc.error().message ==
+        "YAML aliases expand this document beyond 1000000 values (an alias bomb?)");
+}
+
+TEST_CASE("deep nesting is an error, not a stack overflow") {
+  std::string flow = std::string(100000, '[') + std::string(100000, ']');
+  CHECK_FALSE(ParseYaml(flow, "deep.yml"));
+  std::string chain = "a0: &a0 []\n";
+  for (int i = 1; i < 1500; ++i) {
+    chain += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + "]\n";
+  }
+  auto doc = ParseYaml(chain, "chain.yml");
+  REQUIRE_FALSE(doc);
+  CHECK(doc.error().message == "YAML nests deeper than 1000 levels");
+}
+
+}  // namespace tend

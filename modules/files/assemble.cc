@@ -59,7 +59,7 @@ std::string EscapeDecode(std::string_view text) {
 
 struct FragmentRules {
   std::optional<std::string> delimiter{};
-  std::optional<std::regex> regexp{};
+  std::optional<Regex> regexp{};
   bool ignore_hidden = false;
 };
 
@@ -75,7 +75,7 @@ Expected<std::string> AssembleFragments(Host& host, const std::string& src,
   bool first = true;
   bool add_newline = false;
   for (const auto& name : *names) {
-    if (rules.regexp && !std::regex_search(name, *rules.regexp)) continue;
+    if (rules.regexp && !rules.regexp->Contains(name)) continue;
     std::string path = JoinPath(src, name);
     auto info = host.Stat(path);
     if (!info || info->kind != FileKind::kFile) continue;

@@ -31,7 +31,7 @@ Expected<size_t> InsertPosition(ModuleContext& context, const std::vector<std::s
   if (!re) return std::unexpected(re.error());
   std::optional<size_t> found;
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (std::regex_search(lines[i], *re)) found = after.empty() ? i : i + 1;
+    if (re->Contains(lines[i])) found = after.empty() ? i : i + 1;
   }
   return found.value_or(lines.size());
 }

@@ -107,14 +107,23 @@ Expected<std::string> ResolveDest(ModuleContext& context) {
   return JoinPath(dest, BaseName(src.ends_with('/') ? src.substr(0, src.size() - 1) : src));
 }
 
-Json ContentDiff(ModuleContext& context, const std::string& dest, const FileInfo& info,
-                 const Source& source) {
+// The diff, and the new content when it was read for it: the controller
+// sends a request's content once, so the write must reuse it (issue 21:
+// --diff made copy src= and template fail with "already received").
+struct ContentDiffResult {
+  Json diff;
+  std::optional<std::string> after;
+};
+
+ContentDiffResult ContentDiff(ModuleContext& context, const std::string& dest,
+                              const FileInfo& info, const Source& source) {
   if (info.size > kMaxDiffSize || source.size > kMaxDiffSize) {
-    return Json{{"before_header", dest},
-                {"after_header", dest},
-                {"before", ""},
-                {"after", ""},
-                {"dst_larger", kMaxDiffSize}};
+    return {Json{{"before_header", dest},
+                 {"after_header", dest},
+                 {"before", ""},
+                 {"after", ""},
+                 {"dst_larger", kMaxDiffSize}},
+            std::nullopt};
   }
   std::string before = info.exists() ? context.Machine().ReadFile(dest).value_or("") : "";
   std::string after;
@@ -122,8 +131,9 @@ Json ContentDiff(ModuleContext& context, const std::string& dest, const FileInfo
     after.append(chunk);
     return {};
   });
-  if (!ok) after = "";
-  return MakeDiff(dest, before, dest, after);
+  if (!ok) return {MakeDiff(dest, before, dest, ""), std::nullopt};
+  Json diff = MakeDiff(dest, before, dest, after);
+  return {std::move(diff), std::move(after)};
 }
 
 }  // namespace
@@ -196,7 +206,12 @@ Expected<Json> RunCopy(ModuleContext& context) {
   }
   if (differs) {
     result["changed"] = true;
-    if (context.diff) result["diff"] = Json::array({ContentDiff(context, *dest, *info, *source)});
+    std::optional<std::string> received;
+    if (context.diff) {
+      auto diffed = ContentDiff(context, *dest, *info, *source);
+      result["diff"] = Json::array({std::move(diffed.diff)});
+      received = std::move(diffed.after);
+    }
     if (context.check) return result;
     if (info->exists() && context.Bool("backup")) {
       auto backup = BackupFile(host, *dest);
@@ -205,7 +220,8 @@ Expected<Json> RunCopy(ModuleContext& context) {
     }
     auto attrs = RequestedAttrs(context, info->exists() ? info->mode : 0644, false);
     if (!attrs) return std::unexpected(attrs.error());
-    auto written = WriteValidated(context, *dest, OpenSource(context, *source), *attrs);
+    auto written = WriteValidated(
+        context, *dest, received ? StringSource(*received) : OpenSource(context, *source), *attrs);
     if (!written) return std::unexpected(written.error());
   } else {
     auto attrs = ApplyFileAttributes(context, *dest, *info);

@@ -42,6 +42,26 @@ TEST_CASE("copy: controller content moves only when the checksum differs") {
   CHECK(copy.fetches == 1);  // nothing moved the second time
 }
 
+// issue 21: the diff read the controller's content and the write asked again.
+TEST_CASE("copy: --diff with controller content reads it once and writes it") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/app.conf", "port = 80\n");
+  std::string data = "port = 81\n";
+  Json args{{"dest", "/srv/app.conf"},
+            {"src", "files/app.conf"},
+            {"_content", {{"sha1", Sha1Hex(data)}, {"size", data.size()}}}};
+  for (const char* module : {"copy", "template"}) {
+    CAPTURE(module);
+    host.AddFile("/srv/app.conf", "port = 80\n");
+    Task task{host, module, args, false, true, StringSource(data)};
+    Json r = task.Run();
+    CHECK_MESSAGE(r["failed"] != true, r.dump());
+    CHECK(r["diff"][0]["after"] == data);
+    CHECK(task.fetches == 1);
+    CHECK(host.Content("/srv/app.conf") == data);
+  }
+}
+
 TEST_CASE("copy: backup, force=no, validate and missing directories") {
   FakeHost host = MakeHost();
   host.AddFile("/srv/sudoers", "old\n");

@@ -56,9 +56,9 @@ struct Filters {
   std::vector<std::string> patterns;
   std::vector<std::string> excludes;
   bool use_regex = false;
-  std::vector<std::regex> pattern_res{};
-  std::vector<std::regex> exclude_res{};
-  std::optional<std::regex> contains{};
+  std::vector<Regex> pattern_res{};
+  std::vector<Regex> exclude_res{};
+  std::optional<Regex> contains{};
   bool read_whole_file = false;
   std::string file_type;
   std::optional<int64_t> age{};
@@ -69,8 +69,9 @@ struct Filters {
 };
 
 // Python's re.match: anchored at the start, not at the end.
-bool MatchesAtStart(const std::regex& re, const std::string& text) {
-  return std::regex_search(text, re, std::regex_constants::match_continuous);
+bool MatchesAtStart(const Regex& re, std::string_view text) {
+  auto m = re.MatchAt(text);
+  return m && m->has_value();
 }
 
 // fnmatch.fnmatch on POSIX: case-sensitive, `*` also matches "/" and a
@@ -84,7 +85,7 @@ bool NameMatches(const Filters& f, const std::string& name) {
   auto any = [&](const auto& globs, const auto& res) {
     if (f.use_regex) {
       return std::any_of(res.begin(), res.end(),
-                         [&](const std::regex& re) { return MatchesAtStart(re, name); });
+                         [&](const Regex& re) { return MatchesAtStart(re, name); });
     }
     return std::any_of(globs.begin(), globs.end(),
                        [&](const std::string& g) { return GlobMatches(g, name); });
@@ -120,12 +121,12 @@ bool ContentMatches(Host& host, const Filters& f, const std::string& path) {
   if (!f.contains) return true;
   auto content = host.ReadFile(path);
   if (!content) return false;
-  if (f.read_whole_file) return std::regex_search(*content, *f.contains);
+  if (f.read_whole_file) return f.contains->Contains(*content);
   size_t start = 0;
   while (start < content->size()) {
     size_t nl = content->find('\n', start);
     size_t end = nl == std::string::npos ? content->size() : nl + 1;
-    if (MatchesAtStart(*f.contains, content->substr(start, end - start))) return true;
+    if (MatchesAtStart(*f.contains, std::string_view(*content).substr(start, end - start))) return true;
     start = end;
   }
   return false;
@@ -373,9 +374,9 @@ std::vector<std::string> Strings(const Json& list) {
   return out;
 }
 
-Expected<std::vector<std::regex>> CompileAll(const std::vector<std::string>& patterns,
-                                             const char* argument) {
-  std::vector<std::regex> out;
+Expected<std::vector<Regex>> CompileAll(const std::vector<std::string>& patterns,
+                                        const char* argument) {
+  std::vector<Regex> out;
   for (const auto& p : patterns) {
     auto re = CompilePythonRegex(p, argument);
     if (!re) return std::unexpected(re.error());

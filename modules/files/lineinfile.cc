@@ -27,13 +27,13 @@ std::string StripEnd(std::string_view line) { return std::string(StripTrailingNe
 std::string JoinLines(const std::vector<std::string>& lines) { return Join(lines, ""); }
 
 struct Matcher {
-  std::optional<std::regex> regexp;
+  std::optional<Regex> regexp;
   std::string search_string;
   bool use_search = false;
   std::string line;
 
-  bool Matches(const std::string& current, std::smatch& m) const {
-    if (regexp) return std::regex_search(current, m, *regexp);
+  bool Matches(const std::string& current) const {
+    if (regexp) return regexp->Contains(current);
     if (use_search) return current.find(search_string) != std::string::npos;
     return StripEnd(current) == line;
   }
@@ -43,7 +43,7 @@ Expected<std::string> Present(ModuleContext& context, std::vector<std::string> l
                               const Matcher& matcher, std::string& msg) {
   std::string line = context.Str("line");
   std::string after = context.Str("insertafter"), before = context.Str("insertbefore");
-  std::optional<std::regex> insert_re;
+  std::optional<Regex> insert_re;
   std::string insert_pattern = !after.empty() && after != "EOF"     ? after
                                : !before.empty() && before != "BOF" ? before
                                                                     : "";
@@ -55,22 +55,27 @@ Expected<std::string> Present(ModuleContext& context, std::vector<std::string> l
   }
   bool firstmatch = context.Bool("firstmatch");
   int found = -1, insert_at = -1;
-  std::smatch match, kept;
   std::string matched_line;
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (matcher.Matches(lines[i], match)) {
+    if (matcher.Matches(lines[i])) {
       found = static_cast<int>(i);
       matched_line = lines[i];
-      if (matcher.regexp) std::regex_search(matched_line, kept, *matcher.regexp);
       if (firstmatch) break;
-    } else if (insert_re && std::regex_search(lines[i], *insert_re)) {
+    } else if (insert_re && insert_re->Contains(lines[i])) {
       insert_at = static_cast<int>(i) + (after.empty() ? 0 : 1);
       if (firstmatch) break;
     }
   }
   bool backrefs = context.Bool("backrefs");
   if (found >= 0) {
-    std::string new_line = backrefs && matcher.regexp ? ExpandMatch(kept, line) : line;
+    std::string new_line = line;
+    if (backrefs && matcher.regexp) {
+      auto kept = matcher.regexp->Search(matched_line);
+      if (!kept) return std::unexpected(kept.error());
+      auto expanded = ExpandMatch(**kept, line);
+      if (!expanded) return std::unexpected(expanded.error());
+      new_line = *expanded;
+    }
     if (!new_line.ends_with('\n')) new_line += '\n';
     if (lines[found] != new_line) {
       lines[found] = new_line;
@@ -185,9 +190,8 @@ Expected<Json> RunLineinfile(ModuleContext& context) {
     if (!edited) return std::unexpected(edited.error());
     after = *edited;
   } else {
-    std::smatch m;
     size_t count = lines.size();
-    std::erase_if(lines, [&](const std::string& l) { return matcher.Matches(l, m); });
+    std::erase_if(lines, [&](const std::string& l) { return matcher.Matches(l); });
     count -= lines.size();
     after = JoinLines(lines);
     msg = fmt::format("{} line(s) removed", count);

@@ -10,20 +10,20 @@ namespace {
 // The [begin, end) section the replacement applies to (after/before).
 Expected<std::pair<size_t, size_t>> Section(ModuleContext& context, const std::string& content) {
   size_t begin = 0, end = content.size();
-  std::smatch m;
   if (context.Has("after")) {
     auto re = CompilePythonRegex(context.Str("after"), "after");
     if (!re) return std::unexpected(re.error());
-    if (std::regex_search(content, m, *re))
-      begin = static_cast<size_t>(m.position(0) + m.length(0));
-    else
-      begin = content.size();
+    auto m = re->Search(content);
+    if (!m) return std::unexpected(m.error());
+    begin = *m ? (*m)->End() : content.size();
   }
   if (context.Has("before")) {
     auto re = CompilePythonRegex(context.Str("before"), "before");
     if (!re) return std::unexpected(re.error());
-    std::string tail = content.substr(begin);
-    if (std::regex_search(tail, m, *re)) end = begin + static_cast<size_t>(m.position(0));
+    std::string_view tail = std::string_view(content).substr(begin);
+    auto m = re->Search(tail);
+    if (!m) return std::unexpected(m.error());
+    if (*m) end = begin + (*m)->Start();
   }
   return std::pair{begin, std::max(begin, end)};
 }
@@ -76,18 +76,12 @@ Expected<Json> RunReplace(ModuleContext& context) {
   if (!section) return std::unexpected(section.error());
   auto [begin, end] = *section;
   std::string middle = before->substr(begin, end - begin);
-  std::string replaced;
-  std::string templ = context.Str("replace");
-  int count = 0;
-  auto last = middle.cbegin();
-  for (std::sregex_iterator it(middle.begin(), middle.end(), *re), stop; it != stop; ++it) {
-    replaced.append(last, (*it)[0].first);
-    replaced += ExpandMatch(*it, templ);
-    last = (*it)[0].second;
-    ++count;
-  }
-  replaced.append(last, middle.cend());
-  std::string after = before->substr(0, begin) + replaced + before->substr(end);
+  auto matches = re->FindAll(middle);
+  if (!matches) return std::unexpected(matches.error());
+  size_t count = matches->size();
+  auto replaced = re->Replace(middle, context.Str("replace"));
+  if (!replaced) return std::unexpected(replaced.error());
+  std::string after = before->substr(0, begin) + *replaced + before->substr(end);
   auto result =
       FinishTextEdit(context, path, *before, after, fmt::format("{} replacements made", count));
   if (result && count > 0 && after == *before) (*result)["msg"] = "";

@@ -1,21 +1,18 @@
 #pragma once
 
-// Python-flavoured regular expressions on std::regex (ECMAScript, multiline),
-// for lineinfile, blockinfile and replace.
+// The modules' regular expressions: Python `re` patterns on core/regex.h,
+// compiled with re.MULTILINE as replace and wait_for do (the line editors
+// match one line at a time, where it makes no difference).
 
-#include <regex>
-#include <string>
 #include <string_view>
 
 #include "core/error.h"
+#include "core/regex.h"
 
 namespace tend {
 
-/// Compiles a Python `re` pattern; `(?P<name>` groups become plain groups and
-/// \A / \Z anchors become ^ / $ (close enough for line-oriented use).
-Expected<std::regex> CompilePythonRegex(std::string_view pattern, std::string_view argument);
-
-/// Python's Match.expand(): \1, \g<1> and the escapes \n \t \\ in `templ`.
-std::string ExpandMatch(const std::smatch& match, std::string_view templ);
+/// Compiles the pattern given in module argument `argument`; a bad one is
+/// "ARGUMENT is not a valid regular expression: PATTERN: REASON".
+Expected<Regex> CompilePythonRegex(std::string_view pattern, std::string_view argument);
 
 }  // namespace tend

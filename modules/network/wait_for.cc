@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <regex>
-
 #include "modules/framework/all.h"
 #include "modules/host/network.h"
 #include "modules/parsers/netpg_parsers.h"
@@ -16,25 +14,34 @@ struct Probe {
   Json groupdict = Json::object();
 };
 
-Probe Matched(const std::smatch& m) {
+Probe Matched(const RegexMatch& m) {
   Probe probe{.satisfied = true};
-  for (size_t i = 1; i < m.size(); ++i) probe.groups.push_back(m[i].str());
+  for (size_t i = 1; i <= m.GroupCount(); ++i) {
+    auto group = m.Group(i);
+    probe.groups.push_back(group ? Json(std::string(*group)) : Json(nullptr));
+  }
   return probe;
 }
 
+// A search over the step or memory limit counts as no match yet.
+Probe SearchIn(const Regex& pattern, std::string_view data) {
+  auto m = pattern.Search(data);
+  if (m && *m) return Matched(**m);
+  return {};
+}
+
 // Reads from a connected port until the regex matches or the peer closes.
-Probe ReadUntilMatch(NetStream& stream, const std::regex& pattern, int timeout_ms) {
+Probe ReadUntilMatch(NetStream& stream, const Regex& pattern, int timeout_ms) {
   std::string data;
   while (true) {
-    std::smatch m;
-    if (std::regex_search(data, m, pattern)) return Matched(m);
+    if (Probe probe = SearchIn(pattern, data); probe.satisfied) return probe;
     auto got = stream.Receive(data, timeout_ms);
     if (!got || *got == 0) return {};
   }
 }
 
 Probe ProbePort(ModuleContext& context, const std::string& address,
-                const std::optional<std::regex>& pattern) {
+                const std::optional<Regex>& pattern) {
   int connect_ms = static_cast<int>(context.Int("connect_timeout", 5) * 1000);
   auto stream = context.network->Connect(address, static_cast<int>(context.Int("port")), connect_ms);
   if (!stream) return {};
@@ -42,14 +49,13 @@ Probe ProbePort(ModuleContext& context, const std::string& address,
   return ReadUntilMatch(**stream, *pattern, connect_ms);
 }
 
-Probe ProbePath(Host& host, const std::string& path, const std::optional<std::regex>& pattern) {
+Probe ProbePath(Host& host, const std::string& path, const std::optional<Regex>& pattern) {
   auto info = host.Stat(path);
   if (!info || !info->exists()) return {};
   if (!pattern) return {.satisfied = true};
   auto content = host.ReadFile(path);
-  std::smatch m;
-  if (content && std::regex_search(*content, m, *pattern)) return Matched(m);
-  return {};
+  if (!content) return {};
+  return SearchIn(*pattern, *content);
 }
 
 std::string TimeoutMessage(ModuleContext& context, const std::string& where, bool want_present) {
@@ -70,7 +76,7 @@ std::string TimeoutMessage(ModuleContext& context, const std::string& where, boo
 
 // One check of the condition; `satisfied` means the wait is over.
 Probe CheckOnce(ModuleContext& context, const std::string& address,
-                const std::optional<std::regex>& pattern, bool want_present) {
+                const std::optional<Regex>& pattern, bool want_present) {
   Host& host = context.Machine();
   if (context.Str("state") == "drained") {
     auto tcp = host.ReadFile("/proc/net/tcp");
@@ -125,7 +131,7 @@ Expected<Json> RunWaitFor(ModuleContext& context) {
     return Fail("state=drained should only be used for checking a port in the wait_for module");
   if (context.Has("path") && state == "drained")
     return Fail("state=drained should only be used for checking a port in the wait_for module");
-  std::optional<std::regex> pattern;
+  std::optional<Regex> pattern;
   if (context.Has("search_regex")) {
     if (!want_present) return Fail("state=stopped should not be used with search_regex");
     auto compiled = CompilePythonRegex(context.Str("search_regex"), "search_regex");

@@ -3,9 +3,9 @@
 #include <cctype>
 #include <map>
 #include <ranges>
-#include <regex>
 #include <set>
 
+#include "core/regex.h"
 #include "modules/framework/all.h"
 #include "modules/packages/apt_common.h"
 #include "modules/files/file_common.h"
@@ -73,8 +73,9 @@ std::string RenderSources(const std::vector<SourceLine>& lines) {
 // scheme, without credentials, with non-alphanumerics turned into '_'.
 std::string SuggestFilename(const std::string& source, const std::string& filename) {
   if (!filename.empty()) return filename + ".list";
-  std::string line = std::regex_replace(source, std::regex(R"(\[[^\]]+\])"), "");
-  line = std::regex_replace(line, std::regex(R"(\w+://)"), "");
+  static const Regex kOptions = Regex::Fixed(R"(\[[^\]]+\])"), kScheme = Regex::Fixed(R"(\w+://)");
+  std::string line = kOptions.Replace(source, "").value_or(source);
+  line = kScheme.Replace(line, "").value_or(line);
   std::string first;
   for (const auto& word : NormalizeSpaces(line) | std::views::split(' ')) {
     std::string w(word.begin(), word.end());

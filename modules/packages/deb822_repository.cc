@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
-#include <regex>
 
+#include "core/regex.h"
 #include "modules/framework/all.h"
 #include "modules/packages/apt_common.h"
 #include "modules/framework/text.h"
@@ -18,8 +18,8 @@ constexpr const char* kKeyringsDir = "/etc/apt/keyrings";
 std::string Slug(const std::string& name) {
   std::string lower;
   for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  lower = std::regex_replace(lower, std::regex(R"([_\s]+)"), "-");
-  return std::regex_replace(lower, std::regex(R"([^a-z0-9-]+)"), "");
+  static const Regex kSpaces = Regex::Fixed(R"([_\s]+)"), kOther = Regex::Fixed("[^a-z0-9-]+");
+  return kOther.Replace(kSpaces.Replace(lower, "-").value_or(lower), "").value_or(lower);
 }
 
 // A multi-line value (an inline key) as deb822 folds it: indented lines,

@@ -10,13 +10,13 @@
 #include <ctime>
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "modules/parsers/tools_common.h"
 #include "core/mount_table.h"
+#include "core/regex.h"
 
 namespace tend::tools {
 
@@ -64,14 +64,16 @@ inline std::map<std::string, uint32_t> ParseZipCrcs(std::string_view text) {
 /// A zipinfo -T stamp as the local time unzip gives the extracted file,
 /// clamped to the DOS range as Ansible does.
 inline int64_t ZipStampToTime(const std::string& stamp) {
-  static const std::regex shape(R"(^(\d{4})(\d{2})(\d{2})\.(\d{2})(\d{2})(\d{2})$)");
-  std::smatch m;
+  static const Regex shape = Regex::Fixed(R"((\d{4})(\d{2})(\d{2})\.(\d{2})(\d{2})(\d{2}))");
+  auto match = shape.FullMatch(stamp);
   tm t{};
   t.tm_isdst = -1;
   t.tm_year = 1980 - 1900;
   t.tm_mday = 1;
-  if (std::regex_match(stamp, m, shape)) {
-    int year = std::stoi(m[1]);
+  if (match && *match) {
+    const RegexMatch& m = **match;
+    auto field = [&](size_t i) { return std::stoi(std::string(m.GroupOrEmpty(i))); };
+    int year = field(1);
     if (year > 2107) {
       t.tm_year = 2107 - 1900;
       t.tm_mon = 11;
@@ -81,11 +83,11 @@ inline int64_t ZipStampToTime(const std::string& stamp) {
       t.tm_sec = 59;
     } else if (year >= 1980) {
       t.tm_year = year - 1900;
-      t.tm_mon = std::stoi(m[2]) - 1;
-      t.tm_mday = std::stoi(m[3]);
-      t.tm_hour = std::stoi(m[4]);
-      t.tm_min = std::stoi(m[5]);
-      t.tm_sec = std::stoi(m[6]);
+      t.tm_mon = field(2) - 1;
+      t.tm_mday = field(3);
+      t.tm_hour = field(4);
+      t.tm_min = field(5);
+      t.tm_sec = field(6);
     }
   }
   return static_cast<int64_t>(::mktime(&t));

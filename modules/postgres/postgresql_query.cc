@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 
-#include <regex>
 #include <sstream>
 
+#include "core/regex.h"
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
 #include "modules/parsers/netpg_parsers.h"
@@ -41,10 +41,10 @@ Expected<Outcome> RunStatement(Psql& psql, const std::string& prefix, const std:
                               bool rollback) {
   auto words = FirstWords(query, 2);
   std::string verb = words.empty() ? "" : words[0];
-  static const std::regex kReturning("\\breturning\\b", std::regex::icase);
+  static const Regex kReturning = Regex::Fixed(R"(\breturning\b)", {.ignorecase = true});
   bool reads = verb == "SELECT" || verb == "VALUES" || verb == "TABLE" ||
-               (verb == "WITH" && !std::regex_search(query, kReturning));
-  bool returning = !reads && std::regex_search(query, kReturning);
+               (verb == "WITH" && !kReturning.Contains(query));
+  bool returning = !reads && kReturning.Contains(query);
   // Check mode runs inside a transaction that is rolled back, as Ansible does.
   std::string begin = (rollback ? "BEGIN;\n" : "") + prefix, end = rollback ? "ROLLBACK;\n" : "";
   Outcome outcome;

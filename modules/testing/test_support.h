@@ -28,9 +28,13 @@ struct Task {
                           .network = TestSeams().network,
                           .docker = TestSeams().docker};
     if (controller_content) {
-      context.fetch_content = [this] {
+      // As the agent: the controller streams a request's content once.
+      context.fetch_content = [this, this_run = 0]() mutable {
         ++fetches;
-        return controller_content;
+        if (++this_run == 1) return controller_content;
+        return ContentSource([](const auto&) -> Expected<void> {
+          return Fail("the content of this request was already received");
+        });
       };
     }
     return RunModule(*FindModule(module), context);

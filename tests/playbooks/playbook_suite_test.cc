@@ -136,6 +136,22 @@ TEST_CASE("roles: template, files/, handler; a second run changes nothing") {
   CHECK(again.out.find("listen 8081") != std::string::npos);
 }
 
+// issue 21: under --diff the diff read the content and the write asked again
+// ("the content of this request was already received").
+TEST_CASE("--diff shows the change and still writes template and copy src files") {
+  Reset();
+  Run r = Play("roles.yml", "--diff");
+  CHECK(r.rc == 0);
+  CheckEveryHost(r, {4, 4, 0, 0, 0, 0, 0});
+  CHECK(r.out.find("already received") == std::string::npos);
+  CHECK(r.out.find("+listen 8081") != std::string::npos);
+  const Target& t = GetTarget();
+  Run conf = t.lab ? Sh(t.tend + " run all " + t.inventory_args +
+                        " -m command -a 'cat /tmp/tend-playbook-test/web/site.conf'")
+                   : Sh("cat /tmp/tend-playbook-test/web/site.conf");
+  CHECK(conf.out.find("listen 8081") != std::string::npos);
+}
+
 TEST_CASE("bad input is a located error before any host is touched") {
   Run r = Play("bad_module.yml");
   CHECK(r.rc == 4);

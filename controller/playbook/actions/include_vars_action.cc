@@ -9,7 +9,8 @@
 
 #include "controller/playbook/actions/action_table.h"
 #include "controller/playbook/run_context.h"
-#include "controller/yaml/yaml.h"
+#include "controller/playbook/vars_files.h"
+#include "core/json_object.h"
 #include "modules/framework/regex.h"
 
 namespace tend {
@@ -156,9 +157,9 @@ Expected<std::vector<std::string>> DirFiles(const std::string& root, const DirOp
   return files;
 }
 
-// Loads one vars file; an empty file is an empty mapping.
-Expected<Json> LoadVarsFile(const std::string& path) {
-  auto doc = LoadYamlFile(path);
+// Loads one vars file, decrypting a vaulted one; an empty file is an empty mapping.
+Expected<Json> LoadIncludedVars(const std::string& path, const VaultSecrets& secrets) {
+  auto doc = ReadVarsFile(path, secrets);
   if (!doc) return std::unexpected(doc.error());
   if (doc->is_null()) return Json::object();
   if (!doc->is_object()) return Fail(fmt::format("{} must be stored as a dictionary/hash", path));
@@ -218,25 +219,28 @@ Json RunIncludeVars(const ActionCall& call) {
   }
   Json loaded = Json::object();
   for (const auto& f : files) {
-    auto doc = LoadVarsFile(f);
+    auto doc = LoadIncludedVars(f, call.worker.ctx.opt.vault_secrets);
     if (!doc) return Failed(doc.error().ToString());
-    for (const auto& [k, v] : doc->items()) loaded[k] = v;
+    MergeObject(loaded, *doc);
   }
   std::string name = args.value("name", "");
   Json facts = name.empty() ? loaded : Json{{name, loaded}};
   HostState& h = call.worker.h;
   {
     std::unique_lock lock(h.mutex);
-    bool merge = args.value("hash_behaviour", "") == "merge";
-    for (auto& [k, v] : facts.items()) {
-      if (merge && v.is_object()) {
-        Json base = h.include_vars.contains(k) ? h.include_vars[k] : h.host_facts.value(k, Json::object());
-        if (base.is_object()) {
-          MergeInto(base, v);
-          v = std::move(base);
+    if (args.value("hash_behaviour", "") != "merge") {
+      MergeObject(h.include_vars, facts);
+    } else {
+      for (auto& [k, v] : facts.items()) {
+        if (v.is_object()) {
+          Json base = h.include_vars.contains(k) ? h.include_vars[k] : h.host_facts.value(k, Json::object());
+          if (base.is_object()) {
+            MergeInto(base, v);
+            v = std::move(base);
+          }
         }
+        h.include_vars[k] = v;
       }
-      h.include_vars[k] = v;
     }
   }
   return Json{{"ansible_facts", facts}, {"ansible_included_var_files", files}, {"changed", false}};

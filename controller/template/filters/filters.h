@@ -4,10 +4,10 @@
 // names them (and that "did you mean" searches) is Filters() in filters.cc.
 
 #include <optional>
-#include <regex>
 #include <string>
 
 #include "controller/template/jinja.h"
+#include "core/regex.h"
 
 namespace tend::jinja {
 
@@ -133,9 +133,9 @@ Value FPprint(Renderer& r, Value& in, const Args& a);
 // network.cc
 Value FIpAddr(Renderer& r, Value& in, const Args& a);
 
-/// Python's `re` syntax on std::regex (ECMAScript): for the regex filters and the
-/// `match`/`search` tests. Throws RenderError for an invalid pattern.
-std::regex MakeRegex(const std::string& pattern, bool ignorecase, bool multiline);
+/// A Python `re` pattern for the regex filters and the `match`/`search` tests.
+/// Throws RenderError for an invalid pattern.
+Regex MakeRegex(const std::string& pattern, bool ignorecase, bool multiline);
 
 /// Python's int(text, base) (2, 8, 10 or 16; "_" separators, an optional prefix),
 /// or nothing where Python raises.

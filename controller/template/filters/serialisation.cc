@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "controller/template/filters/args.h"
 #include "controller/template/filters/filters.h"
 #include "controller/yaml/yaml.h"
@@ -47,9 +49,24 @@ Value FTojson(Renderer&, Value& in, const Args& a) {
   }
   return Value(Json(out));
 }
+// Python's json.loads gives up (RecursionError) near this depth; deeper
+// input would overflow our recursive printers (issue 21).
+constexpr int kMaxJsonDepth = 1000;
+
 Value FFromJson(Renderer&, Value& in, const Args&) {
+  auto bounded = [](int depth, Json::parse_event_t event, Json&) {
+    if (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (depth >= kMaxJsonDepth) {
+        throw RenderError(fmt::format("from_json: the document nests deeper than {} levels",
+                                      kMaxJsonDepth));
+      }
+    }
+    return true;
+  };
   try {
-    return Value(Json::parse(Str(in, "from_json")));
+    return Value(Json::parse(Str(in, "from_json"), bounded));
+  } catch (const RenderError&) {
+    throw;
   } catch (const std::exception& e) {
     throw RenderError(std::string("from_json: ") + e.what());
   }

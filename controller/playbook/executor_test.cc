@@ -1030,7 +1030,7 @@ TEST_CASE("errors in an included file fail the include on the hosts that run it"
     - include_tasks: self.yml
       when: inventory_hostname == 'h1'
 )",
-                         {"h1", "h2"}, {}, nullptr, {},
+                         {"h1", "h2"}, {}, nullptr, {}, {},
                          {{"windows.yml", "- win_file: {path: x}\n"},
                           {"linux.yml", "- pacman: name=x\n  when: false\n- command: ok\n"},
                           {"broken.yml", "- debug: {msg: x\n"},
@@ -1193,7 +1193,7 @@ namespace {
 
 TEST_CASE("script finds its file in the role's files/, as copy's src") {
   auto out = RunPlaybook("- hosts: h1\n  gather_facts: false\n  roles: [r]\n", {"h1"}, {},
-                         nullptr, {},
+                         nullptr, {}, {},
                          {{"roles/r/tasks/main.yml",
                            "- script: 'list.sh \"{{ inventory_hostname }}\"'\n"},
                           {"roles/r/files/list.sh", "echo hi\n"}});

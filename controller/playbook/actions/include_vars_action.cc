@@ -11,7 +11,7 @@
 #include "controller/playbook/run_context.h"
 #include "controller/playbook/vars_files.h"
 #include "core/json_object.h"
-#include "modules/framework/regex.h"
+#include "core/regex.h"
 
 namespace tend {
 namespace {
@@ -55,8 +55,8 @@ std::string DirRoot(const ActionCall& call, const std::string& dir) {
 
 struct DirOptions {
   int depth = 0;  // 0: unlimited
-  std::optional<std::regex> files_matching;
-  std::vector<std::regex> ignore_files;
+  std::optional<Regex> files_matching;
+  std::vector<Regex> ignore_files;
   std::vector<std::string> extensions = {"yaml", "yml", "json"};
   bool ignore_unknown_extensions = false;
   std::string role_main;  // the role's vars/main.yml, which a role already loaded
@@ -88,14 +88,14 @@ Expected<DirOptions> ReadDirOptions(const ActionCall& call) {
     o.depth = d.is_number() ? d.get<int>() : std::atoi(d.get<std::string>().c_str());
   }
   if (args.contains("files_matching") && args["files_matching"].is_string()) {
-    auto re = CompilePythonRegex(args["files_matching"].get<std::string>(), "files_matching");
-    if (!re) return std::unexpected(re.error());
+    auto re = Regex::Compile(args["files_matching"].get<std::string>());
+    if (!re) return Fail("files_matching is not a valid regular expression: " + re.error().message);
     o.files_matching = std::move(*re);
   }
   if (args.contains("ignore_files")) {
     if (args["ignore_files"].is_object()) return Fail(fmt::format("{} must be a list", args["ignore_files"].dump()));
     for (const auto& pattern : StringList(args["ignore_files"])) {
-      auto re = CompilePythonRegex(pattern + "$", "ignore_files");
+      auto re = Regex::Compile(pattern + "$");
       if (!re) return Fail("Invalid regular expression: " + pattern);
       o.ignore_files.push_back(std::move(*re));
     }
@@ -107,6 +107,12 @@ Expected<DirOptions> ReadDirOptions(const ActionCall& call) {
   o.ignore_unknown_extensions = args.contains("ignore_unknown_extensions") && JsonTruthy(args["ignore_unknown_extensions"]);
   if (call.task.role) o.role_main = call.task.role->path + "/vars/main.yml";
   return o;
+}
+
+// re.search; a match over the engine's limits counts as none.
+bool Found(const Regex& re, std::string_view text) {
+  auto m = re.Search(text);
+  return m && m->has_value();
 }
 
 // Python's os.path.splitext()[1][1:]: "" for "hosts" and ".bashrc".
@@ -140,9 +146,9 @@ Expected<std::vector<std::string>> DirFiles(const std::string& root, const DirOp
     for (const auto& name : names) {
       std::string path = (fs::path(dir) / name).string();
       if (path == o.role_main) continue;
-      if (o.files_matching && !std::regex_search(name, *o.files_matching)) continue;
+      if (o.files_matching && !Found(*o.files_matching, name)) continue;
       if (std::any_of(o.ignore_files.begin(), o.ignore_files.end(),
-                      [&](const std::regex& re) { return std::regex_search(name, re); })) {
+                      [&](const Regex& re) { return Found(re, name); })) {
         continue;
       }
       if (!Listed(o.extensions, Extension(name))) {

@@ -71,6 +71,7 @@ TEST_CASE("file: modification_time and access_time, preserve and formatted times
   Task stamp{host,
              "file",
              {{"path", "/srv/t"}, {"modification_time", "202601011200.00"}, {"access_time", "202601011200.00"}}};
+  host.ClearRecords();
   CheckCheckMode(stamp);
   CheckIdempotent(stamp);
   std::tm tm{.tm_min = 0, .tm_hour = 12, .tm_mday = 1, .tm_mon = 0, .tm_year = 126, .tm_isdst = -1};

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "modules/host/child_stop.h"
 #include "modules/host/docker_api.h"
 #include "modules/host/network.h"
 #include "modules/host/real_host.h"
@@ -27,8 +28,11 @@ std::string NewJobId() {
 }
 
 // The job's processes must not hold the agent's stdin/stdout (the SSH
-// channel), or the session could not end while the job runs.
+// channel), or the session could not end while the job runs. Nor may they
+// watch the controller's channel for a hangup: that fd is closed here, and
+// a job outlives the session by design (modules/host/child_stop.h).
 void Detach() {
+  SetControllerFd(-1);
   ::setsid();
   int null = ::open("/dev/null", O_RDWR);
   for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);

@@ -527,7 +527,9 @@ TEST_CASE("loops: when per item, item lines, register .results") {
   CHECK(out.summary.stats["h1"].ok == 3);
 }
 
-// issue 21: no_log loops printed their items, passwords and all.
+// issue 21: no_log loops printed their items, passwords and all. (The
+// include's no_log does not reach the included tasks, as in Ansible: a
+// dynamic include is skipped when keywords are inherited.)
 TEST_CASE("no_log loop items show as (item=None) in human and JSON output at every verbosity") {
   const std::string play = R"(- hosts: h1
   gather_facts: false
@@ -544,7 +546,7 @@ TEST_CASE("no_log loop items show as (item=None) in human and JSON output at eve
     CAPTURE(style.json);
     CAPTURE(style.verbosity);
     auto out = RunPlaybook(play, {"h1"}, {}, nullptr, {}, style,
-                           {{"inc.yml", "- command: \"{{ item.password }}\"\n"}});
+                           {{"inc.yml", "- command: included\n"}});
     CHECK(out.text.find("alice") == std::string::npos);
     CHECK(out.text.find("bob") == std::string::npos);
     CHECK(out.text.find("secret") == std::string::npos);
@@ -1148,8 +1150,9 @@ TEST_CASE("delegate_facts gives the facts a task sets to the delegated host") {
 )");
   CHECK(out.text.find("ok: [h1] => {\n    \"seen\": \"VARIABLE IS NOT DEFINED!\"") !=
         std::string::npos);
-  CHECK(out.text.find("ok: [h2] => {\n    \"seen\": \"yes\"") != std::string::npos);
-  CHECK(out.text.find("ok: [h1] => {\n    \"own\": \"yes\"") != std::string::npos);
+  // set_fact turns a "yes" written as k=v into a boolean, as Ansible's does.
+  CHECK(out.text.find("ok: [h2] => {\n    \"seen\": true") != std::string::npos);
+  CHECK(out.text.find("ok: [h1] => {\n    \"own\": true") != std::string::npos);
   CHECK(out.text.find("ok: [h2] => {\n    \"own\": \"VARIABLE IS NOT DEFINED!\"") !=
         std::string::npos);
 }

@@ -58,7 +58,8 @@ Json Describe(const Task& t) {
               {"throttle", t.throttle},
               {"any_errors_fatal", t.any_errors_fatal},
               {"async", t.async},
-              {"poll", t.poll}};
+              {"poll", t.poll},
+              {"timeout", t.timeout}};
 }
 
 Expected<Playbook> LoadText(TestDir& dir, const std::string& yaml) {
@@ -146,7 +147,7 @@ TEST_CASE("refused keywords are located load errors; debugger: never is accepted
   REQUIRE_FALSE(debugger.has_value());
   CHECK(debugger.error().ToString() ==
         dir.Path("site.yml") +
-            ":2:3: the 'debugger' keyword is not supported by tend: tend has no interactive "
+            ":2:13: the 'debugger' keyword is not supported by tend: tend has no interactive "
             "task debugger; remove it or use 'debugger: never'");
   CHECK(LoadText(dir, "- hosts: all\n  debugger: never\n  tasks: []\n").has_value());
 }

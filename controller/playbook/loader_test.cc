@@ -119,8 +119,8 @@ TEST_CASE("located errors before any host is touched") {
       {"block keyword", "- hosts: all\n  tasks:\n    - block: []\n      rescu: []\n",
        "site.yml:4:14: unknown block keyword 'rescu', did you mean 'rescue'?"},
       // issue 21: these ran nothing and exited 0; Ansible refuses them.
-      {"empty playbook", "# nothing here\n", "Empty playbook, nothing to do: ./site.yml"},
-      {"empty list", "[]\n", "Empty playbook, nothing to do: ./site.yml"},
+      {"empty playbook", "# nothing here\n", "Empty playbook, nothing to do: site.yml"},
+      {"empty list", "[]\n", "Empty playbook, nothing to do: site.yml"},
       {"unclosed quote", "- hosts: all\n  tasks:\n    - debug: \"msg=hi\n    - debug: msg=next\n",
        "site.yml:3:14: YAML syntax error: found unexpected end of stream (a quote is not "
        "closed)\n        - debug: \"msg=hi\n                 ^"},

@@ -1,8 +1,12 @@
 #include "controller/connection/server_alive.h"
 
 #include <fmt/format.h>
+#include <linux/tcp.h>  // tcp_info with tcpi_bytes_received; glibc's lacks it
+#include <netinet/in.h>  // IPPROTO_TCP
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cstddef>
 
 namespace tend {
 
@@ -40,6 +44,16 @@ std::string ServerAlive::GiveUpMessage(const std::string& host) const {
       "Timeout, server {} not responding (no reply for {} s: ServerAliveInterval {} x "
       "ServerAliveCountMax {})",
       host, interval * count_max_, interval, count_max_);
+}
+
+std::optional<uint64_t> SocketBytesReceived(int fd) {
+  tcp_info info{};
+  socklen_t size = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return std::nullopt;
+  if (size < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received) {
+    return std::nullopt;  // an old kernel
+  }
+  return info.tcpi_bytes_received;
 }
 
 }  // namespace tend

@@ -7,6 +7,8 @@
 // from it, the host is given up as unreachable, as OpenSSH's client does.
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tend {
@@ -39,5 +41,11 @@ class ServerAlive {
   Clock::time_point last_heard_;
   int probes_ = 0;
 };
+
+/// How many bytes the kernel has received on TCP socket `fd` so far, or
+/// nothing when `fd` is not a TCP socket. It counts bytes whoever reads them:
+/// libssh often takes the answer to a probe off the socket inside a channel
+/// read, before a poll(2) of ours could see it.
+std::optional<uint64_t> SocketBytesReceived(int fd);
 
 }  // namespace tend

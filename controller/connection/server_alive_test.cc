@@ -1,6 +1,10 @@
 #include "controller/connection/server_alive.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace tend {
 
@@ -36,6 +40,35 @@ TEST_CASE("ServerAlive starts over whenever the server is heard, and 0 turns it 
   ServerAlive off(0, 3, t0);
   CHECK(off.Due(t0 + seconds(100000)) == Action::kWait);
   CHECK(off.MillisUntilDue(t0) == -1);
+}
+
+// The count goes up on bytes that someone else has already read, which is
+// what lets a probe's answer count when libssh took it off the socket.
+TEST_CASE("SocketBytesReceived counts what arrived on a TCP socket, read or not") {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  int server = ::accept(listener, nullptr, nullptr);
+  REQUIRE(server >= 0);
+
+  auto before = SocketBytesReceived(client);
+  REQUIRE(before.has_value());
+  REQUIRE(::write(server, "hello", 5) == 5);
+  char buffer[5];
+  REQUIRE(::read(client, buffer, 5) == 5);
+  CHECK(SocketBytesReceived(client) == *before + 5);
+
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  CHECK_FALSE(SocketBytesReceived(pipe_fds[0]).has_value());
+  for (int fd : {listener, client, server, pipe_fds[0], pipe_fds[1]}) ::close(fd);
 }
 
 }  // namespace tend

@@ -45,8 +45,9 @@ std::string ExpandHome(const std::string& path) {
 }
 
 // The session's ServerAlive checks (server_alive.h), shared by its channels.
-// Every byte from the server counts as an answer: poll(2) on the socket sees
-// it before libssh reads it.
+// Every byte from the server counts as an answer: the kernel's count of bytes
+// received on the socket, or (not a TCP socket) poll(2) seeing one before
+// libssh reads it.
 class SessionLiveness {
  public:
   SessionLiveness(ssh_session session, std::string host, int interval, int count_max)
@@ -66,6 +67,10 @@ class SessionLiveness {
   }
   void Heard() { alive_.Heard(ServerAlive::Clock::now()); }
   Expected<void> Check() {
+    if (auto bytes = SocketBytesReceived(ssh_get_fd(session_)); bytes && *bytes != bytes_) {
+      bytes_ = *bytes;
+      Heard();
+    }
     switch (alive_.Due(ServerAlive::Clock::now())) {
       case ServerAlive::Action::kWait:
         return {};
@@ -95,6 +100,7 @@ class SessionLiveness {
   ssh_session session_;
   std::string host_;
   ServerAlive alive_;
+  uint64_t bytes_ = 0;
   bool dead_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/cli/run_records.h"
 #include "core/suggest.h"
 #include "core/version.h"
 
@@ -55,6 +56,7 @@ void OneValuePerOccurrence(CLI::App& app) {
 }
 
 int Main(int argc, char** argv) {
+  SetCommandLine(argc, argv);
   if (RejectUnknownCommand(argc, argv)) return kExitBadOptions;
   CLI::App app{"tend: configure machines with Ansible playbooks, fast", "tend"};
   app.set_version_flag("--version", fmt::format("tend {} ({})", kVersion, kGitRevision));

@@ -25,6 +25,10 @@ constexpr CommandRegistration kCommands[] = {
     {"render", "Render a Jinja2 template locally", SetupRenderCommand},
     {"vault", "Encrypt and decrypt ansible-vault files", SetupVaultCommand},
     {"lab", "Start and stop local throwaway Debian hosts", SetupLabCommand},
+    {"history", "List recorded runs; one run per host and task; one host's changes",
+     SetupHistoryCommand},
+    {"hosts", "Hosts whose recorded facts match --where (no connecting)", SetupHostsCommand},
+    {"report", "Write one recorded run as a self-contained HTML page", SetupReportCommand},
     {"config", "Show the ansible.cfg settings that differ from the defaults (like ansible-config)",
      SetupConfigCommand},
 };

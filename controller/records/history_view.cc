@@ -16,6 +16,10 @@ int Sum(const Json& counts, const char* key) {
   return total;
 }
 
+// The PLAY RECAP once the run ended; counted from its results when it was
+// killed before one.
+const Json& Counts(const RunSummaryRow& r) { return r.info.recap.empty() ? r.counts : r.info.recap; }
+
 double RunSeconds(const RunInfo& run) {
   if (!run.finished_ms) return 0;
   return static_cast<double>(*run.finished_ms - run.started_ms) / 1000.0;
@@ -88,11 +92,11 @@ std::string RunsTable(const std::vector<RunSummaryRow>& runs) {
                                                   "UNREACHABLE", "DURATION", "STATUS"}};
   for (const auto& r : runs) {
     const RunInfo& i = r.info;
+    const Json& counts = Counts(r);
     rows.push_back({std::to_string(i.id), FormatTime(i.started_ms), i.user, i.controller,
-                    RunWhat(i), std::to_string(r.counts.size()),
-                    std::to_string(Sum(r.counts, "ok")), std::to_string(Sum(r.counts, "changed")),
-                    std::to_string(Sum(r.counts, "failed")),
-                    std::to_string(Sum(r.counts, "unreachable")),
+                    RunWhat(i), std::to_string(counts.size()), std::to_string(Sum(counts, "ok")),
+                    std::to_string(Sum(counts, "changed")), std::to_string(Sum(counts, "failed")),
+                    std::to_string(Sum(counts, "unreachable")),
                     i.finished_ms ? FormatDuration(RunSeconds(i)) : "-", RunStatus(i)});
   }
   return Table(rows);
@@ -161,7 +165,7 @@ Json RunsJson(const std::vector<RunSummaryRow>& runs) {
   Json out = Json::array();
   for (const auto& r : runs) {
     Json run = RunInfoJson(r.info);
-    run["hosts"] = r.counts;
+    run["hosts"] = Counts(r);
     out.push_back(std::move(run));
   }
   return out;

@@ -103,3 +103,15 @@ TEST_CASE("a host's changes over time") {
 
 }  // namespace
 }  // namespace tend
+
+namespace tend {
+namespace {
+
+TEST_CASE("a finished run counts as its PLAY RECAP did (a failed command is changed too)") {
+  RunSummaryRow row{Run(5, 2), {{"web1", {{"ok", 1}, {"changed", 0}, {"failed", 1}}}}};
+  row.info.recap = {{"web1", {{"ok", 1}, {"changed", 1}, {"failed", 1}, {"unreachable", 0}}}};
+  CHECK(RunsJson({row})[0]["hosts"]["web1"]["changed"] == 1);
+}
+
+}  // namespace
+}  // namespace tend

@@ -20,9 +20,19 @@ std::string NumberPlaceholders(const std::string& sql) {
   return out;
 }
 
+// libpq's messages span lines ("...failed: Connection refused\n\tIs the
+// server running..."); a warning is one line.
 std::string Trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') {
+      out += ' ';
+    } else if (c != '\t') {
+      out += c;
+    }
+  }
+  return out;
 }
 
 std::optional<std::string> AsText(const SqlValue& value) {

@@ -8,6 +8,7 @@
 
 #include "controller/playbook/reporter.h"
 #include "controller/records/history_view.h"
+#include "core/html.h"
 
 namespace tend {
 namespace {
@@ -155,21 +156,6 @@ std::string Header(const RunInfo& i) {
 }
 
 }  // namespace
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string RunReportHtml(const RunDetail& run) {
   return fmt::format(

@@ -12,7 +12,4 @@ namespace tend {
 
 std::string RunReportHtml(const RunDetail& run);
 
-/// `text` safe inside HTML text and attribute values.
-std::string HtmlEscape(std::string_view text);
-
 }  // namespace tend

@@ -13,6 +13,7 @@
 #include "controller/bootstrap/bootstrap_probe.h"
 #include "controller/cli/command.h"
 #include "controller/cli/play_command.h"
+#include "controller/cli/run_records.h"
 #include "controller/cli/vault_options.h"
 #include "controller/connection/real_session.h"
 
@@ -61,6 +62,8 @@ void AddBootstrapOptions(CLI::App& app, BootstrapFlags& b) {
   app.add_option("--color", f.color, "auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   AddVaultOptions(app, f.vault);
+  AddRecordsOption(app, f.records);
+  f.command = "bootstrap";
 }
 
 // A key given as a path is read; anything else is taken as the key itself.

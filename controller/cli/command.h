@@ -36,5 +36,8 @@ CommandRunner SetupFactsCommand(CLI::App& sub);
 CommandRunner SetupPlayCommand(CLI::App& sub);
 CommandRunner SetupBootstrapCommand(CLI::App& sub);
 CommandRunner SetupConfigCommand(CLI::App& sub);
+CommandRunner SetupHistoryCommand(CLI::App& sub);
+CommandRunner SetupHostsCommand(CLI::App& sub);
+CommandRunner SetupReportCommand(CLI::App& sub);
 
 }  // namespace tend

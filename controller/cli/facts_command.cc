@@ -11,7 +11,10 @@
 #include "controller/cli/command.h"
 #include "controller/cli/config_flags.h"
 #include "controller/connection/fact_cache.h"
+#include "controller/cli/run_records.h"
 #include "controller/connection/real_session.h"
+#include "controller/records/fact_filter.h"
+#include "controller/records/history_view.h"
 
 namespace tend {
 namespace {
@@ -22,7 +25,41 @@ struct FactsFlags {
   std::string cache;
   long cache_ttl = 86400;
   bool oneline = false;
+  std::string history;  // --history HOST: stored snapshots, no connecting
+  bool json = false;
+  std::string records;
 };
+
+// The facts the run records hold for one host, newest first.
+int FactHistory(const FactsFlags& f) {
+  auto store = OpenRecordsForReading(f.records);
+  if (!store) return kExitError;
+  auto history = store->FactHistory(f.history);
+  if (!history) {
+    fmt::print(stderr, "tend: {}\n", history.error().ToString());
+    return kExitError;
+  }
+  if (f.json) {
+    Json out = Json::array();
+    for (const auto& h : *history) {
+      out.push_back({{"gathered_ms", h.gathered_ms}, {"run", h.run_id}, {"facts", h.facts}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows = {{"GATHERED", "RUN", "DISTRIBUTION", "KERNEL", "FACTS"}};
+  for (const auto& h : *history) {
+    auto text = [&](const char* name) {
+      Json v = FactAt(h.facts, name);
+      return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string("-") : v.dump();
+    };
+    rows.push_back({FormatTime(h.gathered_ms), std::to_string(h.run_id),
+                    text("distribution") + " " + text("distribution_version"), text("kernel"),
+                    std::to_string(h.facts.size())});
+  }
+  fmt::print("{}", Table(rows));
+  return kExitOk;
+}
 
 // With a cache, a fresh entry answers without connecting (Ansible's "smart"
 // gathering); a gathered result refreshes it.
@@ -62,6 +99,11 @@ void WriteTree(const std::string& dir, const std::string& host, const Json& resu
 }
 
 int Facts(const FactsFlags& f) {
+  if (!f.history.empty()) return FactHistory(f);
+  if (f.adhoc.pattern.empty()) {
+    fmt::print(stderr, "tend: facts needs a host pattern (or --history HOST)\n");
+    return kExitBadOptions;
+  }
   auto targets = AdhocTargets(f.adhoc);
   if (!targets) {
     fmt::print(stderr, "tend: {}\n", targets.error().ToString());
@@ -102,6 +144,12 @@ CommandRunner SetupFactsCommand(CLI::App& sub) {
   sub.add_option("--fact-cache", flags->cache, "JSON fact cache directory (one file per host)");
   sub.add_option("--fact-cache-ttl", flags->cache_ttl, "Seconds a cached entry stays fresh");
   sub.add_flag("-o,--one-line", flags->oneline, "One line per host");
+  // With --history no host is contacted, so the pattern is not needed.
+  sub.get_option("pattern")->required(false);
+  sub.add_option("--history", flags->history,
+                 "Show the facts the run records hold for this host, newest first");
+  sub.add_flag("--json", flags->json, "With --history: JSON instead of a table");
+  AddRecordsOption(sub, flags->records);
   return [flags] { return Facts(*flags); };
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/cli/run_records.h"
 #include "core/suggest.h"
 #include "core/version.h"
 
@@ -24,6 +25,10 @@ constexpr CommandRegistration kCommands[] = {
     {"render", "Render a Jinja2 template locally", SetupRenderCommand},
     {"vault", "Encrypt and decrypt ansible-vault files", SetupVaultCommand},
     {"lab", "Start and stop local throwaway Debian hosts", SetupLabCommand},
+    {"history", "List recorded runs; one run per host and task; one host's changes",
+     SetupHistoryCommand},
+    {"hosts", "Hosts whose recorded facts match --where (no connecting)", SetupHostsCommand},
+    {"report", "Write one recorded run as a self-contained HTML page", SetupReportCommand},
     {"config", "Show the ansible.cfg settings that differ from the defaults (like ansible-config)",
      SetupConfigCommand},
 };
@@ -55,6 +60,7 @@ void OneValuePerOccurrence(CLI::App& app) {
 }
 
 int Main(int argc, char** argv) {
+  SetCommandLine(argc, argv);
   if (RejectUnknownCommand(argc, argv)) return kExitBadOptions;
   CLI::App app{"tend: configure machines with Ansible playbooks, fast", "tend"};
   app.set_version_flag("--version", fmt::format("tend {} ({})", kVersion, kGitRevision));

@@ -8,6 +8,7 @@
 #include "controller/cli/command.h"
 #include "controller/cli/config_flags.h"
 #include "controller/cli/play_command.h"
+#include "controller/cli/run_records.h"
 #include "controller/cli/vault_options.h"
 #include "controller/connection/interrupt.h"
 #include "controller/connection/real_session.h"
@@ -167,6 +168,7 @@ void AddPlayOptions(CLI::App& app, PlayFlags& f) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   AddVaultOptions(app, f.vault);
+  AddRecordsOption(app, f.records);
 }
 
 namespace {
@@ -195,6 +197,16 @@ std::vector<std::string> SplitCommas(const std::vector<std::string>& in) {
     for (const auto& t : ToStringList(Json(s), true)) out.push_back(t);
   }
   return out;
+}
+
+int ExitCode(const RunSummary& summary) {
+  if (summary.error) {
+    fmt::print(stderr, "ERROR! {}\n", summary.error->ToString());
+    return kExitError;
+  }
+  if (summary.any_unreachable) return kExitUnreachable;
+  if (summary.any_failed) return kExitHostFailed;
+  return kExitOk;
 }
 
 }  // namespace
@@ -301,6 +313,9 @@ int RunPlay(const PlayFlags& f) {
     human.timing = f.timing;
     inner = std::make_unique<HumanReporter>(stdout, human);
   }
+  RecordingReporter* recorder = nullptr;
+  inner = WithRecords(std::move(inner), f.records, NewRunInfo(f.command, sources, f.playbooks),
+                      &recorder);
   RedactingReporter reporter(std::move(inner));
   auto factory = MakeRealSessionFactory(RealSessionOptions{"", f.verbosity >= 3});
   TemplarHooks hooks;
@@ -321,13 +336,9 @@ int RunPlay(const PlayFlags& f) {
   HandleInterrupts();
   Executor executor(catalog, *factory, reporter, loader, JinjaTemplarFactory(hooks), options);
   RunSummary summary = executor.Run(all);
-  if (summary.error) {
-    fmt::print(stderr, "ERROR! {}\n", summary.error->ToString());
-    return kExitError;
-  }
-  if (summary.any_unreachable) return kExitUnreachable;
-  if (summary.any_failed) return kExitHostFailed;
-  return kExitOk;
+  int rc = ExitCode(summary);
+  if (recorder != nullptr) recorder->Finish(rc);
+  return rc;
 }
 
 

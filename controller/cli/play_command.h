@@ -42,6 +42,10 @@ struct PlayFlags {
   std::string color = "auto";
   std::vector<std::string> roles_path;
   VaultOptions vault;
+  /// --records: where the run record goes ("" the default file, "off" none).
+  std::string records;
+  /// What the run record calls this run: "play" or "bootstrap".
+  std::string command = "play";
   /// Adjusts a host's inventory vars before the run sees them (bootstrap
   /// connects as the admin user where it already can). Called concurrently.
   std::function<void(const std::string& host, Json& vars)> host_vars_hook{};

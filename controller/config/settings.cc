@@ -62,6 +62,10 @@ constexpr std::array kSettings = {
                 kBool, "false", kHonoured, "--color never"},
     SettingSpec{"defaults.force_color", "defaults", "force_color", nullptr, "ANSIBLE_FORCE_COLOR",
                 nullptr, kBool, "false", kHonoured, "--color always"},
+    SettingSpec{"tend.records", "tend", "records", nullptr, "TEND_RECORDS", nullptr, kString, "",
+                kHonoured,
+                "--records: run records in a SQLite file (default "
+                "$XDG_STATE_HOME/tend/records.db), a postgresql:// URL, or off"},
     SettingSpec{"defaults.collections_path", "defaults", "collections_path", "collections_paths",
                 "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", kPathSpec, "", kIgnored,
                 "tend's modules are built in; collection content is not loaded"},

@@ -258,13 +258,10 @@ std::string ResultText(const HostResult& r, int verbosity) {
   return {};
 }
 
-HumanReporter::HumanReporter(std::FILE* out, HumanOptions options) : out_(out), options_(options) {}
+HumanReporter::HumanReporter(std::FILE* out, HumanOptions options, Terminal& terminal)
+    : out_(out), options_(options), status_(terminal) {}
 
-void HumanReporter::ClearStatus() {
-  if (!status_shown_) return;
-  std::fputs("\r\033[K", stderr);
-  status_shown_ = false;
-}
+void HumanReporter::ClearStatus() { status_.Clear(); }
 
 void HumanReporter::Write(const std::string& text, const char* color) {
   ClearStatus();
@@ -373,14 +370,7 @@ void HumanReporter::Recap(const std::map<std::string, HostStats>& stats) {
 void HumanReporter::Progress(std::string_view task, int running, int total) {
   if (!options_.status_line) return;
   std::lock_guard lock(mutex_);
-  if (running <= 0) {
-    ClearStatus();
-    return;
-  }
-  std::string name(task.substr(0, 50));
-  std::fprintf(stderr, "\r\033[K[%s] %d/%d hosts running", name.c_str(), running, total);
-  std::fflush(stderr);
-  status_shown_ = true;
+  status_.Update(task.substr(0, 50), running, total);
 }
 
 void JsonReporter::Emit(const Json& event) {

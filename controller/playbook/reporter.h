@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "controller/playbook/model.h"
+#include "controller/playbook/status_line.h"
 #include "core/json.h"
 #include "core/python_format.h"
 
@@ -66,7 +67,7 @@ struct HumanOptions {
   bool color = false;
   int verbosity = 0;
   bool diff = false;
-  bool status_line = false;  // a live line on a terminal (stderr)
+  bool status_line = false;  // a live line on a terminal (stderr): status_line.h
   bool timing = false;       // profile_tasks-style summary after the recap
 };
 
@@ -97,7 +98,8 @@ Json CleanResult(const Json& result, int verbosity);
 /// Ansible-style output to a FILE* (stdout), thread-safe.
 class HumanReporter : public Reporter {
  public:
-  HumanReporter(std::FILE* out, HumanOptions options);
+  /// `terminal` is where the status line goes when options.status_line.
+  HumanReporter(std::FILE* out, HumanOptions options, Terminal& terminal = StderrTerminal());
   void PlayStart(const Play& play) override;
   void TaskStart(const Task& task, std::string_view kind) override;
   void Result(const HostResult& result) override;
@@ -115,7 +117,7 @@ class HumanReporter : public Reporter {
   std::FILE* out_;
   HumanOptions options_;
   std::mutex mutex_;
-  bool status_shown_ = false;
+  StatusLine status_;
   std::vector<std::pair<std::string, double>> timings_;  // task → seconds (max over hosts)
   std::map<const Task*, size_t> timing_index_;
 };

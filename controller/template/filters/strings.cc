@@ -5,6 +5,7 @@
 
 #include "controller/template/filters/args.h"
 #include "controller/template/filters/filters.h"
+#include "core/html.h"
 
 namespace tend::jinja {
 
@@ -146,18 +147,7 @@ Value FFormat(Renderer&, Value& in, const Args& a) {
   return Value(Json(PyPercentFormat(PythonStr(in.json()), args.size() == 1 ? args : args)));
 }
 Value FEscape(Renderer&, Value& in, const Args&) {
-  std::string s = PythonStr(in.json()), out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return Value(Json(out));
+  return Value(Json(HtmlEscape(PythonStr(in.json()))));
 }
 Value FSafe(Renderer&, Value& in, const Args&) { return in; }
 Value FSplit(Renderer&, Value& in, const Args& a) {

@@ -177,6 +177,16 @@ TEST_CASE("a result that looks like a literal stays text after a string filter, 
   CHECK(templar.Render("[{{ opts.a }}]", "t").value() == Json::array({1}));
 }
 
+TEST_CASE("rendered text in JSON's spelling becomes data, as Ansible's Json2Python reads it") {
+  JsonScope scope(Json::object());
+  Templar templar(scope);
+  CHECK(templar.Render(R"({{ "" }}{"n": null, "t": true, "f": false})", "t").value() ==
+        Json::parse(R"({"n": null, "t": true, "f": false})"));
+  CHECK(templar.Render(R"({{ "" }}[true, "true", None])", "t").value() ==
+        Json::parse(R"([true, "true", null])"));
+  CHECK(templar.Render(R"({{ "" }}[none, 1])", "t").value() == "[none, 1]");
+}
+
 TEST_CASE("templates compile once and render many times") {
   auto t = CompileTemplate("{% for u in users %}{{ u }}\n{% endfor %}", "users.j2");
   REQUIRE(t);

@@ -108,6 +108,18 @@ std::string FormatDelta(int64_t micros) {
                      micros % 1000000);
 }
 
+std::vector<std::string> SplitKeepEnds(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    lines.emplace_back(text.substr(start, end - start));
+    start = end;
+  }
+  return lines;
+}
+
 std::string DirName(std::string_view path) {
   size_t slash = path.find_last_of('/');
   if (slash == std::string_view::npos) return ".";

@@ -160,7 +160,13 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
       return Fail(fmt::format("refusing to convert from file to symlink for {}", path));
     }
     result["changed"] = true;
-    if (context.diff) result["diff"] = Diff(path, StateName(info.kind), hard ? "hard" : "link");
+    result["diff"] = Diff(path, StateName(info.kind), hard ? "hard" : "link");
+    if (info.kind == FileKind::kLink && !hard) {
+      // Re-pointing a link: the diff names both targets, with or without
+      // --diff, as Ansible's file module returns it (roles read it).
+      result["diff"] = Json{{"before", {{"path", path}, {"src", info.link_target}}},
+                            {"after", {{"path", path}, {"src", src}}}};
+    }
     if (!context.check) {
       if (info.exists()) {
         auto removed = host.Remove(path);

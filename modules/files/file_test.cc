@@ -47,6 +47,17 @@ TEST_CASE("file: directory, touch, absent, link — idempotent and check mode") 
   CHECK(host.Stat("/srv/t")->kind == FileKind::kFile);
 }
 
+TEST_CASE("file: re-pointing a link returns both targets in diff, without --diff too") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/f", "x", 0644);
+  host.AddLink("/srv/l", "/srv/f");
+  Json result = Task{host, "file", {{"path", "/srv/l"}, {"src", "f"}, {"state", "link"}}}.Run();
+  CHECK(result["changed"] == true);
+  CHECK(result["diff"]["before"]["src"] == "/srv/f");
+  CHECK(result["diff"]["after"]["src"] == "f");
+  CHECK(host.Stat("/srv/l", false)->link_target == "f");
+}
+
 TEST_CASE("file: every directory it creates gets the task's owner and mode, as in Ansible") {
   FakeHost host = MakeHost();
   Task dir{host, "file", {{"path", "/srv/p/q/r"}, {"state", "directory"}, {"mode", "0700"}, {"owner", "app"}}};

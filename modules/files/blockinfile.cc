@@ -5,6 +5,7 @@
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
 #include "modules/framework/regex.h"
+#include "modules/framework/lines.h"
 #include "modules/framework/text.h"
 #include "core/strings.h"
 

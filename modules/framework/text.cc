@@ -1,5 +1,7 @@
 #include "modules/framework/text.h"
 
+#include "modules/framework/lines.h"
+
 #include <fmt/format.h>
 #include <time.h>
 

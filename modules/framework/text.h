@@ -21,10 +21,6 @@ std::string ShellQuote(std::string_view arg);
 /// Python's str.splitlines() (without keepends) as a JSON array of strings.
 Json SplitLines(std::string_view text);
 
-/// Lines split after each "\n", each keeping its end ("\r\n" too); the
-/// last one may have none.
-std::vector<std::string> SplitKeepEnds(std::string_view text);
-
 /// Removes trailing "\r" and "\n" characters.
 std::string_view StripTrailingNewlines(std::string_view text);
 

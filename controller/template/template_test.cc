@@ -187,6 +187,19 @@ TEST_CASE("rendered text in JSON's spelling becomes data, as Ansible's Json2Pyth
   CHECK(templar.Render(R"({{ "" }}[none, 1])", "t").value() == "[none, 1]");
 }
 
+TEST_CASE("a test or filter name that cannot be a plugin is refused with Ansible's words") {
+  JsonScope scope(Json::object());
+  Templar templar(scope);
+  auto bad = templar.Render(R"({{ [{"a": 1}] | selectattr("a", "asdf ", 1) | list }})", "t");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.find(
+            "TemplateSyntaxError: Could not load \"asdf \": 'invalid plugin name: ansible.builtin.asdf '") !=
+        std::string::npos);
+  auto missing = templar.Render(R"({{ [1] | select("nosuchtest") | list }})", "t");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message.find("No test named 'nosuchtest'.") != std::string::npos);
+}
+
 TEST_CASE("templates compile once and render many times") {
   auto t = CompileTemplate("{% for u in users %}{{ u }}\n{% endfor %}", "users.j2");
   REQUIRE(t);

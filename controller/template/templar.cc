@@ -344,7 +344,9 @@ Expected<bool> Templar::EvaluateCondition(std::string_view expression, std::stri
   if (it == st.conditions.end()) {
     jinja::ParseOptions po;
     po.expression_only = true;
-    po.literal_backslashes = true;
+    // Ansible evaluates a condition inside `{% if %}`, where its templar does
+    // not double backslashes: `\"` in a string literal is a quote.
+    po.literal_backslashes = false;
     auto p = jinja::Parse(expr, std::string(where), po);
     if (!p) return std::unexpected(p.error());
     it = st.conditions.emplace(expr, std::move(*p)).first;

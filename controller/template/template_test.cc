@@ -187,6 +187,15 @@ TEST_CASE("rendered text in JSON's spelling becomes data, as Ansible's Json2Pyth
   CHECK(templar.Render(R"({{ "" }}[none, 1])", "t").value() == "[none, 1]");
 }
 
+// Ansible wraps a condition in `{% if %}`, where it doubles no backslashes.
+TEST_CASE("escapes in a condition's string literals are Jinja's") {
+  Json vars = {{"m", "load \"asdf \": 'x'"}};
+  JsonScope scope(vars);
+  Templar templar(scope);
+  CHECK(templar.EvaluateCondition(R"("load \"asdf \": 'x'" in m)", "t").value());
+  CHECK(templar.EvaluateCondition(R"('a\nb' | length == 3)", "t").value());
+}
+
 TEST_CASE("a test or filter name that cannot be a plugin is refused with Ansible's words") {
   JsonScope scope(Json::object());
   Templar templar(scope);

@@ -261,8 +261,10 @@ Expected<Json> LookupSubelements(const Json& terms, const Json&, Templar&) {
   std::vector<std::string> subkeys;
   std::istringstream keys(terms[1].get<std::string>());
   for (std::string part; std::getline(keys, part, '.');) subkeys.push_back(part);
-  bool skip_missing = terms.size() == 3 && terms[2].is_object() &&
-                      jinja::PyTruthy(terms[2].value("skip_missing", Json(false)));
+  if (terms.size() == 3 && !terms[2].is_object()) {
+    return SubelementsTermsError("the optional third item must be a dict with flags ('skip_missing',)");
+  }
+  bool skip_missing = terms.size() == 3 && jinja::PyTruthy(terms[2].value("skip_missing", Json(false)));
   SubelementWalk walk{subkeys, skip_missing};
   Json out = Json::array();
   for (const auto& item : list) {

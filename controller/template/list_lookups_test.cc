@@ -89,6 +89,9 @@ TEST_CASE("subelements: dotted subkeys, skip_missing, the list taken out of the 
       {R"([[]])", "error: subelements lookup expects a list of two or three items, "},
       {R"(["x", "k"])", "error: subelements lookup expects a dictionary, got 'x'"},
       {R"([9001, "k"])", "error: subelements lookup expects a dictionary, got '9001'"},
+      {R"([[{"k":[1]}], "k", "wolves"])",
+       "error: subelements lookup expects a list of two or three items, the optional third item "
+       "must be a dict with flags ('skip_missing',)"},
       {R"([[{"k":[1]}], 5])",
        "error: subelements lookup expects a list of two or three items, first a dict or a list, "
        "second a string pointing to the subkey"},

@@ -149,6 +149,18 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
           src));
     same = info.exists() && info.inode == source->inode && info.device == source->device;
   } else {
+    // A relative src is read from the link's directory (the path itself when
+    // it is a real directory), as Ansible checks it exists without force.
+    std::string base = info.kind == FileKind::kDirectory ? path : DirName(path);
+    std::string absolute = src.front() == '/' ? src : JoinPath(base, src);
+    if (!context.Bool("force")) {
+      auto target = host.Stat(absolute);
+      if (!target) return std::unexpected(target.error());
+      if (!target->exists())
+        return Fail(fmt::format(
+            "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
+            absolute));
+    }
     same = info.kind == FileKind::kLink && info.link_target == src;
   }
   if (!same) {

@@ -750,13 +750,21 @@ TEST_CASE("until sees failed_when's verdict; attempts as Ansible reports them") 
       register: q
       until: true
       ignore_errors: true
-    - debug: msg="{{ r.attempts }} {{ q.attempts }}"
+    - command: ls
+      register: t
+      until: false
+      retries: 1
+      delay: 0
+      failed_when: false
+    - debug: msg="{{ r.attempts }} {{ q.attempts }} {{ t.failed }}"
 )",
                          {"h1"});
   CHECK(out.text.find("(2 retries left).") != std::string::npos);
   CHECK(out.text.find("(1 retries left).") != std::string::npos);
-  CHECK(out.text.find("\"msg\": \"2 1\"") != std::string::npos);
+  // Out of attempts sets `failed`, but failed_when's false verdict decides the status.
+  CHECK(out.text.find("\"msg\": \"2 1 True\"") != std::string::npos);
   CHECK(out.summary.stats["h1"].ignored == 2);
+  CHECK(out.summary.stats["h1"].failed == 0);
 }
 
 TEST_CASE("an error in changed_when or failed_when fails the task and keeps its text in <cond>_result") {

@@ -254,6 +254,10 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
   if (auto ok = ApplyBecomeKeywords(task, templar, call); !ok) {
     return FailResult(ok.error().ToString());
   }
+  // A host's session keeps the target it was opened with; what this task's
+  // variables say about become travels with the call (keywords still win).
+  if (!call.become) call.become = target->become.enabled;
+  if (!call.become_user) call.become_user = target->become.user;
   auto environment = RenderEnvironment(w, task, templar);
   if (!environment) return FailResult(environment.error().ToString());
   if (!delegate.empty() && (task.action == "gather_facts" || task.action == "setup") &&

@@ -98,7 +98,8 @@ Json Answer(const HostTarget& target, const ModuleCall& call) {
   }
   if (cmd == "become_user") {
     return Json{{"changed", false}, {"rc", 0},
-                {"stdout", fmt::format("{} {}", target.become.enabled, target.become.user)}};
+                {"stdout", fmt::format("{} {}", call.become.value_or(target.become.enabled),
+                                       call.become_user.value_or(target.become.user))}};
   }
   if (cmd == "flaky") {
     static std::map<std::string, int> tries;

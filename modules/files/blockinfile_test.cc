@@ -61,7 +61,8 @@ TEST_CASE("blockinfile: line endings kept, missing final newline, multiline inse
   host.AddFile("/srv/m", "a\nb\nc\n");
   Task{host, "blockinfile", {{"path", "/srv/m"}, {"block", "x"}, {"insertafter", "(?m)^a\\nb$"}}}.Run();
   CHECK(host.Content("/srv/m") == "a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nc\n");
-  CHECK(Task{host, "blockinfile", {{"path", "/srv/gone"}, {"state", "absent"}}}.Run()["msg"] ==
+  CHECK(Task{host, "blockinfile", {{"path", "/srv/gone"}, {"state", "absent"}, {"create", true}}}
+            .Run()["msg"] ==
         "File /srv/gone not present");
 }
 

@@ -96,6 +96,11 @@ Json Answer(const HostTarget& target, const ModuleCall& call) {
   if (cmd == "become_password") {
     return Json{{"changed", false}, {"rc", 0}, {"stdout", target.become.password.value_or("")}};
   }
+  if (cmd == "become_user") {
+    return Json{{"changed", false}, {"rc", 0},
+                {"stdout", fmt::format("{} {}", call.become.value_or(target.become.enabled),
+                                       call.become_user.value_or(target.become.user))}};
+  }
   if (cmd == "flaky") {
     static std::map<std::string, int> tries;
     return Json{{"changed", false}, {"rc", ++tries[target.name] >= 3 ? 0 : 1}};
@@ -576,6 +581,23 @@ TEST_CASE("the become password comes from extra vars and play vars too") {
   CHECK(RunPlaybook(play, {"h1"}, options).text.find("pw=from-extra") != std::string::npos);
 }
 
+// `vars: {ansible_become: yes, ansible_become_user: x}` on a task becomes x
+// for that task only, as Ansible reads connection variables from all vars.
+TEST_CASE("ansible_become and ansible_become_user from task vars reach the connection") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: become_user
+      vars: {ansible_become: yes, ansible_become_user: tester}
+      register: as_tester
+    - command: become_user
+      register: plain
+    - debug: msg="{{ as_tester.stdout }}/{{ plain.stdout }}"
+)",
+                         {"h1"});
+  CHECK(out.text.find("\"msg\": \"true tester/false root\"") != std::string::npos);
+}
+
 // issue 21: a vaulted include_vars file loaded nothing and reported ok; a
 // vaulted vars_files file was "not a mapping" even with the password.
 TEST_CASE("vaulted vars_files and include_vars files are decrypted, or fail without a password") {
@@ -709,8 +731,44 @@ TEST_CASE("changed_when, failed_when and until") {
                          {"h1"});
   CHECK(out.summary.stats["h1"].changed == 1);
   CHECK(out.summary.stats["h1"].failed == 0);
-  CHECK(out.text.find("FAILED - RETRYING: [h1]: command (4 retries left).") != std::string::npos);
+  // retries: 5 is six attempts, as in Ansible.
+  CHECK(out.text.find("FAILED - RETRYING: [h1]: command (5 retries left).") != std::string::npos);
   CHECK(out.text.find("\"msg\": 3") != std::string::npos);
+}
+
+// Ansible evaluates failed_when on each attempt before until, until does not
+// clear a failure, and a task out of attempts reports one fewer than it made.
+TEST_CASE("until sees failed_when's verdict; attempts as Ansible reports them") {
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: ls
+      register: r
+      failed_when: true
+      until: r is successful
+      retries: 2
+      delay: 0
+      ignore_errors: true
+    - command: fail
+      register: q
+      until: true
+      ignore_errors: true
+    - command: ls
+      register: t
+      until: false
+      retries: 1
+      delay: 0
+      failed_when: false
+    - debug: msg="{{ r.attempts }} {{ q.attempts }} {{ t.failed }}"
+)",
+                         {"h1"});
+  INFO(out.text);
+  CHECK(out.text.find("(2 retries left).") != std::string::npos);
+  CHECK(out.text.find("(1 retries left).") != std::string::npos);
+  // Out of attempts sets `failed`, but failed_when's false verdict decides the status.
+  CHECK(out.text.find("\"msg\": \"2 1 true\"") != std::string::npos);  // the fake templar's spelling
+  CHECK(out.summary.stats["h1"].ignored == 2);
+  CHECK(out.summary.stats["h1"].failed == 0);
 }
 
 TEST_CASE("an error in changed_when or failed_when fails the task and keeps its text in <cond>_result") {

@@ -207,6 +207,13 @@ void HostWorker::ApplyRegister(const Task& task, const Json& result) {
   }
 }
 
+// Ansible's executor adds each item's facts to the variables the next item
+// sees (`times: "{{ times | default([]) + [item] }}"` accumulates).
+void HostWorker::ApplyItemFacts(const Task& task, const Json& item_result) {
+  std::unique_lock lock(h.mutex);
+  ApplyFacts(task, item_result);
+}
+
 // Caller holds h.mutex.
 void HostWorker::ApplyFacts(const Task& task, const Json& result) {
   if (!result.is_object()) return;

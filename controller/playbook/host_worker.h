@@ -35,6 +35,8 @@ class HostWorker {
   Flow Account(const Task& task, const TaskOutcome& out);
   /// `register` and the facts a result carries.
   void ApplyRegister(const Task& task, const Json& result);
+  /// The facts one loop item returned, seen by the items after it.
+  void ApplyItemFacts(const Task& task, const Json& item_result);
   /// The play ended, or this host did (meta: end_host).
   bool Stopped() const { return run.end_play || ended; }
 

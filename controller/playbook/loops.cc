@@ -73,12 +73,11 @@ Expected<Json> LoopItems(const Task& task, TaskTemplar& templar) {
     }
     return v;
   }
-  // with_<name> is query(name, terms), a lone value being one term, as
-  // Ansible's listify_lookup_plugin_terms makes it.
-  Json terms = v.is_array() ? std::move(v) : Json::array({std::move(v)});
-  auto items = templar.Query(kind, terms);
-  if (!items) return Fail(fmt::format("with_{}: {}", kind, items.error().message));
-  return items;
+  // with_<name> is query(name, terms), a lone value being one term and a
+  // mapping left whole, as Ansible's listify_lookup_plugin_terms makes them.
+  // The lookup's own words are the task's message, as in Ansible.
+  Json terms = v.is_array() || v.is_object() ? std::move(v) : Json::array({std::move(v)});
+  return templar.Query(kind, terms);
 }
 
 Json ItemVars(const Task& task, const Json& item, size_t index, size_t count) {
@@ -109,6 +108,7 @@ TaskOutcome RunLoop(HostWorker& w, const Task& task, const Env& env, const Json&
     TaskOutcome item = RunItem(w, task, env, &vars);
     item.result["item"] = items[i];
     item.result["ansible_loop_var"] = vars["ansible_loop_var"];
+    w.ApplyItemFacts(task, item.result);
     Report(w, task, item, true, ItemLabelFor(w, task, env, items[i], vars));
     changed = changed || JsonTruthy(item.result.value("changed", Json(false)));
     failed = failed || item.status == ResultStatus::kFailed;

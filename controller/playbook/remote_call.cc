@@ -171,6 +171,19 @@ std::optional<std::string> ScopedBecomePassword(TaskTemplar& templar) {
   return std::nullopt;
 }
 
+// ansible_become, ansible_become_user and the other become variables as the
+// task sees them (play, role, block and task vars, -e over the inventory's),
+// for the task's own host: Ansible reads connection variables from them all.
+Json ScopedBecomeVars(TaskTemplar& templar) {
+  Json out = Json::object();
+  for (const char* name : {"ansible_become", "ansible_become_user", "ansible_become_method",
+                           "ansible_become_flags", "ansible_become_exe"}) {
+    auto v = templar.RenderValue(Json(fmt::format("{{{{ {} }}}}", name)), name);
+    if (v && !v->is_null()) out[name] = std::move(*v);
+  }
+  return out;
+}
+
 }  // namespace
 
 // connection, remote_user and port: the task's (its blocks', its play's),
@@ -187,7 +200,8 @@ Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const Task& task,
   for (const auto& [var, value] : fields) {
     if (auto s = RenderString(*value, templar, task, var)) keywords[var] = *s;
   }
-  std::string key = host + "\n" + keywords.dump();
+  Json scoped = host == w.h.name ? ScopedBecomeVars(templar) : Json::object();
+  std::string key = host + "\n" + keywords.dump() + "\n" + scoped.dump();
   {
     std::lock_guard lock(mutex_);
     auto it = targets_.find(key);
@@ -205,6 +219,7 @@ Expected<HostTarget> RemoteCalls::TargetFor(HostWorker& w, const Task& task,
   for (const auto& [var, value] : keywords.items()) {
     if (!rendered->contains(var)) (*rendered)[var] = value;
   }
+  for (const auto& [var, value] : scoped.items()) (*rendered)[var] = value;
   auto target = HostTargetFromVars(host, *rendered, options_.connection);
   if (!target) return target;
   if (auto password = ScopedBecomePassword(templar)) target->become.password = *password;
@@ -239,6 +254,10 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
   if (auto ok = ApplyBecomeKeywords(task, templar, call); !ok) {
     return FailResult(ok.error().ToString());
   }
+  // A host's session keeps the target it was opened with; what this task's
+  // variables say about become travels with the call (keywords still win).
+  if (!call.become) call.become = target->become.enabled;
+  if (!call.become_user) call.become_user = target->become.user;
   auto environment = RenderEnvironment(w, task, templar);
   if (!environment) return FailResult(environment.error().ToString());
   if (!delegate.empty() && (task.action == "gather_facts" || task.action == "setup") &&

@@ -42,7 +42,11 @@ Json FailResult(const std::string& msg) {
 
 ResultStatus ResultStatusOf(const Json& r) {
   if (r.value("unreachable", false)) return ResultStatus::kUnreachable;
-  if (JsonTruthy(r.value("failed", Json(false)))) return ResultStatus::kFailed;
+  // As Ansible's TaskResult.is_failed: failed_when's verdict, when there is
+  // one, decides even after `until` ran out of attempts and set `failed`.
+  auto verdict = r.find("failed_when_result");
+  bool failed = verdict != r.end() ? JsonTruthy(*verdict) : JsonTruthy(r.value("failed", Json(false)));
+  if (failed) return ResultStatus::kFailed;
   if (r.value("skipped", false)) return ResultStatus::kSkipped;
   if (JsonTruthy(r.value("changed", Json(false)))) return ResultStatus::kChanged;
   return ResultStatus::kOk;

@@ -134,35 +134,56 @@ struct Retries {
   double delay = 5;
 };
 
+// Attempts under `until`: the first and then `retries` more (3 unless set;
+// 0 or less means one attempt), as Ansible's executor counts them.
 Retries RetriesFor(const Task& task, TaskTemplar& templar) {
   Retries r;
   if (task.until.empty()) return r;
-  r.count = 3;
+  int retries = 3;
   auto n = templar.RenderValue(task.retries, WhereText(task, "retries"));
   if (n && n->is_number())
-    r.count = std::max(1, n->get<int>());
+    retries = n->get<int>();
   else if (n && n->is_string())
-    r.count = std::max(1, std::atoi(n->get<std::string>().c_str()));
+    retries = std::atoi(n->get<std::string>().c_str());
+  r.count = retries <= 0 ? 1 : retries + 1;
   auto d = templar.RenderValue(task.delay, WhereText(task, "delay"));
   if (d && d->is_number()) r.delay = d->get<double>();
   return r;
 }
 
-// The action, again while `until` is false and retries remain.
+// changed_when, then failed_when, on one attempt's result (an error in
+// changed_when skips failed_when).
+void ApplyResultConditions(HostWorker& w, const Task& task, TaskTemplar& templar, Json& result) {
+  if (result.value("unreachable", false) || result.value("skipped", false)) return;
+  if (!task.changed_when.empty()) {
+    auto changed = EvaluateAll(w, task, templar, task.changed_when, result, "changed_when");
+    if (!changed) return;
+    result["changed"] = *changed;
+  }
+  if (task.failed_when.empty()) return;
+  if (auto failed = EvaluateAll(w, task, templar, task.failed_when, result, "failed_when")) {
+    result["failed_when_result"] = *failed;
+    result["failed"] = *failed;
+  }
+}
+
+// The action, again while `until` is false and attempts remain. As in
+// Ansible's executor, changed_when and failed_when apply to each attempt
+// before `until` sees it, `until` does not clear a failure, and a task out of
+// attempts reports one fewer than it made.
 Json RunUntil(HostWorker& w, const Task& task, TaskTemplar& templar) {
   Retries retries = RetriesFor(task, templar);
   Json result;
   for (int attempt = 1;; ++attempt) {
     result = RunAction(w, task, templar);
-    if (task.until.empty() || result.value("unreachable", false)) break;
-    result["attempts"] = attempt;
+    bool retrying = !task.until.empty() && !result.value("unreachable", false);
+    if (retrying) result["attempts"] = attempt;
+    ApplyResultConditions(w, task, templar, result);
+    if (!retrying) break;
     auto until = EvaluateAll(w, task, templar, task.until, result, "until");
-    if (!until) break;
-    if (*until) {
-      result.erase("failed");
-      break;
-    }
+    if (!until || *until) break;
     if (attempt >= retries.count) {
+      if (retries.count > 1) result["attempts"] = retries.count - 1;
       result["failed"] = true;
       break;
     }
@@ -229,20 +250,6 @@ TaskOutcome RunItem(HostWorker& w, const Task& task, const Env& env, const Json*
   if (auto skipped = CheckWhen(task, *templar)) return std::move(*skipped);
   Json result = RunUntil(w, task, *templar);
   DelegateFacts(w, task, *templar, result);
-  if (!result.value("unreachable", false) && !result.value("skipped", false)) {
-    bool errored = false;
-    if (!task.changed_when.empty()) {
-      auto changed = EvaluateAll(w, task, *templar, task.changed_when, result, "changed_when");
-      if (changed) result["changed"] = *changed;
-      errored = !changed;
-    }
-    if (!errored && !task.failed_when.empty()) {
-      if (auto failed = EvaluateAll(w, task, *templar, task.failed_when, result, "failed_when")) {
-        result["failed_when_result"] = *failed;
-        result["failed"] = *failed;
-      }
-    }
-  }
   // Ansible's TaskExecutor gives every result of a task that ran `failed` and
   // `changed` (registered values are tested with `'failed' in result`); the
   // display leaves `failed: false` out again.

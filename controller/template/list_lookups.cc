@@ -193,7 +193,13 @@ bool WasSkipped(const Json& v) {
 
 }  // namespace
 
-Expected<Json> LookupItems(const Json& terms, const Json&, Templar&) { return FlattenOnce(terms); }
+// A mapping's items are its keys, as Python iterates it.
+Expected<Json> LookupItems(const Json& terms, const Json&, Templar&) {
+  if (!terms.is_object()) return FlattenOnce(terms);
+  Json keys = Json::array();
+  for (const auto& [key, value] : terms.items()) keys.push_back(key);
+  return keys;
+}
 
 Expected<Json> LookupFlattened(const Json& terms, const Json&, Templar&) {
   Json out = Json::array();
@@ -215,6 +221,7 @@ Expected<Json> LookupDict(const Json& terms, const Json&, Templar&) {
 }
 
 Expected<Json> LookupIndexedItems(const Json& terms, const Json&, Templar&) {
+  if (!terms.is_array()) return Fail("with_indexed_items expects a list");
   Json flat = FlattenOnce(terms);
   Json out = Json::array();
   for (size_t k = 0; k < flat.size(); ++k) out.push_back(Json::array({k, flat[k]}));
@@ -245,16 +252,19 @@ Expected<Json> LookupSubelements(const Json& terms, const Json&, Templar&) {
   if (!terms.is_array() || terms.size() < 2 || terms.size() > 3) {
     return SubelementsTermsError("");
   }
-  const Json& list = terms[0];
-  if (!(list.is_array() || list.is_object()) || !terms[1].is_string()) {
+  // A lone first term is a list of one, as Ansible's listify makes it.
+  const Json list = terms[0].is_array() || terms[0].is_object() ? terms[0] : Json::array({terms[0]});
+  if (!terms[1].is_string()) {
     return SubelementsTermsError("first a dict or a list, second a string pointing to the subkey");
   }
   if (list.is_object() && WasSkipped(list)) return Json::array();
   std::vector<std::string> subkeys;
   std::istringstream keys(terms[1].get<std::string>());
   for (std::string part; std::getline(keys, part, '.');) subkeys.push_back(part);
-  bool skip_missing = terms.size() == 3 && terms[2].is_object() &&
-                      jinja::PyTruthy(terms[2].value("skip_missing", Json(false)));
+  if (terms.size() == 3 && !terms[2].is_object()) {
+    return SubelementsTermsError("the optional third item must be a dict with flags ('skip_missing',)");
+  }
+  bool skip_missing = terms.size() == 3 && jinja::PyTruthy(terms[2].value("skip_missing", Json(false)));
   SubelementWalk walk{subkeys, skip_missing};
   Json out = Json::array();
   for (const auto& item : list) {
@@ -268,6 +278,7 @@ Expected<Json> LookupSubelements(const Json& terms, const Json&, Templar&) {
 }
 
 Expected<Json> LookupTogether(const Json& terms, const Json&, Templar&) {
+  if (terms.empty()) return Fail("with_together requires at least one element in each list");
   size_t n = 0;
   for (const auto& t : terms) n = std::max(n, t.is_array() ? t.size() : size_t{1});
   Json out = Json::array();

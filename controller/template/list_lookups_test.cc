@@ -87,7 +87,12 @@ TEST_CASE("subelements: dotted subkeys, skip_missing, the list taken out of the 
       {R"([[{"a":1}], "a.b"])", "error: the key a should point to a dictionary, got '1'"},
       {R"([["x"], "k"])", "error: subelements lookup expects a dictionary, got 'x'"},
       {R"([[]])", "error: subelements lookup expects a list of two or three items, "},
-      {R"(["x", "k"])",
+      {R"(["x", "k"])", "error: subelements lookup expects a dictionary, got 'x'"},
+      {R"([9001, "k"])", "error: subelements lookup expects a dictionary, got '9001'"},
+      {R"([[{"k":[1]}], "k", "wolves"])",
+       "error: subelements lookup expects a list of two or three items, the optional third item "
+       "must be a dict with flags ('skip_missing',)"},
+      {R"([[{"k":[1]}], 5])",
        "error: subelements lookup expects a list of two or three items, first a dict or a list, "
        "second a string pointing to the subkey"},
   });
@@ -99,8 +104,17 @@ TEST_CASE("items flattens one level, flattened every level; indexed_items number
   CheckTable("indexed_items", {{R"(["a",["b","c"]])", R"([[0,"a"],[1,"b"],[2,"c"]])"}});
   CheckTable("dict", {{R"([{"a":1}])", R"([{"key":"a","value":1}])"},
                       {R"([[1]])", "error: with_dict expects a dict"}});
-  CheckTable("together", {{R"([[1,2],["a"]])", R"([[1,"a"],[2,null]])"}});
+  CheckTable("together", {{R"([[1,2],["a"]])", R"([[1,"a"],[2,null]])"},
+                          {"[]", "error: with_together requires at least one element in each list"}});
   CheckTable("nested", {{R"([[1,2],["a"]])", R"([[1,"a"],[2,"a"]])"}, {"[]", "[]"}});
+}
+
+// `with_<name>: {a: 1}` gives the lookup the mapping itself: most take it as
+// their one term, items its keys, indexed_items refuses it, as Ansible's do.
+TEST_CASE("a mapping as a with_ loop's terms") {
+  CheckTable("dict", {{R"({"a":1})", R"([{"key":"a","value":1}])"}});
+  CheckTable("indexed_items", {{R"({"a":1})", "error: with_indexed_items expects a list"}});
+  CheckTable("items", {{R"({"a":1,"b":2})", R"(["a","b"])"}});
 }
 
 }  // namespace

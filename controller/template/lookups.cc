@@ -92,6 +92,10 @@ Expected<Json> LookupTemplate(const Json& terms, const Json&, Templar& t) {
 Expected<Json> LookupVars(const Json& terms, const Json& kwargs, Templar& t) {
   Json out = Json::array();
   for (const auto& term : terms) {
+    if (!term.is_string()) {
+      return Fail(fmt::format("Invalid setting identifier, \"{}\" is not a string, its a <class '{}'>", Str(term),
+                              jinja::PyTypeName(term)));
+    }
     auto v = t.Resolve(Str(term));
     if (!v) return std::unexpected(v.error());
     if (!*v) {
@@ -327,11 +331,11 @@ Expected<Json> LookupPassword(const Json& terms, const Json& kwargs, Templar& t)
 std::vector<LookupRegistration> BuiltinLookups() {
   return {
       {"env", LookupEnv}, {"file", LookupFile}, {"template", LookupTemplate}, {"vars", LookupVars},
-      {"items", LookupItems}, {"flattened", LookupFlattened}, {"list", LookupList},
+      {"items", LookupItems, true}, {"flattened", LookupFlattened}, {"list", LookupList},
       {"pipe", LookupPipe},
       {"first_found", LookupFirstFound}, {"fileglob", LookupFileglob},
       {"filetree", LookupFiletree}, {"password", LookupPassword},
-      {"dict", LookupDict}, {"indexed_items", LookupIndexedItems}, {"sequence", LookupSequence},
+      {"dict", LookupDict}, {"indexed_items", LookupIndexedItems, true}, {"sequence", LookupSequence},
       {"subelements", LookupSubelements}, {"together", LookupTogether}, {"nested", LookupNested},
   };
 }
@@ -361,6 +365,9 @@ const LookupRegistration* FindLookup(Templar& templar, const std::string& name) 
 Expected<Json> RunQuery(Templar& templar, const std::string& name, const Json& terms) {
   const LookupRegistration* lookup = FindLookup(templar, name);
   if (!lookup) return Fail(fmt::format("lookup plugin ({}) not found", name));
+  if (terms.is_object() && !lookup->sees_mapping_terms) {
+    return lookup->run(Json::array({terms}), Json::object(), templar);
+  }
   return lookup->run(terms, Json::object(), templar);
 }
 

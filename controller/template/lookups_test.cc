@@ -125,3 +125,18 @@ TEST_CASE("first_found: skip in the term, legacy separators, errors='ignore' per
 }
 
 }  // namespace tend
+
+namespace tend {
+namespace {
+
+TEST_CASE("vars: a name that is not a string or not defined fails with Ansible's words") {
+  auto number = Query("vars", Json::array({42}));
+  REQUIRE_FALSE(number.has_value());
+  CHECK(number.error().message == "Invalid setting identifier, \"42\" is not a string, its a <class 'int'>");
+  auto missing = Query("vars", Json::array({"nowhere"}));
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message == "No variable found with this name: nowhere");
+}
+
+}  // namespace
+}  // namespace tend

@@ -2,6 +2,7 @@
 // statements, methods on str/list/dict, and the global functions.
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -1157,15 +1158,45 @@ Value Renderer::CallGlobal(const std::string& name, const Args& args) {
   throw RenderError("'" + name + "' is undefined");
 }
 
+namespace {
+
+// A name Ansible's plugin loader can resolve: dotted Python identifiers.
+bool IsPluginName(std::string_view name) {
+  bool start = true;
+  for (char c : name) {
+    if (c == '.' && !start) {
+      start = true;
+      continue;
+    }
+    bool letter = std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+    if (!letter && (start || !std::isdigit(static_cast<unsigned char>(c)))) return false;
+    start = false;
+  }
+  return !start;
+}
+
+// Jinja's "No filter named 'x'." for a name that could exist; a name that
+// cannot (`select("x", "asdf ")`) is refused by Ansible's plugin loader with
+// its own words.
+RenderError NoPlugin(std::string_view kind, std::string_view name) {
+  if (IsPluginName(name)) return RenderError(fmt::format("No {} named '{}'.", kind, name));
+  std::string fqcn = name.find('.') == std::string_view::npos ? fmt::format("ansible.builtin.{}", name)
+                                                              : std::string(name);
+  return RenderError(fmt::format(
+      "TemplateSyntaxError: Could not load \"{}\": 'invalid plugin name: {}'", name, fqcn));
+}
+
+}  // namespace
+
 Value Renderer::ApplyFilter(std::string_view name, Value input, const Args& args) {
   FilterFn f = FindFilter(name);
-  if (!f) throw RenderError(fmt::format("No filter named '{}'.", name));
+  if (!f) throw NoPlugin("filter", name);
   return f(*this, input, args);
 }
 
 bool Renderer::ApplyTest(std::string_view name, const Value& input, const Args& args) {
   TestFn t = FindTest(name);
-  if (!t) throw RenderError(fmt::format("No test named '{}'.", name));
+  if (!t) throw NoPlugin("test", name);
   return t(*this, input, args);
 }
 

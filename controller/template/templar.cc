@@ -127,9 +127,11 @@ std::optional<Json> LiteralEval(const std::string& text) {
   if (!p) return std::nullopt;
   std::function<std::optional<Json>(const jinja::Node&)> eval = [&](const jinja::Node& n) -> std::optional<Json> {
     switch (n.op) {
-      case jinja::Op::kLiteral:
-        if (n.literal.is_boolean() && text.find("true") != std::string::npos && text.find("True") == std::string::npos) return std::nullopt;
-        return n.literal;
+      case jinja::Op::kLiteral: return n.literal;
+      case jinja::Op::kName:
+        // Ansible's Json2Python reads JSON's null as None.
+        if (n.name == "null") return Json(nullptr);
+        return std::nullopt;
       case jinja::Op::kNeg: {
         auto v = eval(*n.kids[0]);
         if (!v || !v->is_number()) return std::nullopt;
@@ -158,8 +160,9 @@ std::optional<Json> LiteralEval(const std::string& text) {
       default: return std::nullopt;
     }
   };
-  // Jinja's lowercase true/false/none are not Python literals.
-  for (const char* word : {"true", "false", "none"}) {
+  // Jinja's lowercase none is not a Python literal; JSON's true and false are
+  // (Ansible's Json2Python maps them).
+  for (const char* word : {"none"}) {
     size_t pos = text.find(word);
     while (pos != std::string::npos) {
       bool left = pos == 0 || !isalnum(static_cast<unsigned char>(text[pos - 1]));
@@ -341,7 +344,9 @@ Expected<bool> Templar::EvaluateCondition(std::string_view expression, std::stri
   if (it == st.conditions.end()) {
     jinja::ParseOptions po;
     po.expression_only = true;
-    po.literal_backslashes = true;
+    // Ansible evaluates a condition inside `{% if %}`, where its templar does
+    // not double backslashes: `\"` in a string literal is a quote.
+    po.literal_backslashes = false;
     auto p = jinja::Parse(expr, std::string(where), po);
     if (!p) return std::unexpected(p.error());
     it = st.conditions.emplace(expr, std::move(*p)).first;

@@ -121,6 +121,9 @@ using LookupFunction = std::function<Expected<Json>(const Json& terms, const Jso
 struct LookupRegistration {
   std::string name;
   LookupFunction run;
+  /// `with_<name>: {a: 1}` hands a mapping to the lookup as its terms (Ansible's
+  /// listify keeps it); most lookups take it as one term, these judge it themselves.
+  bool sees_mapping_terms = false;
 };
 
 /// The built-in lookups: env, file, template, vars, items, flattened, pipe, first_found,
@@ -130,7 +133,8 @@ std::vector<LookupRegistration> BuiltinLookups();
 
 /// `query(name, *terms)`: the lookup named `name` (a collection prefix such as
 /// `community.general.` is ignored) from the templar's hooks, or a builtin.
-/// Fails naming the plugin when there is none.
+/// Fails naming the plugin when there is none. `terms` may be a mapping (a
+/// `with_<name>` loop over one); it is one term unless the lookup sees mappings.
 Expected<Json> RunQuery(Templar& templar, const std::string& name, const Json& terms);
 
 /// "community.general.filetree" -> "filetree": lookups are found by short name.

@@ -177,6 +177,38 @@ TEST_CASE("a result that looks like a literal stays text after a string filter, 
   CHECK(templar.Render("[{{ opts.a }}]", "t").value() == Json::array({1}));
 }
 
+TEST_CASE("rendered text in JSON's spelling becomes data, as Ansible's Json2Python reads it") {
+  JsonScope scope(Json::object());
+  Templar templar(scope);
+  CHECK(templar.Render(R"({{ "" }}{"n": null, "t": true, "f": false})", "t").value() ==
+        Json::parse(R"({"n": null, "t": true, "f": false})"));
+  CHECK(templar.Render(R"({{ "" }}[true, "true", None])", "t").value() ==
+        Json::parse(R"([true, "true", null])"));
+  CHECK(templar.Render(R"({{ "" }}[none, 1])", "t").value() == "[none, 1]");
+}
+
+// Ansible wraps a condition in `{% if %}`, where it doubles no backslashes.
+TEST_CASE("escapes in a condition's string literals are Jinja's") {
+  Json vars = {{"m", "load \"asdf \": 'x'"}};
+  JsonScope scope(vars);
+  Templar templar(scope);
+  CHECK(templar.EvaluateCondition(R"("load \"asdf \": 'x'" in m)", "t").value());
+  CHECK(templar.EvaluateCondition(R"('a\nb' | length == 3)", "t").value());
+}
+
+TEST_CASE("a test or filter name that cannot be a plugin is refused with Ansible's words") {
+  JsonScope scope(Json::object());
+  Templar templar(scope);
+  auto bad = templar.Render(R"({{ [{"a": 1}] | selectattr("a", "asdf ", 1) | list }})", "t");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.find(
+            "TemplateSyntaxError: Could not load \"asdf \": 'invalid plugin name: ansible.builtin.asdf '") !=
+        std::string::npos);
+  auto missing = templar.Render(R"({{ [1] | select("nosuchtest") | list }})", "t");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message.find("No test named 'nosuchtest'.") != std::string::npos);
+}
+
 TEST_CASE("templates compile once and render many times") {
   auto t = CompileTemplate("{% for u in users %}{{ u }}\n{% endfor %}", "users.j2");
   REQUIRE(t);

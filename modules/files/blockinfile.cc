@@ -1,39 +1,60 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
 #include "modules/framework/regex.h"
+#include "modules/framework/lines.h"
 #include "modules/framework/text.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
 
-std::vector<std::string> Lines(std::string_view text) {
-  std::vector<std::string> out;
-  for (const auto& l : SplitLines(text)) out.push_back(l.get<std::string>());
-  return out;
+// Every `{mark}` in the marker, as Ansible's re.sub replaces them.
+std::string MarkerLine(std::string marker, std::string_view mark) {
+  for (size_t pos = marker.find("{mark}"); pos != std::string::npos;
+       pos = marker.find("{mark}", pos + mark.size())) {
+    marker.replace(pos, 6, mark);
+  }
+  return marker + "\n";
 }
 
-std::string Replace(std::string s, std::string_view what, std::string_view with) {
-  size_t pos = s.find(what);
-  if (pos != std::string::npos) s.replace(pos, what.size(), with);
-  return s;
+// A pattern with an inline (?m) is searched in the whole text, as Ansible
+// checks re.MULTILINE; others line by line.
+bool InlineMultiline(std::string_view pattern) {
+  static const Regex kFlags = Regex::Fixed(R"(^\(\?[aiLsux]*m)");
+  return kFlags.Contains(pattern);
 }
 
-// Where a new block goes: after the last insertafter match, before the last
-// insertbefore match, at BOF, or at the end.
-Expected<size_t> InsertPosition(ModuleContext& context, const std::vector<std::string>& lines) {
-  std::string after = context.Str("insertafter"), before = context.Str("insertbefore");
-  if (before == "BOF") return 0;
-  std::string pattern = !after.empty() && after != "EOF" ? after : before;
-  if (pattern.empty()) return lines.size();
-  auto re = CompilePythonRegex(pattern, after.empty() ? "insertbefore" : "insertafter");
+// Where a new block goes when the markers are not both there: after the last
+// line matching insertafter, before the last matching insertbefore, at BOF,
+// or at the end (Ansible's n0).
+Expected<size_t> InsertPosition(ModuleContext& context, const std::string& original,
+                                const std::vector<std::string>& lines) {
+  bool has_after = context.Has("insertafter"), has_before = context.Has("insertbefore");
+  std::string after = has_after ? context.Str("insertafter") : "EOF";
+  std::string before = context.Str("insertbefore");
+  std::string pattern = after != "EOF" ? after : has_before && before != "BOF" ? before : "";
+  if (pattern.empty()) return has_before ? 0 : lines.size();
+  auto re = CompilePythonRegex(pattern, has_before ? "insertbefore" : "insertafter");
   if (!re) return std::unexpected(re.error());
   std::optional<size_t> found;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (re->Contains(lines[i])) found = after.empty() ? i : i + 1;
+  if (InlineMultiline(pattern)) {
+    auto m = re->Search(original);
+    if (!m) return std::unexpected(m.error());
+    if (*m) {
+      size_t upto = has_before ? (*m)->Start() : (*m)->End();
+      found = std::count(original.begin(), original.begin() + upto, '\n');
+    }
+  } else {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (re->Contains(lines[i])) found = i;
+    }
   }
-  return found.value_or(lines.size());
+  if (!found) return lines.size();
+  return has_before ? *found : *found + 1;
 }
 
 }  // namespace
@@ -93,18 +114,22 @@ Expected<Json> RunBlockinfile(ModuleContext& context) {
                 {"rc", 257},
                 {"msg", fmt::format("Path {} does not exist !", path)}};
   }
-  std::string marker = context.Str("marker");
-  std::string begin = Replace(marker, "{mark}", context.Str("marker_begin", "BEGIN"));
-  std::string end = Replace(marker, "{mark}", context.Str("marker_end", "END"));
-  std::string block = context.Str("block");
   bool present = context.Str("state", "present") == "present";
+  if (!present && !before) {
+    return Json{{"changed", false}, {"msg", fmt::format("File {} not present", path)}};
+  }
+  // Lines keep their own endings ("\r\n" stays), as Ansible edits bytes.
+  std::string begin = MarkerLine(context.Str("marker"), context.Str("marker_begin", "BEGIN"));
+  std::string end = MarkerLine(context.Str("marker"), context.Str("marker_end", "END"));
+  std::string block = context.Str("block");
   std::vector<std::string> block_lines;
   if (present && !block.empty()) {
+    if (!block.ends_with('\n')) block += '\n';
     block_lines.push_back(begin);
-    for (auto& l : Lines(block)) block_lines.push_back(l);
+    for (auto& l : SplitKeepEnds(block)) block_lines.push_back(std::move(l));
     block_lines.push_back(end);
   }
-  std::vector<std::string> lines = Lines(before.value_or(""));
+  std::vector<std::string> lines = SplitKeepEnds(before.value_or(""));
   std::optional<size_t> n0, n1;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (lines[i] == begin) n0 = i;
@@ -112,7 +137,7 @@ Expected<Json> RunBlockinfile(ModuleContext& context) {
   }
   size_t at;
   if (!n0 || !n1) {
-    auto pos = InsertPosition(context, lines);
+    auto pos = InsertPosition(context, before.value_or(""), lines);
     if (!pos) return std::unexpected(pos.error());
     at = *pos;
   } else {
@@ -120,13 +145,12 @@ Expected<Json> RunBlockinfile(ModuleContext& context) {
     lines.erase(lines.begin() + lo, lines.begin() + hi + 1);
     at = lo;
   }
+  if (at > 0 && !lines[at - 1].ends_with('\n')) lines[at - 1] += '\n';
   lines.insert(lines.begin() + at, block_lines.begin(), block_lines.end());
-  std::string after;
-  for (const auto& l : lines) after += l + "\n";
+  std::string after = Join(lines, "");
   std::string msg = !before               ? "File created"
                     : block_lines.empty() ? "Block removed"
                                           : "Block inserted";
-  if (!before && block_lines.empty()) return Json{{"changed", false}, {"msg", ""}};
   return FinishTextEdit(context, path, before, after, msg);
 }
 

@@ -35,5 +35,36 @@ TEST_CASE("blockinfile: insert, update in place, remove") {
         "Path /srv/none does not exist !");
 }
 
+// `create: true` under a missing directory makes it, as Ansible does
+// (check mode makes nothing).
+TEST_CASE("blockinfile: create makes the missing parent directories") {
+  FakeHost host = MakeHost();
+  Task create{host, "blockinfile", {{"path", "/srv/p/q/new"}, {"block", "x"}, {"create", true}}};
+  CheckCheckMode(create);
+  CheckIdempotent(create);
+  CHECK(host.Stat("/srv/p/q")->kind == FileKind::kDirectory);
+  CHECK(host.Stat("/srv/p")->mode == 0755);
+}
+
+// Lines keep their own endings, a last line without one gets it before the
+// block, and an (?m) pattern is searched across lines, as Ansible's bytes
+// editing does.
+TEST_CASE("blockinfile: line endings kept, missing final newline, multiline insertafter") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/dos", "a\r\n# BEGIN ANSIBLE MANAGED BLOCK\nold\r\n# END ANSIBLE MANAGED BLOCK\nz\n");
+  Task{host, "blockinfile", {{"path", "/srv/dos"}, {"block", "d\r\nd\r\n"}}}.Run();
+  CHECK(host.Content("/srv/dos") ==
+        "a\r\n# BEGIN ANSIBLE MANAGED BLOCK\nd\r\nd\r\n# END ANSIBLE MANAGED BLOCK\nz\n");
+  host.AddFile("/srv/open", "last");
+  Task{host, "blockinfile", {{"path", "/srv/open"}, {"block", "x"}}}.Run();
+  CHECK(host.Content("/srv/open") == "last\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n");
+  host.AddFile("/srv/m", "a\nb\nc\n");
+  Task{host, "blockinfile", {{"path", "/srv/m"}, {"block", "x"}, {"insertafter", "(?m)^a\\nb$"}}}.Run();
+  CHECK(host.Content("/srv/m") == "a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nc\n");
+  CHECK(Task{host, "blockinfile", {{"path", "/srv/gone"}, {"state", "absent"}, {"create", true}}}
+            .Run()["msg"] ==
+        "File /srv/gone not present");
+}
+
 }  // namespace
 }  // namespace tend

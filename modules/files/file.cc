@@ -149,6 +149,18 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
           src));
     same = info.exists() && info.inode == source->inode && info.device == source->device;
   } else {
+    // A relative src is read from the link's directory (the path itself when
+    // it is a real directory), as Ansible checks it exists without force.
+    std::string base = info.kind == FileKind::kDirectory ? path : DirName(path);
+    std::string absolute = src.front() == '/' ? src : JoinPath(base, src);
+    if (!context.Bool("force")) {
+      auto target = host.Stat(absolute);
+      if (!target) return std::unexpected(target.error());
+      if (!target->exists())
+        return Fail(fmt::format(
+            "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
+            absolute));
+    }
     same = info.kind == FileKind::kLink && info.link_target == src;
   }
   if (!same) {
@@ -160,7 +172,13 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
       return Fail(fmt::format("refusing to convert from file to symlink for {}", path));
     }
     result["changed"] = true;
-    if (context.diff) result["diff"] = Diff(path, StateName(info.kind), hard ? "hard" : "link");
+    result["diff"] = Diff(path, StateName(info.kind), hard ? "hard" : "link");
+    if (info.kind == FileKind::kLink && !hard) {
+      // Re-pointing a link: the diff names both targets, with or without
+      // --diff, as Ansible's file module returns it (roles read it).
+      result["diff"] = Json{{"before", {{"path", path}, {"src", info.link_target}}},
+                            {"after", {{"path", path}, {"src", src}}}};
+    }
     if (!context.check) {
       if (info.exists()) {
         auto removed = host.Remove(path);

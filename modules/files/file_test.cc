@@ -47,6 +47,31 @@ TEST_CASE("file: directory, touch, absent, link — idempotent and check mode") 
   CHECK(host.Stat("/srv/t")->kind == FileKind::kFile);
 }
 
+TEST_CASE("file: re-pointing a link returns both targets in diff, without --diff too") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/f", "x", 0644);
+  host.AddLink("/srv/l", "/srv/f");
+  Json result = Task{host, "file", {{"path", "/srv/l"}, {"src", "f"}, {"state", "link"}}}.Run();
+  CHECK(result["changed"] == true);
+  CHECK(result["diff"]["before"]["src"] == "/srv/f");
+  CHECK(result["diff"]["after"]["src"] == "f");
+  CHECK(host.Stat("/srv/l", false)->link_target == "f");
+}
+
+TEST_CASE("file: a link to a missing src fails unless force, as in Ansible") {
+  FakeHost host = MakeHost();
+  Json refused = Task{host, "file", {{"path", "/srv/l"}, {"src", "gone"}, {"state", "link"}}}.Run();
+  CHECK(refused["failed"] == true);
+  CHECK(refused["msg"] ==
+        "src file does not exist, use \"force=yes\" if you really want to create the link: /srv/gone");
+  Json forced = Task{host,
+                     "file",
+                     {{"path", "/srv/l"}, {"src", "gone"}, {"state", "link"}, {"force", true}}}
+                    .Run();
+  CHECK(forced["changed"] == true);
+  CHECK(host.Stat("/srv/l", false)->link_target == "gone");
+}
+
 TEST_CASE("file: every directory it creates gets the task's owner and mode, as in Ansible") {
   FakeHost host = MakeHost();
   Task dir{host, "file", {{"path", "/srv/p/q/r"}, {"state", "directory"}, {"mode", "0700"}, {"owner", "app"}}};
@@ -88,7 +113,7 @@ TEST_CASE("file: errors are exact") {
         "file (/srv/none) is absent, cannot continue");
   CHECK(Task{host, "file", {{"path", "/srv/f"}, {"state", "directory"}}}.Run()["msg"] ==
         "/srv/f already exists as a file");
-  CHECK(Task{host, "file", {{"path", "/srv/f"}, {"src", "/x"}, {"state", "link"}}}.Run()["msg"] ==
+  CHECK(Task{host, "file", {{"path", "/srv/f"}, {"src", "/srv/f"}, {"state", "link"}}}.Run()["msg"] ==
         "refusing to convert from file to symlink for /srv/f");
   CHECK(Task{host, "file", {{"path", "/srv/f"}, {"owner", "nobody"}}}.Run()["msg"] ==
         "chown failed: failed to look up user nobody");

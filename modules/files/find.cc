@@ -445,7 +445,9 @@ Expected<Filters> ReadFilters(ModuleContext& context) {
   f.age_stamp = context.Str("age_stamp", "mtime");
   f.read_whole_file = context.Bool("read_whole_file");
   if (context.Has("contains")) {
-    auto re = CompilePythonRegex(context.Str("contains"), "contains");
+    // Ansible's find compiles without re.MULTILINE: `$` is the end of the
+    // file under read_whole_file, not of each line.
+    auto re = CompilePythonRegex(context.Str("contains"), "contains", {});
     if (!re) return std::unexpected(re.error());
     f.contains = std::move(*re);
   }

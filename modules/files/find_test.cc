@@ -164,6 +164,13 @@ TEST_CASE("find: contains per line (re.match) or in the whole file (re.search)")
   Json whole =
       Find(host, {{"paths", "/srv/tree"}, {"contains", "disk f"}, {"read_whole_file", true}});
   CHECK(Paths(whole) == "/srv/tree/a.log");
+  // No re.MULTILINE: `$` ends the file (before its last newline), not a line.
+  Json line_end =
+      Find(host, {{"paths", "/srv/tree"}, {"contains", "alpha$"}, {"read_whole_file", true}});
+  CHECK(line_end["matched"] == 0);
+  Json file_end =
+      Find(host, {{"paths", "/srv/tree"}, {"contains", "full$"}, {"read_whole_file", true}});
+  CHECK(Paths(file_end) == "/srv/tree/a.log");
 }
 
 TEST_CASE("find: checksums, mode filter, limit") {

@@ -3,24 +3,12 @@
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
 #include "modules/framework/regex.h"
+#include "modules/framework/lines.h"
 #include "modules/framework/text.h"
 #include "core/strings.h"
 
 namespace tend {
 namespace {
-
-// Lines with their terminators, as Python's splitlines(keepends=True).
-std::vector<std::string> SplitKeepEnds(std::string_view text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
-    lines.emplace_back(text.substr(start, end - start));
-    start = end;
-  }
-  return lines;
-}
 
 std::string StripEnd(std::string_view line) { return std::string(StripTrailingNewlines(line)); }
 

@@ -80,5 +80,16 @@ TEST_CASE("lineinfile: diff mode shows before and after") {
   CHECK(host.Content("/srv/f") == "a\n");
 }
 
+// `create: true` under a missing directory makes it, as Ansible does
+// (check mode makes nothing).
+TEST_CASE("lineinfile: create makes the missing parent directories") {
+  FakeHost host = MakeHost();
+  Task create{host, "lineinfile", {{"path", "/srv/p/q/new"}, {"line", "x"}, {"create", true}}};
+  CheckCheckMode(create);
+  CheckIdempotent(create);
+  CHECK(host.Stat("/srv/p/q")->kind == FileKind::kDirectory);
+  CHECK(host.Stat("/srv/p")->mode == 0755);
+}
+
 }  // namespace
 }  // namespace tend

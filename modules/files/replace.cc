@@ -7,25 +7,36 @@
 namespace tend {
 namespace {
 
-// The [begin, end) section the replacement applies to (after/before).
-Expected<std::pair<size_t, size_t>> Section(ModuleContext& context, const std::string& content) {
-  size_t begin = 0, end = content.size();
-  if (context.Has("after")) {
-    auto re = CompilePythonRegex(context.Str("after"), "after");
-    if (!re) return std::unexpected(re.error());
-    auto m = re->Search(content);
-    if (!m) return std::unexpected(m.error());
-    begin = *m ? (*m)->End() : content.size();
+// Ansible's section pattern: after and before joined around a named group,
+// so `before` alone runs to its last match and both take the nearest pair.
+std::string SectionPattern(ModuleContext& context) {
+  bool after = context.Has("after") && !context.Str("after").empty();
+  bool before = context.Has("before") && !context.Str("before").empty();
+  if (after && before) {
+    return fmt::format("{}(?P<subsection>.*?){}", context.Str("after"), context.Str("before"));
   }
-  if (context.Has("before")) {
-    auto re = CompilePythonRegex(context.Str("before"), "before");
-    if (!re) return std::unexpected(re.error());
-    std::string_view tail = std::string_view(content).substr(begin);
-    auto m = re->Search(tail);
-    if (!m) return std::unexpected(m.error());
-    if (*m) end = begin + (*m)->Start();
+  if (after) return fmt::format("{}(?P<subsection>.*)", context.Str("after"));
+  if (before) return fmt::format("(?P<subsection>.*){}", context.Str("before"));
+  return "";
+}
+
+// The [begin, end) section the replacement applies to, or nullopt when the
+// after/before pattern does not match (the module then changes nothing).
+Expected<std::optional<std::pair<size_t, size_t>>> Section(const std::string& pattern,
+                                                           const std::string& content) {
+  if (pattern.empty()) return std::pair<size_t, size_t>{0, content.size()};
+  auto re = Regex::Compile(pattern, {.dotall = true});
+  if (!re) {
+    return Fail(fmt::format("after/before is not a valid regular expression: {}: {}", pattern,
+                            re.error().message));
   }
-  return std::pair{begin, std::max(begin, end)};
+  auto m = re->Search(content);
+  if (!m) return std::unexpected(m.error());
+  if (!*m) return std::nullopt;
+  size_t group = *(*m)->GroupNumber("subsection");
+  auto text = (*m)->Group(group);
+  size_t begin = text->data() - content.data();
+  return std::pair{begin, begin + text->size()};
 }
 
 }  // namespace
@@ -72,9 +83,14 @@ Expected<Json> RunReplace(ModuleContext& context) {
   if (!before) return std::unexpected(before.error());
   auto re = CompilePythonRegex(context.Str("regexp"), "regexp");
   if (!re) return std::unexpected(re.error());
-  auto section = Section(context, *before);
+  std::string pattern = SectionPattern(context);
+  auto section = Section(pattern, *before);
   if (!section) return std::unexpected(section.error());
-  auto [begin, end] = *section;
+  if (!*section) {
+    return Json{{"changed", false},
+                {"msg", "Pattern for before/after params did not match the given file: " + pattern}};
+  }
+  auto [begin, end] = **section;
   std::string middle = before->substr(begin, end - begin);
   auto matches = re->FindAll(middle);
   if (!matches) return std::unexpected(matches.error());

@@ -4,8 +4,9 @@
 
 namespace tend {
 
-Expected<Regex> CompilePythonRegex(std::string_view pattern, std::string_view argument) {
-  auto re = Regex::Compile(pattern, {.multiline = true});
+Expected<Regex> CompilePythonRegex(std::string_view pattern, std::string_view argument,
+                                   RegexFlags flags) {
+  auto re = Regex::Compile(pattern, flags);
   if (!re) {
     return Fail(fmt::format("{} is not a valid regular expression: {}: {}", argument, pattern,
                             re.error().message));

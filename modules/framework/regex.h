@@ -13,6 +13,8 @@ namespace tend {
 
 /// Compiles the pattern given in module argument `argument`; a bad one is
 /// "ARGUMENT is not a valid regular expression: PATTERN: REASON".
-Expected<Regex> CompilePythonRegex(std::string_view pattern, std::string_view argument);
+/// `flags` for a module whose Python compiles without re.MULTILINE (find).
+Expected<Regex> CompilePythonRegex(std::string_view pattern, std::string_view argument,
+                                   RegexFlags flags = {.multiline = true});
 
 }  // namespace tend

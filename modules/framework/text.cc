@@ -1,5 +1,7 @@
 #include "modules/framework/text.h"
 
+#include "modules/framework/lines.h"
+
 #include <fmt/format.h>
 #include <time.h>
 
@@ -106,6 +108,18 @@ std::string FormatDelta(int64_t micros) {
   int64_t seconds = micros / 1000000;
   return fmt::format("{}:{:02}:{:02}.{:06}", seconds / 3600, seconds / 60 % 60, seconds % 60,
                      micros % 1000000);
+}
+
+std::vector<std::string> SplitKeepEnds(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    lines.emplace_back(text.substr(start, end - start));
+    start = end;
+  }
+  return lines;
 }
 
 std::string DirName(std::string_view path) {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "modules/framework/lines.h"
+
 namespace tend {
 
 TEST_CASE("ShlexSplit follows shlex.split") {
@@ -21,6 +23,12 @@ TEST_CASE("ShlexSplit follows shlex.split") {
     CHECK_MESSAGE(*got == c.out, c.in);
   }
   CHECK(ShlexSplit("echo 'x").error().message == "No closing quotation");
+}
+
+TEST_CASE("SplitKeepEnds keeps each line's own ending") {
+  CHECK(SplitKeepEnds("a\r\nb\nc") == std::vector<std::string>{"a\r\n", "b\n", "c"});
+  CHECK(SplitKeepEnds("x\n\n") == std::vector<std::string>{"x\n", "\n"});
+  CHECK(SplitKeepEnds("").empty());
 }
 
 TEST_CASE("SplitLines and timestamps look like Python's") {

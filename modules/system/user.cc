@@ -15,6 +15,32 @@ namespace {
 
 std::string JoinComma(const std::vector<std::string>& items) { return Join(items, ","); }
 
+// Ansible's check of `password`: text that cannot be a crypt(3) hash (no `$`
+// fields, a character crypt never writes, an md5/sha256/sha512 hash of the
+// wrong length) is most likely a plaintext password given by mistake.
+bool LooksUnhashed(const std::string& password) {
+  if (password == "*" || password == "!" || password == "*************") return false;
+  if (password.find_first_of(":*!") != std::string::npos) return true;
+  if (password.find('$') == std::string::npos) return true;
+  std::vector<std::string> fields;
+  for (size_t start = 0;;) {
+    size_t dollar = password.find('$', start);
+    fields.push_back(password.substr(start, dollar - start));
+    if (dollar == std::string::npos) break;
+    start = dollar + 1;
+  }
+  if (fields.size() < 3) return true;
+  const std::string& hash = fields.back();
+  bool foreign = hash.find_first_not_of(
+                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./=") !=
+                 std::string::npos;
+  const std::pair<const char*, size_t> lengths[] = {{"1", 22}, {"5", 43}, {"6", 86}};
+  for (const auto& [id, length] : lengths) {
+    if (fields[1] == id && hash.size() != length) return true;
+  }
+  return foreign;
+}
+
 Expected<ProcessResult> RunChecked(Host& host, std::vector<std::string> argv) {
   std::string name = argv[0];
   auto ran = host.Run({.argv = std::move(argv), .stdin_data = {}, .cwd = {}, .env = {}});
@@ -276,7 +302,7 @@ const ModuleSpec& UserSpec() {
                {.name = "password_expire_min", .type = ArgType::kInt},
                {.name = "local", .type = ArgType::kBool, .default_value = false}},
       .returns = {"name", "state", "uid", "group", "groups", "home", "shell", "comment", "system",
-                  "create_home", "ssh_public_key", "ssh_key_file"},
+                  "create_home", "ssh_public_key", "ssh_key_file", "warnings"},
   };
   return spec;
 }
@@ -300,6 +326,11 @@ Expected<Json> RunUser(ModuleContext& context) {
     auto ran = RunChecked(host, argv);
     if (!ran) return std::unexpected(ran.error());
     return result;
+  }
+  if (context.Has("password") && LooksUnhashed(context.Str("password"))) {
+    result["warnings"] = Json::array(
+        {"The input password appears not to have been hashed. The 'password' argument must be "
+         "encrypted for this module to work properly."});
   }
   auto opts = Options(context, *current, *groups);
   if (!opts) return std::unexpected(opts.error());

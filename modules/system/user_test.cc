@@ -153,6 +153,22 @@ TEST_CASE("user: create, then nothing to do; check mode runs nothing") {
   CHECK(host.commands().empty());
 }
 
+// Ansible warns when `password` cannot be a crypt hash; a real hash, or a
+// lock marker, gets no warning.
+TEST_CASE("user: a password that looks like plaintext is warned about") {
+  const std::string sha512 = "$6$salt$" + std::string(86, 'a');
+  const std::pair<std::string, bool> cases[] = {
+      {"plaintextpassword", true}, {"$6$salt$short", true}, {"$1$salt$" + std::string(22, 'b'), false},
+      {sha512, false}, {"$6$salt$" + std::string(85, 'a') + "_", true}, {"!", false},
+      {"a:b$c$d", true}};
+  for (const auto& [password, warned] : cases) {
+    CAPTURE(password);
+    FakeHost host = UserHost();
+    Json r = Task{host, "user", {{"name", "mlflow"}, {"password", password}}}.Run();
+    CHECK(r.contains("warnings") == warned);
+  }
+}
+
 TEST_CASE("user: modify only what differs, append groups, remove") {
   FakeHost host = UserHost();
   Task{host, "user", {{"name", "ml"}, {"shell", "/bin/sh"}}}.Run();

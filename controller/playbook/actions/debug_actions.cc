@@ -41,8 +41,16 @@ Json RunDebug(const ActionCall& call) {
   }
   if (args.contains("var")) {
     std::string var = args["var"].is_string() ? args["var"].get<std::string>() : args["var"].dump();
-    std::string expr = var.find("{{") == std::string::npos ? "{{ " + var + " }}" : var;
-    auto v = call.templar.RenderValue(Json(expr), WhereText(call.task, "var"));
+    // A template in `var` is rendered with the task's args, where an error
+    // fails the task; what it renders to is then the name shown and looked up,
+    // as Ansible's debug does.
+    if (var.find("{{") != std::string::npos) {
+      auto named = call.templar.RenderValue(Json(var), WhereText(call.task, "args"));
+      if (!named) return FailResult(named.error().ToString());
+      if (!named->is_string()) return Json{{var, "VARIABLE IS NOT DEFINED!"}, {"changed", false}};
+      var = named->get<std::string>();
+    }
+    auto v = call.templar.RenderValue(Json("{{ " + var + " }}"), WhereText(call.task, "var"));
     Json value = v ? *v : Json("VARIABLE IS NOT DEFINED!");
     return Json{{var, value}, {"changed", false}};
   }

@@ -218,7 +218,9 @@ Json RunIncludeVars(const ActionCall& call) {
   } else {
     std::string file = args.value("file", args.value("_raw_params", ""));
     while (!file.empty() && file.back() == '\n') file.pop_back();
-    if (file.empty()) return FailResult("include_vars needs a file or dir");
+    // No file at all (a lookup that found none renders empty): Ansible's
+    // file-not-found words, in `message` as its include_vars reports them.
+    if (file.empty()) return Failed("Could not find file");
     std::string found = FindVarsPath(call, file);
     if (found.empty()) return Failed(fmt::format("Could not find or access '{}'", file));
     files.push_back(found);

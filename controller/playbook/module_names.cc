@@ -63,9 +63,9 @@ bool IsTemplatedAction(std::string_view name) { return name.find("{{") != std::s
 
 std::string NotImplementedMessage(std::string_view name) {
   return fmt::format(
-      "module '{}' is not implemented natively by tend (Ansible provides it; tend runs "
-      "no Python modules): skip this task on this host with `when:`, or use a module tend "
-      "implements (docs/ansible-compat.md lists them)",
+      "module '{}' is not implemented natively by tend (Ansible provides it, and this run "
+      "has no access to Ansible's Python code): skip this task on this host with `when:`, or "
+      "use a module tend implements (docs/ansible-compat.md lists them)",
       name);
 }
 

@@ -44,7 +44,8 @@ std::string ResolveActionName(std::string_view name);
 /// `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time.
 bool IsTemplatedAction(std::string_view name);
 
-/// Why a task whose module tend does not implement fails on a host.
+/// Why a task whose module tend does not implement fails on a host when the
+/// run has no Ansible Python code to fall back on (tests on fakes).
 std::string NotImplementedMessage(std::string_view name);
 
 /// Modules whose free-form text is a command line (`command: ls -l`): the

@@ -316,6 +316,9 @@ void HumanReporter::Result(const HostResult& r) {
     case ResultStatus::kOk:
       break;
   }
+  if (options_.verbosity > 0 && !r.python_module.empty() && !r.is_item) {
+    Write(fmt::format("[{}] ran through Python: Ansible's {}", r.host, r.python_module), nullptr);
+  }
   Write(ResultText(r, options_.verbosity), color);
   if (r.ignored && !r.is_item) Write("...ignoring", kCyan);
   if (!r.is_item) RecordTiming(r);
@@ -324,7 +327,12 @@ void HumanReporter::Result(const HostResult& r) {
 void HumanReporter::RecordTiming(const HostResult& r) {
   if (!options_.timing || r.task == nullptr) return;
   auto [it, inserted] = timing_index_.emplace(r.task, timings_.size());
-  if (inserted) timings_.emplace_back(r.task->DisplayName(), 0.0);
+  if (inserted) {
+    // Tasks that ran Ansible's Python code say so: users see where their time goes.
+    std::string name = r.task->DisplayName();
+    if (!r.python_module.empty()) name += fmt::format(" [python: {}]", r.python_module);
+    timings_.emplace_back(std::move(name), 0.0);
+  }
   timings_[it->second].second = std::max(timings_[it->second].second, r.seconds);
 }
 
@@ -411,6 +419,7 @@ void JsonReporter::Result(const HostResult& r) {
                 {"result", CleanResult(r.result, 3)}};
   if (!r.delegated_to.empty()) event["delegated_to"] = r.delegated_to;
   if (r.is_item) event["item"] = r.item_label;
+  if (!r.python_module.empty()) event["python_module"] = r.python_module;
   Emit(event);
 }
 

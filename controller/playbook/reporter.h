@@ -41,6 +41,9 @@ struct HostResult {
   std::string item_label;  // what "(item=...)" shows
   Json result;             // the module's result, already censored for no_log
   double seconds = 0;
+  /// The FQCN when Ansible's Python code ran the module (issue 19): -v,
+  /// --timing and the JSON events say so.
+  std::string python_module;
 };
 
 /// Where the executor's events go (docs/architecture.md: the Reporter seam).

@@ -36,5 +36,6 @@ CommandRunner SetupFactsCommand(CLI::App& sub);
 CommandRunner SetupPlayCommand(CLI::App& sub);
 CommandRunner SetupBootstrapCommand(CLI::App& sub);
 CommandRunner SetupConfigCommand(CLI::App& sub);
+CommandRunner SetupDocCommand(CLI::App& sub);
 
 }  // namespace tend

@@ -35,6 +35,9 @@ bool IsKnownAction(std::string_view name);
 /// for a collection. Written by scripts/gen-ansible-module-names.
 bool IsAnsibleModuleName(std::string_view name);
 
+/// Every name IsAnsibleModuleName knows, in the list's order.
+const std::vector<std::string_view>& AnsibleModuleNames();
+
 /// The name a task's action is kept under: tend's canonical name for a
 /// module or action tend runs (tend's own always win), the name as written
 /// for one only Ansible knows (the task fails when it runs on a host), and

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "controller/yaml/yaml.h"
 
@@ -17,13 +19,27 @@ std::string ExpandHome(const std::string& path, const std::string& home) {
   return path;
 }
 
+// A runtime.yml parsed once per tree and path: `tend doc --list` routes
+// thousands of names through ansible-core's.
+const Json& RuntimeYaml(const CodeTree& tree, const std::string& path) {
+  static std::mutex mutex;
+  static std::map<std::pair<const CodeTree*, std::string>, Json> parsed;
+  std::lock_guard lock(mutex);
+  auto key = std::make_pair(&tree, path);
+  auto it = parsed.find(key);
+  if (it != parsed.end()) return it->second;
+  Json doc;
+  if (auto text = tree.Read(path)) {
+    if (auto yaml = ParseYaml(*text, path); yaml && yaml->is_object()) doc = std::move(*yaml);
+  }
+  return parsed.emplace(key, std::move(doc)).first->second;
+}
+
 // Redirect of `module` in a runtime.yml (plugin_routing.modules.NAME.redirect).
 std::string RoutedName(const CodeTree& tree, const std::string& runtime_yml, std::string_view module) {
-  auto text = tree.Read(runtime_yml);
-  if (!text) return {};
-  auto doc = ParseYaml(*text, runtime_yml);
-  if (!doc || !doc->is_object()) return {};
-  const Json* routing = &*doc;
+  const Json& doc = RuntimeYaml(tree, runtime_yml);
+  if (!doc.is_object()) return {};
+  const Json* routing = &doc;
   for (const char* key : {"plugin_routing", "modules"}) {
     if (!routing->contains(key) || !(*routing)[key].is_object()) return {};
     routing = &(*routing)[key];

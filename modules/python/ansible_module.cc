@@ -40,7 +40,15 @@ Expected<std::string> EnsurePayload(ModuleContext& context, const std::string& s
   auto have = host.FileChecksum(path, HashAlgorithm::kSha256);
   if (have && *have == sha256) return path;
   if (!context.fetch_content) return Fail("no controller is attached to send the module's code");
-  if (auto made = MakeDirectories(host, dir, 0700); !made) return std::unexpected(made.error());
+  if (auto made = MakeDirectories(host, dir, 0700); !made) {
+    // A become user whose HOME is missing or not its own (nobody's
+    // /nonexistent): a private directory in /tmp instead.
+    dir = fmt::format("/tmp/tend-python-{}", host.EffectiveUid());
+    path = fmt::format("{}/{}.zip", dir, sha256);
+    have = host.FileChecksum(path, HashAlgorithm::kSha256);
+    if (have && *have == sha256) return path;
+    if (auto again = MakeDirectories(host, dir, 0700); !again) return std::unexpected(made.error());
+  }
   auto written = host.WriteFileAtomic(path, context.fetch_content(), FileAttrs{.mode = 0600});
   if (!written) return std::unexpected(written.error());
   auto check = host.FileChecksum(path, HashAlgorithm::kSha256);
@@ -137,14 +145,15 @@ Expected<Json> RunPythonModule(ModuleContext& context) {
   auto payload = EnsurePayload(context, context.Str("payload"));
   if (!payload) return std::unexpected(payload.error());
   Json module_args = context.args.value("module_args", Json::object());
+  // Without a task tmp dir (remote_tmp not writable for a become user) the
+  // module picks its own, as under Ansible with an unprivileged become user.
   auto tmpdir = MakeTaskTmpdir(host, module_args);
-  if (!tmpdir) return std::unexpected(tmpdir.error());
-  module_args["_ansible_tmpdir"] = *tmpdir;
+  module_args["_ansible_tmpdir"] = tmpdir ? Json(*tmpdir) : Json();
   ProcessSpec spec{.argv = {*interpreter, *payload},
                    .stdin_data = Json{{"ANSIBLE_MODULE_ARGS", module_args}}.dump()};
   auto ran = host.Run(spec);
   bool keep = module_args.value("_ansible_keep_remote_files", false);
-  if (!keep) (void)host.RemoveTree(*tmpdir);
+  if (tmpdir && !keep) (void)host.RemoveTree(*tmpdir);
   if (!ran) return std::unexpected(ran.error());
   return ParseModuleOutput(ran->rc, ran->stdout_data, ran->stderr_data, *interpreter);
 }

@@ -78,6 +78,18 @@ TEST_CASE("python module: a damaged cached payload is sent again") {
   CHECK(run.sends == 1);
 }
 
+TEST_CASE("python module: a HOME the user cannot write caches in /tmp, the module picks its tmpdir") {
+  PythonRun run;
+  run.host.SetEnv("HOME", "/nonexistent");
+  run.host.AddFile("/nonexistent", "");  // not a directory: nothing can be made under it
+  run.host.SetEffectiveIds(65534, 65534);
+  run.host.AddDirectory("/tmp", 01777);
+  Json r = run.Run(Args());
+  CHECK(r["changed"] == true);
+  CHECK(run.host.Content("/tmp/tend-python-65534/" + Sha256Hex(kPayload) + ".zip") == kPayload);
+  CHECK(Json::parse(run.stdin_seen)["ANSIBLE_MODULE_ARGS"]["_ansible_tmpdir"].is_null());
+}
+
 TEST_CASE("python module: no interpreter is a clear error naming what was tried") {
   PythonRun run;
   Json args = Args();

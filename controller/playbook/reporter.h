@@ -43,7 +43,7 @@ struct HostResult {
   double seconds = 0;
   /// The FQCN when Ansible's Python code ran the module (issue 19): -v,
   /// --timing and the JSON events say so.
-  std::string python_module;
+  std::string python_module{};
 };
 
 /// Where the executor's events go (docs/architecture.md: the Reporter seam).

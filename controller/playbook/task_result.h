@@ -20,7 +20,7 @@ struct TaskOutcome {
   Json result;
   double seconds = 0;
   /// The FQCN when Ansible's Python code ran the module (issue 19).
-  std::string python_module;
+  std::string python_module{};
 };
 
 /// The result key RemoteCalls marks a Python module's result with; RunItem

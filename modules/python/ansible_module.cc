@@ -59,6 +59,51 @@ Expected<std::string> EnsurePayload(ModuleContext& context, const std::string& s
   return path;
 }
 
+uint32_t Le32(std::string_view s, size_t at) {
+  return static_cast<uint8_t>(s[at]) | static_cast<uint8_t>(s[at + 1]) << 8 |
+         static_cast<uint8_t>(s[at + 2]) << 16 | static_cast<uint32_t>(static_cast<uint8_t>(s[at + 3])) << 24;
+}
+
+uint16_t Le16(std::string_view s, size_t at) {
+  return static_cast<uint16_t>(static_cast<uint8_t>(s[at]) | static_cast<uint8_t>(s[at + 1]) << 8);
+}
+
+bool SafeName(std::string_view name) {
+  if (name.empty() || name.front() == '/') return false;
+  return name != ".." && !name.starts_with("../") && name.find("/../") == std::string_view::npos &&
+         !name.ends_with("/..");
+}
+
+// The payload unpacked beside its zip, once: Python then keeps the compiled
+// bytecode in __pycache__ there, where from a zip it would compile every
+// module_utils file on every run. Made under a temporary name and renamed,
+// so a half-written directory is never used.
+Expected<std::string> EnsureExtracted(Host& host, const std::string& zip_path) {
+  std::string dir = zip_path.substr(0, zip_path.size() - 4);
+  auto ready = host.Stat(dir + "/__main__.py");
+  if (ready && ready->exists()) return dir;
+  auto bytes = host.ReadFile(zip_path);
+  if (!bytes) return std::unexpected(bytes.error());
+  auto entries = ReadStoredZip(*bytes);
+  if (!entries) return std::unexpected(entries.error());
+  std::string tmp = fmt::format("{}.tmp-{}", dir, ::getpid());
+  (void)host.RemoveTree(tmp);
+  for (const auto& e : *entries) {
+    std::string path = tmp + "/" + e.name;
+    if (auto made = MakeDirectories(host, path.substr(0, path.rfind('/')), 0700); !made) return std::unexpected(made.error());
+    if (auto ok = host.WriteFileAtomic(path, StringSource(e.content), FileAttrs{.mode = 0600}); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  if (auto moved = host.Rename(tmp, dir); !moved) {
+    (void)host.RemoveTree(tmp);
+    // Another agent of the same user got there first.
+    auto other = host.Stat(dir + "/__main__.py");
+    if (!other || !other->exists()) return std::unexpected(moved.error());
+  }
+  return dir;
+}
+
 std::string ExpandHome(Host& host, const std::string& path) {
   if (path != "~" && !path.starts_with("~/")) return path;
   return host.GetEnv("HOME").value_or("/tmp") + path.substr(1);
@@ -111,6 +156,26 @@ std::optional<std::string> FindInterpreter(Host& host, const std::vector<std::st
   return std::nullopt;
 }
 
+Expected<std::vector<ZipEntry>> ReadStoredZip(std::string_view zip) {
+  std::vector<ZipEntry> out;
+  size_t at = 0;
+  while (at + 4 <= zip.size() && Le32(zip, at) == 0x04034b50U) {
+    if (at + 30 > zip.size()) return Fail("truncated zip entry");
+    if (Le16(zip, at + 8) != 0) return Fail("a zip entry is compressed; expected stored entries");
+    uint32_t size = Le32(zip, at + 18);
+    uint16_t name_len = Le16(zip, at + 26);
+    uint16_t extra_len = Le16(zip, at + 28);
+    size_t data = at + 30 + name_len + extra_len;
+    if (data + size > zip.size()) return Fail("truncated zip entry");
+    std::string name(zip.substr(at + 30, name_len));
+    if (!SafeName(name)) return Fail(fmt::format("unsafe name in zip: {}", name));
+    out.push_back({std::move(name), std::string(zip.substr(data, size))});
+    at = data + size;
+  }
+  if (out.empty()) return Fail("not a zip of stored entries");
+  return out;
+}
+
 std::string PayloadCacheDir(Host& host) {
   if (auto home = host.GetEnv("HOME"); home && !home->empty() && *home != "/") {
     return *home + "/.cache/tend/python";
@@ -144,12 +209,14 @@ Expected<Json> RunPythonModule(ModuleContext& context) {
   }
   auto payload = EnsurePayload(context, context.Str("payload"));
   if (!payload) return std::unexpected(payload.error());
+  auto unpacked = EnsureExtracted(host, *payload);
+  if (!unpacked) return std::unexpected(unpacked.error());
   Json module_args = context.args.value("module_args", Json::object());
   // Without a task tmp dir (remote_tmp not writable for a become user) the
   // module picks its own, as under Ansible with an unprivileged become user.
   auto tmpdir = MakeTaskTmpdir(host, module_args);
   module_args["_ansible_tmpdir"] = tmpdir ? Json(*tmpdir) : Json();
-  ProcessSpec spec{.argv = {*interpreter, *payload},
+  ProcessSpec spec{.argv = {*interpreter, *unpacked + "/__main__.py"},
                    .stdin_data = Json{{"ANSIBLE_MODULE_ARGS", module_args}}.dump()};
   auto ran = host.Run(spec);
   bool keep = module_args.value("_ansible_keep_remote_files", false);

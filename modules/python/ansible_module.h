@@ -36,4 +36,14 @@ std::optional<std::string> FindInterpreter(Host& host, const std::vector<std::st
 /// Where payloads are cached: beside the agent, under the user's HOME.
 std::string PayloadCacheDir(Host& host);
 
+struct ZipEntry {
+  std::string name;
+  std::string content;
+};
+
+/// The entries of a zip whose entries are stored (the controller's payload:
+/// controller/pymodule/payload.h); an error for anything else, or for a name
+/// that would leave the directory it is extracted to.
+Expected<std::vector<ZipEntry>> ReadStoredZip(std::string_view zip);
+
 }  // namespace tend

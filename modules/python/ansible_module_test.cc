@@ -8,7 +8,23 @@
 namespace tend {
 namespace {
 
-constexpr const char* kPayload = "PK fake zip";
+// A zip's local entries, stored (no central directory: the agent reads
+// entries front to back).
+std::string StoredZip(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string out;
+  auto put16 = [&](uint16_t v) { out += static_cast<char>(v & 0xff), out += static_cast<char>(v >> 8); };
+  auto put32 = [&](uint32_t v) { put16(v & 0xffff), put16(v >> 16); };
+  for (const auto& [name, content] : files) {
+    put32(0x04034b50);
+    put16(20), put16(0), put16(0), put16(0), put16(0);
+    put32(0), put32(content.size()), put32(content.size());
+    put16(name.size()), put16(0);
+    out += name + content;
+  }
+  return out;
+}
+
+const std::string kPayload = StoredZip({{"__main__.py", "import runpy\n"}, {"ansible/modules/m.py", "x = 1\n"}});
 
 // The module on a fake host whose python3 answers with `reply` and keeps the
 // stdin it was given; counts the controller's content sends.
@@ -58,7 +74,9 @@ TEST_CASE("python module: payload cached by checksum, sent once, args on stdin, 
   std::string cached = "/root/.cache/tend/python/" + Sha256Hex(kPayload) + ".zip";
   CHECK(run.host.Content(cached) == kPayload);
   CHECK(run.host.Find(cached)->mode == 0600);
-  CHECK(run.argv_seen == std::vector<std::string>{"/usr/bin/python3", cached});
+  std::string unpacked = cached.substr(0, cached.size() - 4);
+  CHECK(run.argv_seen == std::vector<std::string>{"/usr/bin/python3", unpacked + "/__main__.py"});
+  CHECK(run.host.Content(unpacked + "/ansible/modules/m.py") == "x = 1\n");
   Json sent = Json::parse(run.stdin_seen);
   CHECK(sent["ANSIBLE_MODULE_ARGS"]["name"] == "h");
   std::string tmpdir = sent["ANSIBLE_MODULE_ARGS"]["_ansible_tmpdir"];
@@ -107,6 +125,21 @@ TEST_CASE("python module: output that is not JSON is MODULE FAILURE") {
   Json r = run.Run(Args(), "oops\n");
   CHECK(r["failed"] == true);
   CHECK(r["module_stdout"] == "oops\n");
+}
+
+TEST_CASE("ReadStoredZip: stored entries in order; compressed, unsafe or foreign data refused") {
+  auto entries = ReadStoredZip(StoredZip({{"a.py", "A"}, {"b/c.py", ""}}));
+  REQUIRE(entries);
+  REQUIRE(entries->size() == 2);
+  CHECK((*entries)[0].name == "a.py");
+  CHECK((*entries)[0].content == "A");
+  CHECK((*entries)[1].name == "b/c.py");
+  CHECK(ReadStoredZip(StoredZip({{"../x", "A"}})).error().message == "unsafe name in zip: ../x");
+  CHECK(ReadStoredZip(StoredZip({{"/etc/x", "A"}})).error().message == "unsafe name in zip: /etc/x");
+  CHECK(ReadStoredZip("not a zip").error().message == "not a zip of stored entries");
+  std::string compressed = StoredZip({{"a.py", "A"}});
+  compressed[8] = 8;  // deflate
+  CHECK(ReadStoredZip(compressed).error().message == "a zip entry is compressed; expected stored entries");
 }
 
 TEST_CASE("FindInterpreter: absolute paths as given, names along PATH, executables only") {

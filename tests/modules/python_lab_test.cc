@@ -158,7 +158,7 @@ TEST_CASE("-v and JSON events say which tasks ran through Python; the payload is
   Run json = Sh(base + "--output json " + SourceDir() + "/" + kPlay);
   CHECK(json.out.find("\"python_module\":\"community.general.pam_limits\"") != std::string::npos);
   // One payload per module, kept under the agent's cache: 13 modules.
-  std::string cached = OnHost(p.tend_host, "'ls /root/.cache/tend/python | wc -l'");
+  std::string cached = OnHost(p.tend_host, "'ls /root/.cache/tend/python/*.zip | wc -l'");
   CHECK(std::stoi(cached) == 13);
   CHECK(OnHost(p.tend_host, "'ls /root/.ansible/tmp 2>/dev/null | wc -l'") == "0\n");
 }

@@ -216,8 +216,9 @@ TEST_CASE("a task that fails at run time keeps what it needs to fail there") {
   CHECK(tasks[2].args == Json{{"name", "libuser"}, {"state", "present"}});
   CHECK(tasks[3].action == "{{ mod }}");
   CHECK(tasks[3].delegate_to == "localhost");
-  // pacman and the unreadable arguments; templated names are resolved when they run.
-  CHECK(loader.TakeWarnings().size() == 2);
+  // The unreadable arguments; pacman runs as Ansible's Python code (issue 19),
+  // templated names are resolved when they run.
+  CHECK(loader.TakeWarnings().size() == 1);
 }
 
 TEST_CASE("names neither tend nor Ansible knows stay load errors") {

@@ -76,7 +76,7 @@ Names NamesOf(const std::vector<PayloadFile>& files) {
 TEST_CASE("CollectModuleFiles: recursive imports, package __init__ files, six.moves falls back to six") {
   FakeCodeTree tree = CoreTree();
   CodeRoots roots{"/site", {"/coll"}};
-  auto files = CollectModuleFiles({"ansible.builtin.m", "/site/ansible/modules/m.py", "ansible.modules.m"},
+  auto files = CollectModuleFiles({"ansible.builtin.m", "/site/ansible/modules/m.py", "ansible.modules.m", ""},
                                   roots, tree);
   REQUIRE(files);
   CHECK(NamesOf(*files) == Names{"ansible/__init__.py", "ansible/module_utils/__init__.py",
@@ -94,7 +94,7 @@ TEST_CASE("CollectModuleFiles: a collection module gets empty __init__ files and
   FakeCodeTree tree = CoreTree();
   CodeRoots roots{"/site", {"/coll"}};
   auto files = CollectModuleFiles({"ns.c.x", "/coll/ansible_collections/ns/c/plugins/modules/x.py",
-                                   "ansible_collections.ns.c.plugins.modules.x"},
+                                   "ansible_collections.ns.c.plugins.modules.x", ""},
                                   roots, tree);
   REQUIRE(files);
   Names names = NamesOf(*files);

@@ -129,7 +129,9 @@ TEST_CASE("thirteen non-native modules through Python match ansible-playbook: ch
   // The fixtures are check_mode: false; nothing the modules own was made.
   std::string after_check = State(p.tend_host);
   CHECK(after_check == State(p.ansible_host));
-  CHECK(after_check.find("tendtest") == std::string::npos);
+  CHECK(after_check.find("tendtest\tsoft") == std::string::npos);
+  CHECK(after_check.find("Link: /usr/local/bin/tendtest") == std::string::npos);
+  CHECK(after_check.find("example.org") == std::string::npos);
 
   Both first = PlayBoth("--diff");
   CheckAlike(first, "first run with diff");

@@ -12,6 +12,7 @@
 
 #include "agent/async_start.h"
 #include "core/suggest.h"
+#include "modules/python/ansible_module.h"
 #include "core/task_environment.h"
 #include "core/version.h"
 #include "modules/framework/registry.h"
@@ -93,7 +94,7 @@ class ScopedEnvironment {
 
 Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& channel, Host& host) {
   std::string name = ModuleForOp(request);
-  const Module* module = FindModule(name);
+  const Module* module = name == kPythonModuleOp ? &PythonModule() : FindModule(name);
   if (!module) {
     return protocol::MakeFailedReply(
         request.id, fmt::format("couldn't resolve module '{}'{}", name,

@@ -39,5 +39,6 @@ CommandRunner SetupConfigCommand(CLI::App& sub);
 CommandRunner SetupHistoryCommand(CLI::App& sub);
 CommandRunner SetupHostsCommand(CLI::App& sub);
 CommandRunner SetupReportCommand(CLI::App& sub);
+CommandRunner SetupDocCommand(CLI::App& sub);
 
 }  // namespace tend

@@ -31,6 +31,8 @@ constexpr CommandRegistration kCommands[] = {
     {"report", "Write one recorded run as a self-contained HTML page", SetupReportCommand},
     {"config", "Show the ansible.cfg settings that differ from the defaults (like ansible-config)",
      SetupConfigCommand},
+    {"doc", "List the modules tend resolves, or show one's arguments (like ansible-doc)",
+     SetupDocCommand},
 };
 
 // CLI11 reports an unknown subcommand as extra arguments; say what was meant.

@@ -67,8 +67,10 @@ constexpr std::array kSettings = {
                 "--records: run records in a SQLite file (default "
                 "$XDG_STATE_HOME/tend/records.db), a postgresql:// URL, or off"},
     SettingSpec{"defaults.collections_path", "defaults", "collections_path", "collections_paths",
-                "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", kPathSpec, "", kIgnored,
-                "tend's modules are built in; collection content is not loaded"},
+                "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", kPathSpec,
+                "~/.ansible/collections:/usr/share/ansible/collections", kHonoured,
+                "where tend finds Ansible's code for modules it has no native one of (then beside "
+                "ansible-core)"},
     SettingSpec{"defaults.stdout_callback", "defaults", "stdout_callback", nullptr,
                 "ANSIBLE_STDOUT_CALLBACK", nullptr, kString, "default", kIgnored,
                 "tend prints its own output (--output human or json)", "default"},

@@ -12,6 +12,7 @@
 #include "controller/playbook/model.h"
 #include "controller/playbook/reporter.h"
 #include "controller/playbook/templating.h"
+#include "controller/pymodule/python_modules.h"
 #include "controller/vault/vault.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -62,6 +63,9 @@ struct ExecOptions {
   int verbosity = 0;
   /// Passwords for vaulted vars_files and include_vars files.
   VaultSecrets vault_secrets;
+  /// Ansible's Python code for modules tend has no native implementation of
+  /// (issue 19); null: such a task fails (unit tests on fakes).
+  std::shared_ptr<PythonModules> python_modules;
 };
 
 /// The end of a run: the recap and what the exit code is made of.

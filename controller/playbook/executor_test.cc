@@ -1095,10 +1095,9 @@ TEST_CASE("errors in an included file fail the include on the hosts that run it"
                           {"linux.yml", "- pacman: name=x\n  when: false\n- command: ok\n"},
                           {"broken.yml", "- debug: {msg: x\n"},
                           {"self.yml", "- include_tasks: self.yml\n"}});
-  // linux.yml's pacman warns once, when the file is first read.
-  REQUIRE(out.warnings.size() == 1);
-  CHECK(out.warnings[0].find("linux.yml:1:3: module 'pacman' is not implemented natively") !=
-        std::string::npos);
+  // linux.yml's pacman (under a false `when`) would run as Ansible's Python
+  // code (issue 19): reading the file warns about nothing.
+  CHECK(out.warnings.empty());
   CHECK(out.text.find("win_file") == std::string::npos);
   CHECK(out.calls.size() == 2);  // command: ok on each host
   CHECK(out.summary.stats["h2"].failed == 1);

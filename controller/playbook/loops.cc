@@ -50,6 +50,7 @@ void ReportLoop(HostWorker& w, const Task& task, const TaskOutcome& out) {
   summary.ignored = out.ignored;
   summary.result = StaticTruthy(task.no_log) ? CensoredResult(out.result) : out.result;
   summary.loop_summary = true;
+  summary.python_module = out.python_module;
   summary.seconds =
       std::chrono::duration<double>(HostWorker::Clock::now() - w.task_start).count();
   w.ctx.reporter.Result(summary);
@@ -100,6 +101,7 @@ Json ItemVars(const Task& task, const Json& item, size_t index, size_t count) {
 
 TaskOutcome RunLoop(HostWorker& w, const Task& task, const Env& env, const Json& items) {
   Json results = Json::array();
+  std::string python_module;
   bool changed = false, failed = false, all_skipped = true, unreachable = false;
   double pause = task.loop_control.value("pause", 0.0);
   for (size_t i = 0; i < items.size(); ++i) {
@@ -114,10 +116,12 @@ TaskOutcome RunLoop(HostWorker& w, const Task& task, const Env& env, const Json&
     failed = failed || item.status == ResultStatus::kFailed;
     unreachable = unreachable || item.status == ResultStatus::kUnreachable;
     all_skipped = all_skipped && item.status == ResultStatus::kSkipped;
+    if (!item.python_module.empty()) python_module = item.python_module;
     results.push_back(std::move(item.result));
   }
   TaskOutcome out = LoopOutcome(std::move(results), changed, failed, unreachable, all_skipped);
   out.ignored = IgnoredFor(w, task, env, out.status);
+  out.python_module = std::move(python_module);
   ReportLoop(w, task, out);
   return out;
 }

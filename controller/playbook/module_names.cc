@@ -34,18 +34,24 @@ const std::vector<std::string>& KnownActionNames() {
 
 bool IsKnownAction(std::string_view name) { return FindAction(name) != nullptr; }
 
-bool IsAnsibleModuleName(std::string_view name) {
-  static const std::unordered_set<std::string_view> names = [] {
-    std::unordered_set<std::string_view> out;
+const std::vector<std::string_view>& AnsibleModuleNames() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
     std::string_view text = kAnsibleModuleNames;
     while (!text.empty()) {
       size_t end = text.find('\n');
       if (end == std::string_view::npos) end = text.size();
-      if (end > 0) out.insert(text.substr(0, end));
+      if (end > 0) out.push_back(text.substr(0, end));
       text.remove_prefix(std::min(end + 1, text.size()));
     }
     return out;
   }();
+  return names;
+}
+
+bool IsAnsibleModuleName(std::string_view name) {
+  static const std::unordered_set<std::string_view> names(AnsibleModuleNames().begin(),
+                                                           AnsibleModuleNames().end());
   if (names.contains(name)) return true;
   for (std::string_view prefix : {"ansible.builtin.", "ansible.legacy."}) {
     if (name.starts_with(prefix) && names.contains(name.substr(prefix.size()))) return true;
@@ -63,9 +69,9 @@ bool IsTemplatedAction(std::string_view name) { return name.find("{{") != std::s
 
 std::string NotImplementedMessage(std::string_view name) {
   return fmt::format(
-      "module '{}' is not implemented natively by tend (Ansible provides it; tend runs "
-      "no Python modules): skip this task on this host with `when:`, or use a module tend "
-      "implements (docs/ansible-compat.md lists them)",
+      "module '{}' is not implemented natively by tend (Ansible provides it, and this run "
+      "has no access to Ansible's Python code): skip this task on this host with `when:`, or "
+      "use a module tend implements (docs/ansible-compat.md lists them)",
       name);
 }
 

@@ -35,6 +35,9 @@ bool IsKnownAction(std::string_view name);
 /// for a collection. Written by scripts/gen-ansible-module-names.
 bool IsAnsibleModuleName(std::string_view name);
 
+/// Every name IsAnsibleModuleName knows, in the list's order.
+const std::vector<std::string_view>& AnsibleModuleNames();
+
 /// The name a task's action is kept under: tend's canonical name for a
 /// module or action tend runs (tend's own always win), the name as written
 /// for one only Ansible knows (the task fails when it runs on a host), and
@@ -44,7 +47,8 @@ std::string ResolveActionName(std::string_view name);
 /// `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time.
 bool IsTemplatedAction(std::string_view name);
 
-/// Why a task whose module tend does not implement fails on a host.
+/// Why a task whose module tend does not implement fails on a host when the
+/// run has no Ansible Python code to fall back on (tests on fakes).
 std::string NotImplementedMessage(std::string_view name);
 
 /// Modules whose free-form text is a command line (`command: ls -l`): the

@@ -14,7 +14,9 @@
 #include "controller/playbook/host_worker.h"
 #include "controller/playbook/module_names.h"
 #include "controller/playbook/run_context.h"
+#include "controller/pymodule/module_args.h"
 #include "modules/framework/registry.h"
+#include "modules/python/ansible_module.h"
 
 namespace tend {
 namespace {
@@ -272,6 +274,16 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
   }
   auto async = AsyncSettingsFor(task, templar);
   if (!async) return FailResult(async.error().ToString());
+  if (!IsKnownAction(task.action)) {
+    if (*async) {
+      return FailResult(Error{"async is not supported yet for modules tend runs as Ansible's Python code",
+                              task.where, ""}
+                            .ToString());
+    }
+    Json r = RunPython(task, templar, std::move(args), call, *target, *environment);
+    if (!delegate.empty()) r["_delegated_to"] = delegate;
+    return r;
+  }
   if (*async) {
     if (!SupportsAsync(task.action)) return FailResult("async is not supported for this task.");
     call.async_seconds = (*async)->seconds;
@@ -313,6 +325,37 @@ Json RemoteCalls::CallModule(HostWorker& w, const Task& task, TaskTemplar& templ
                       return FindLocalFile(w, task, name, "files");
                     }};
   return RunWithControllerHalf(std::move(call), place, agent);
+}
+
+// A module tend has no native implementation of: Ansible's own code for it,
+// packed once per run and cached on the host, run by the agent with the
+// host's Python (issue 19).
+Json RemoteCalls::RunPython(const Task& task, TaskTemplar& templar, Json args, ModuleCall& call,
+                            const HostTarget& target, const TaskEnvironment& environment) {
+  if (!options_.python_modules) {
+    return FailResult(Error{NotImplementedMessage(task.action), task.where, ""}.ToString());
+  }
+  auto prepared = options_.python_modules->Prepare(task.action);
+  if (!prepared) return FailResult(Error{prepared.error().message, task.where, ""}.ToString());
+  ModuleRunSettings settings{.module_name = task.action,
+                             .check = call.check,
+                             .diff = call.diff,
+                             .no_log = RenderBool(task.no_log, templar, task).value_or(false),
+                             .verbosity = options_.verbosity,
+                             .ansible_version = options_.python_modules->ansible_version()};
+  auto interpreter = templar.RenderValue(Json("{{ ansible_python_interpreter }}"), "ansible_python_interpreter");
+  Json request = {{"name", task.action},
+                  {"payload", (*prepared)->sha256},
+                  {"interpreters", InterpreterCandidates(interpreter ? *interpreter : Json())},
+                  {"module_args", AnsibleModuleArgs(std::move(args), settings)}};
+  PutEnvironment(request, environment);
+  call.module = std::string(kPythonModuleOp);
+  call.args = std::move(request);
+  call.content = (*prepared)->payload;
+  GateHold hold_throttle(ThrottleFor(task, templar));
+  Json r = CleanModuleResult(OnSession(target, [&](auto& session) { return session->Run(call); }));
+  if (r.is_object()) r[std::string(kPythonModuleKey)] = (*prepared)->code.fqcn;
+  return r;
 }
 
 // async_status on the job's host, as the user that started it.

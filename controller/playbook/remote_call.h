@@ -13,6 +13,7 @@
 #include "controller/playbook/executor.h"
 #include "controller/playbook/gate.h"
 #include "controller/playbook/templating.h"
+#include "core/task_environment.h"
 
 namespace tend {
 
@@ -44,6 +45,8 @@ class RemoteCalls {
                const HostTarget& target);
   Json CallModule(HostWorker& w, const Task& task, TaskTemplar& templar, Json args,
                   ModuleCall& call, const HostTarget& target);
+  Json RunPython(const Task& task, TaskTemplar& templar, Json args, ModuleCall& call,
+                 const HostTarget& target, const TaskEnvironment& environment);
 
   HostCatalog& catalog_;
   const ExecOptions& options_;

@@ -37,6 +37,13 @@ std::vector<std::string> Lines(const std::string& text) {
 
 // A unified diff (3 lines of context) by longest common subsequence; files
 // in configuration management are small, so the quadratic table is fine.
+// A hunk's range as Python's difflib writes it: "3" for one line, "2,0"
+// for none (the line before), "3,4" otherwise.
+std::string HunkRange(size_t start, size_t count) {
+  if (count == 1) return fmt::format("{}", start + 1);
+  return fmt::format("{},{}", count == 0 ? start : start + 1, count);
+}
+
 std::string UnifiedDiff(const std::string& before, const std::string& after) {
   auto a = Lines(before), b = Lines(after);
   if (a.size() * b.size() > 4'000'000) return "(file too large to diff)\n";
@@ -80,8 +87,8 @@ std::string UnifiedDiff(const std::string& before, const std::string& after) {
       if (ops[m].kind != '+') ++a_count;
       if (ops[m].kind != '-') ++b_count;
     }
-    out += fmt::format("@@ -{},{} +{},{} @@\n", ops[start].ai + (a_count ? 1 : 0), a_count,
-                       ops[start].bi + (b_count ? 1 : 0), b_count);
+    out += fmt::format("@@ -{} +{} @@\n", HunkRange(ops[start].ai, a_count),
+                       HunkRange(ops[start].bi, b_count));
     for (size_t m = start; m < end; ++m) {
       const std::string& line = ops[m].kind == '+' ? b[ops[m].bi] : a[ops[m].ai];
       out += ops[m].kind;
@@ -184,6 +191,29 @@ std::string ItemLabel(const Json& item) {
   return PythonRepr(item);
 }
 
+std::string DeprecationText(const Json& entry) {
+  if (!entry.is_object()) return "[DEPRECATION WARNING]: " + PythonStr(entry);
+  std::string msg = entry.value("msg", "");
+  while (!msg.empty() && (msg.back() == ' ' || msg.back() == '\n')) msg.pop_back();
+  if (!msg.empty() && msg.back() != '!' && msg.back() != '?' && msg.back() != '.') msg += '.';
+  std::string text = "[DEPRECATION WARNING]: " + msg + " This feature will be removed";
+  std::string collection = entry.value("collection_name", "");
+  if (collection == "ansible.builtin") collection = "ansible-core";
+  if (!collection.empty()) text += " from " + collection;
+  std::string date = entry.contains("date") && entry["date"].is_string() ? entry["date"].get<std::string>() : "";
+  std::string version = entry.contains("version") && entry["version"].is_string()
+                            ? entry["version"].get<std::string>()
+                            : "";
+  if (!date.empty()) {
+    text += " in a release after " + date + ".";
+  } else if (!version.empty()) {
+    text += " in version " + version + ".";
+  } else {
+    text += " in a future release.";
+  }
+  return text + " Deprecation warnings can be disabled by setting deprecation_warnings=False in ansible.cfg.";
+}
+
 Json CensoredResult(const Json& result) {
   Json out = {{"censored",
                "the output has been hidden due to the fact that 'no_log: true' was specified "
@@ -197,6 +227,8 @@ Json CleanResult(const Json& result, int verbosity) {
   Json out = Json::object();
   for (const auto& [k, v] : result.items()) {
     if (k.starts_with("_ansible") || k == "diff") continue;
+    // Shown as [WARNING] lines before the result (ResultWarnings).
+    if ((k == "warnings" || k == "deprecations") && v.is_array()) continue;
     if (k == "invocation" && verbosity < 3) continue;
     if (k == "failed" && v.is_boolean() && !v.get<bool>()) continue;
     out[k] = v;
@@ -313,6 +345,10 @@ void HumanReporter::Result(const HostResult& r) {
     case ResultStatus::kOk:
       break;
   }
+  ResultWarnings(r.result);
+  if (options_.verbosity > 0 && !r.python_module.empty() && !r.is_item) {
+    Write(fmt::format("[{}] ran through Python: Ansible's {}", r.host, r.python_module), nullptr);
+  }
   Write(ResultText(r, options_.verbosity), color);
   if (r.ignored && !r.is_item) Write("...ignoring", kCyan);
   if (!r.is_item) RecordTiming(r);
@@ -321,7 +357,12 @@ void HumanReporter::Result(const HostResult& r) {
 void HumanReporter::RecordTiming(const HostResult& r) {
   if (!options_.timing || r.task == nullptr) return;
   auto [it, inserted] = timing_index_.emplace(r.task, timings_.size());
-  if (inserted) timings_.emplace_back(r.task->DisplayName(), 0.0);
+  if (inserted) {
+    // Tasks that ran Ansible's Python code say so: users see where their time goes.
+    std::string name = r.task->DisplayName();
+    if (!r.python_module.empty()) name += fmt::format(" [python: {}]", r.python_module);
+    timings_.emplace_back(std::move(name), 0.0);
+  }
   timings_[it->second].second = std::max(timings_[it->second].second, r.seconds);
 }
 
@@ -335,9 +376,29 @@ void HumanReporter::Included(const std::string& file, const std::vector<std::str
 
 void HumanReporter::Warning(const std::string& text) {
   std::lock_guard lock(mutex_);
+  WarningLocked(text);
+}
+
+void HumanReporter::WarningLocked(const std::string& text) {
   ClearStatus();
   std::string line = Colorize("[WARNING]: " + text, kPurple, options_.color);
   std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+// A module's warnings and deprecations, shown before its result line and left
+// out of the result, as Ansible's callback (_handle_warnings) does.
+void HumanReporter::ResultWarnings(const Json& result) {
+  if (!result.is_object()) return;
+  if (auto w = result.find("warnings"); w != result.end() && w->is_array()) {
+    for (const auto& text : *w) WarningLocked(text.is_string() ? text.get<std::string>() : text.dump());
+  }
+  if (auto d = result.find("deprecations"); d != result.end() && d->is_array()) {
+    for (const auto& entry : *d) {
+      ClearStatus();
+      std::string line = Colorize(DeprecationText(entry), kPurple, options_.color);
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+  }
 }
 
 void HumanReporter::Note(const std::string& text) {
@@ -401,6 +462,7 @@ void JsonReporter::Result(const HostResult& r) {
                 {"result", CleanResult(r.result, 3)}};
   if (!r.delegated_to.empty()) event["delegated_to"] = r.delegated_to;
   if (r.is_item) event["item"] = r.item_label;
+  if (!r.python_module.empty()) event["python_module"] = r.python_module;
   Emit(event);
 }
 

@@ -42,6 +42,9 @@ struct HostResult {
   std::string item_label;  // what "(item=...)" shows
   Json result;             // the module's result, already censored for no_log
   double seconds = 0;
+  /// The FQCN when Ansible's Python code ran the module (issue 19): -v,
+  /// --timing and the JSON events say so.
+  std::string python_module{};
 };
 
 /// Where the executor's events go (docs/architecture.md: the Reporter seam).
@@ -92,6 +95,9 @@ std::string ResultText(const HostResult& r, int verbosity);
 std::string DiffText(const Json& diff);
 /// What a result looks like after `no_log: true`.
 Json CensoredResult(const Json& result);
+
+/// Ansible's "[DEPRECATION WARNING]: ..." line for a module's deprecation.
+std::string DeprecationText(const Json& entry);
 /// The internal keys hidden from output (_ansible_*, invocation below -vvv).
 Json CleanResult(const Json& result, int verbosity);
 
@@ -110,6 +116,8 @@ class HumanReporter : public Reporter {
   void Progress(std::string_view task, int running, int total) override;
 
  private:
+  void WarningLocked(const std::string& text);
+  void ResultWarnings(const Json& result);
   void Write(const std::string& text, const char* color);
   void ClearStatus();
   void RecordTiming(const HostResult& r);

@@ -114,5 +114,22 @@ TEST_CASE("diffs are unified with headers") {
   CHECK(DiffText(Json{{"before", "same"}, {"after", "same"}}).empty());
 }
 
+TEST_CASE("hunk ranges as Python's difflib writes them: one line is just its number") {
+  CHECK(DiffText(Json{{"before", ""}, {"after", "x\n"}}) == "--- before\n+++ after\n@@ -0,0 +1 @@\n+x\n");
+  CHECK(DiffText(Json{{"before", "x\n"}, {"after", "y\n"}}) == "--- before\n+++ after\n@@ -1 +1 @@\n-x\n+y\n");
+  CHECK(DiffText(Json{{"before", "a\nb\n"}, {"after", ""}}) == "--- before\n+++ after\n@@ -1,2 +0,0 @@\n-a\n-b\n");
+}
+
+TEST_CASE("a module's deprecation as Ansible's display words it") {
+  CHECK(DeprecationText(Json{{"msg", "Use x instead"}, {"version", "9.0.0"}, {"collection_name", "community.general"}}) ==
+        "[DEPRECATION WARNING]: Use x instead. This feature will be removed from community.general in "
+        "version 9.0.0. Deprecation warnings can be disabled by setting deprecation_warnings=False in "
+        "ansible.cfg.");
+  CHECK(DeprecationText(Json{{"msg", "Gone soon!"}, {"date", "2025-01-01"}, {"collection_name", "ansible.builtin"}}) ==
+        "[DEPRECATION WARNING]: Gone soon! This feature will be removed from ansible-core in a release "
+        "after 2025-01-01. Deprecation warnings can be disabled by setting deprecation_warnings=False in "
+        "ansible.cfg.");
+}
+
 }  // namespace
 }  // namespace tend

@@ -19,7 +19,13 @@ struct TaskOutcome {
   bool reported = false;
   Json result;
   double seconds = 0;
+  /// The FQCN when Ansible's Python code ran the module (issue 19).
+  std::string python_module{};
 };
+
+/// The result key RemoteCalls marks a Python module's result with; RunItem
+/// moves it into TaskOutcome::python_module.
+inline constexpr std::string_view kPythonModuleKey = "_tend_python_module";
 
 /// Marks a result whose ansible_facts went to the delegate (delegate_facts);
 /// the reporter hides it as it hides Ansible's other _ansible keys.

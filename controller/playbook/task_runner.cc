@@ -62,8 +62,9 @@ Expected<Task> WithRenderedAction(const Task& task, TaskTemplar& templar) {
 
 // What the loader found that fails the task on every host that runs it.
 std::optional<Error> CannotRun(const Task& task) {
+  // A module tend has no native implementation of runs as Ansible's Python
+  // code (RemoteCalls::RunPython), or fails there saying why it cannot.
   if (task.args_error) return task.args_error;
-  if (!IsKnownAction(task.action)) return Error{NotImplementedMessage(task.action), task.where, ""};
   return std::nullopt;
 }
 
@@ -258,6 +259,10 @@ TaskOutcome RunItem(HostWorker& w, const Task& task, const Env& env, const Json*
     if (!result.contains("changed")) result["changed"] = false;
   }
   TaskOutcome out;
+  if (auto marker = result.find(kPythonModuleKey); marker != result.end()) {
+    out.python_module = marker->get<std::string>();
+    result.erase(marker);
+  }
   out.result = std::move(result);
   out.status = ResultStatusOf(out.result);
   return out;
@@ -288,6 +293,7 @@ void Report(HostWorker& w, const Task& task, TaskOutcome& out, bool is_item,
   r.is_item = is_item;
   r.item_label = StaticTruthy(task.no_log) ? std::string(kCensoredItemLabel) : label;
   r.seconds = std::chrono::duration<double>(HostWorker::Clock::now() - w.task_start).count();
+  r.python_module = out.python_module;
   r.result = StaticTruthy(task.no_log) ? CensoredResult(out.result) : out.result;
   if (out.result.contains("_delegated_to")) {
     r.delegated_to = out.result["_delegated_to"];

@@ -77,6 +77,9 @@ TEST_CASE("every module defined in code is registered, and the agent announces e
   std::set<std::string> announced(names.begin(), names.end());
   CHECK(announced.size() == names.size());
   std::set<std::string> defined = DefinedModules();
+  // The agent's runner of Ansible's Python code (modules/python/) is served
+  // under kPythonModuleOp, a name no task may use, so it is not registered.
+  defined.erase("PythonModule");
   CHECK(defined.size() == names.size());
   for (const auto& module : defined) {
     std::string name = SnakeCase(module);

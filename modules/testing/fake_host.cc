@@ -199,6 +199,12 @@ Expected<void> FakeHost::Rename(const std::string& from, const std::string& to) 
   Node node = it->second;
   nodes_.erase(it);
   nodes_[to] = std::move(node);
+  // A directory takes what is under it along, as rename(2) does.
+  std::string prefix = from + "/";
+  for (auto child = nodes_.lower_bound(prefix); child != nodes_.end() && child->first.starts_with(prefix);) {
+    nodes_[to + "/" + child->first.substr(prefix.size())] = std::move(child->second);
+    child = nodes_.erase(child);
+  }
   changes_.push_back("rename " + from + " " + to);
   return {};
 }

@@ -167,15 +167,16 @@ TEST_CASE("what Ansible decides at run time fails only the tasks that run") {
   // ok: facts, file, command, rescue's set_fact, set_fact, action, package, assert;
   // skipped: pacman and the include; rescued: yum; ignored: file and command.
   CheckEveryHost(r, {8, 0, 0, 0, 2, 1, 2});
-  CHECK(r.out.find("[WARNING]: " + GetTarget().suite +
-                   "/run_time_failures.yml:7:7: module 'pacman' is not implemented natively "
-                   "by tend") != std::string::npos);
-  CHECK(r.out.find("module 'yum' is not implemented natively by tend") != std::string::npos);
+  // pacman and yum are not native: they would run as Ansible's Python code
+  // (issue 19), so loading says nothing; yum has an action plugin, which
+  // tend does not run, so the task fails on the host and is rescued.
+  CHECK(r.out.find("pacman") == std::string::npos);
+  CHECK(r.out.find("module yum is not native in tend and needs Ansible's action plugin") !=
+        std::string::npos);
   CHECK(r.out.find("win_file") == std::string::npos);
   Run syntax = Play("run_time_failures.yml", "--syntax-check");
   CHECK(syntax.rc == 4);
-  CHECK(syntax.out.find("run_time_failures.yml:7:7: module 'pacman' is not implemented") !=
-        std::string::npos);
+  CHECK(syntax.out.find("missing required arguments: path") != std::string::npos);
 }
 
 TEST_CASE("timeout: the task fails in about its time and its command is stopped") {

@@ -89,6 +89,14 @@ Expected<void> Inventory::Impl::AddChild(const std::string& parent, const std::s
   if (parent == child) {
     return Fail(fmt::format("group '{}' cannot be a child of itself", child), where);
   }
+  // Every group without a parent becomes a child of `all` at reconcile, so a
+  // group above `all` always closes a loop; Ansible refuses it there, in
+  // these words. (Left in, the depth pass never ended: found by fuzz_ini_inventory.)
+  if (child == "all") {
+    return Fail(fmt::format("Adding group '{}' as child to 'all' creates a recursive dependency loop.",
+                            parent),
+                where);
+  }
   EnsureGroup(parent);
   EnsureGroup(child);
   // A cycle appears iff `parent` is already a descendant of `child`.

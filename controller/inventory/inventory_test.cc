@@ -287,6 +287,8 @@ TEST_CASE("located errors for bad inventories") {
       {"undefined-child", "[p:children]\nghost\n", "2: section [p:children] includes undefined group: ghost"},
       {"cycle", "[a:children]\nb\n[b:children]\na\n",
        "4: adding group 'a' as a child of 'b' makes 'b' its own ancestor"},
+      {"all-child", "[web]\nh1\n[prod:children]\nall\nweb\n",
+       "4: Adding group 'prod' as child to 'all' creates a recursive dependency loop."},
       {"bad-range", "[web]\nweb[01:100]\n",
        "2: invalid host pattern 'web[01:100]': host range must specify equal-length begin and end formats"},
       {"bad-quote", "[web]\nh1 x='open\n", "2: cannot parse host line 'h1 x='open': No closing quotation"},

@@ -329,6 +329,15 @@ TEST_CASE("from_json, to_json and from_yaml of 100k-deep input are errors, not c
 }
 
 // issue 21: 2**64 rendered 0 and 10**19 a negative number.
+// Found by fuzz_template: slice(0) divided by zero (SIGFPE); Python raises.
+TEST_CASE("slice(0) is Python's ZeroDivisionError, not a crash") {
+  Json vars = Json::object();
+  auto r = RenderCase("{{ range(4) | slice(0) | list }}", vars);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("integer division or modulo by zero") != std::string::npos);
+  CHECK(RenderCase("{{ range(4) | slice(-1) | list }}", vars).value() == Json::array());
+}
+
 TEST_CASE("integers never wrap: overflow is an error; repeated sequences are bounded") {
   Json vars = Json::object();
   CHECK(RenderCase("{{ 2 ** 62 }}", vars).value() == int64_t{1} << 62);

@@ -264,6 +264,8 @@ Value FSlice(Renderer&, Value& in, const Args& a) {
   int64_t slices = OptInt(a, 0, "slices", 1);
   const Json* fill = Opt(a, 1, "fill_with");
   int64_t len = items.size();
+  // Python's `length // slices` (found by fuzz_template: it was a SIGFPE).
+  if (slices == 0) throw RenderError("integer division or modulo by zero");
   int64_t per = len / slices, extra = len % slices;
   Json out = Json::array();
   int64_t offset = 0;

@@ -296,7 +296,15 @@ Expected<std::vector<std::string>> Inventory::Impl::MatchOne(std::string_view pa
   if (result.empty() && !matched_group && expr != "all") {
     Warn(fmt::format("Could not match supplied host pattern, ignoring: {}", expr));
   }
-  auto to_int = [](const std::string& s, long def) { return s.empty() ? def : std::stol(s); };
+  // An index past long's range selects nothing, like any index out of range.
+  auto to_int = [n = static_cast<long>(result.size())](const std::string& s, long def) {
+    if (s.empty()) return def;
+    try {
+      return std::stol(s);
+    } catch (const std::exception&) {
+      return s.starts_with('-') ? -2 * n - 1 : 2 * n + 1;
+    }
+  };
   long n = static_cast<long>(result.size());
   if (index) {
     long i = to_int(*index, 0);

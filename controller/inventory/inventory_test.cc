@@ -451,4 +451,23 @@ TEST_CASE("an INI inventory that is not UTF-8 is a located error, not a crash in
         "hosts:2:4: invalid UTF-8 (byte 0x89); inventory files must be UTF-8");
 }
 
+// Found by fuzz_ini_inventory: std::stoi/stol threw out of tend on numbers
+// past their range, in an IPv6 host's port and in a pattern's index.
+TEST_CASE("ports and pattern indexes past the integer range are no crash") {
+  Inventory bad_port;
+  auto r = ParseIniInventory("[ipv6]\n[fe80::1]:22666666666666666666666\n", "hosts",
+                             bad_port.impl());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().ToString().starts_with(
+      "hosts:2: invalid host pattern '[fe80::1]:22666666666666666666666'"));
+
+  Inventory inventory;
+  REQUIRE(ParseIniInventory("[ipv6]\n[fe80::1]:22\nh2\n", "hosts", inventory.impl()));
+  inventory.impl().Reconcile();
+  CHECK(inventory.Match("ipv6")->size() == 2);
+  CHECK(inventory.Match("ipv6[99999999999999999999]")->empty());
+  CHECK(inventory.Match("ipv6[-99999999999999999999]")->empty());
+  CHECK(inventory.Match("ipv6[0:99999999999999999999]")->size() == 2);
+}
+
 }  // namespace tend

@@ -376,7 +376,13 @@ std::pair<std::string, int> SplitHostPort(const std::string& pattern) {
     std::string inner = group(**bracketed, 1);
     // "[fe80::1]:22" is an address; "[1:3]:22" would be a range, kept whole.
     if (std::count(inner.begin(), inner.end(), ':') >= 2) {
-      return {inner, std::stoi(group(**bracketed, 2))};
+      // A port past int's range is no port; the text stays one host name, as
+      // below (found by fuzz_ini_inventory: std::stoi threw out of tend).
+      try {
+        return {inner, std::stoi(group(**bracketed, 2))};
+      } catch (const std::exception&) {
+        return {pattern, 0};
+      }
     }
   }
   auto host_port = kHostPort.FullMatch(pattern);

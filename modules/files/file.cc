@@ -137,6 +137,10 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
                           bool hard) {
   Host& host = context.Machine();
   std::string src = context.Str("src");
+  // Without src Ansible keeps an existing symlink's target (and then only
+  // applies the attributes); it needs src only to make a new link.
+  bool keep_link = src.empty() && !hard && info.kind == FileKind::kLink;
+  if (keep_link) src = info.link_target;
   if (src.empty()) return Fail(fmt::format("src is required for state={}", hard ? "hard" : "link"));
   Json result{{"changed", false}, {"path", path}, {"src", src}, {"state", hard ? "hard" : "link"}};
   bool same = false;
@@ -153,7 +157,7 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
     // it is a real directory), as Ansible checks it exists without force.
     std::string base = info.kind == FileKind::kDirectory ? path : DirName(path);
     std::string absolute = src.front() == '/' ? src : JoinPath(base, src);
-    if (!context.Bool("force")) {
+    if (!context.Bool("force") && !keep_link) {
       auto target = host.Stat(absolute);
       if (!target) return std::unexpected(target.error());
       if (!target->exists())
@@ -190,7 +194,16 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
   }
   auto now = host.Stat(path, false);
   if (!now) return std::unexpected(now.error());
-  auto attrs = ApplyFileAttributes(context, path, *now);
+  std::string subject = path;
+  if (!hard && now->kind == FileKind::kLink && context.Bool("follow", true)) {
+    // follow: the attributes belong to the link's target, as in Ansible.
+    subject = now->link_target.front() == '/' ? now->link_target
+                                               : JoinPath(DirName(path), now->link_target);
+    now = host.Stat(subject, false);
+    if (!now) return std::unexpected(now.error());
+    if (!now->exists()) return result;  // nothing to set on a dangling target
+  }
+  auto attrs = ApplyFileAttributes(context, subject, *now);
   if (!attrs) return std::unexpected(attrs.error());
   if (*attrs) result["changed"] = true;
   return result;

@@ -58,6 +58,21 @@ TEST_CASE("file: re-pointing a link returns both targets in diff, without --diff
   CHECK(host.Stat("/srv/l", false)->link_target == "f");
 }
 
+TEST_CASE("file: an existing link without src keeps its target; follow sets the target's mode") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/data", "x", 0600);
+  host.AddLink("/srv/alias", "data");
+  Task chmod{host, "file", {{"path", "/srv/alias"}, {"mode", "0644"}}};
+  CheckIdempotent(chmod);
+  CHECK(host.Stat("/srv/data")->mode == 0644);
+  CHECK(host.Stat("/srv/alias", false)->link_target == "data");
+  Json kept = Task{host, "file", {{"path", "/srv/alias"}, {"state", "link"}, {"follow", false}}}.Run();
+  CHECK(kept["changed"] == false);
+  CHECK(kept["src"] == "data");
+  Json none = Task{host, "file", {{"path", "/srv/new"}, {"state", "link"}}}.Run();
+  CHECK(none["msg"] == "src is required for state=link");
+}
+
 TEST_CASE("file: a link to a missing src fails unless force, as in Ansible") {
   FakeHost host = MakeHost();
   Json refused = Task{host, "file", {{"path", "/srv/l"}, {"src", "gone"}, {"state", "link"}}}.Run();

@@ -305,7 +305,11 @@ Expected<Json> RunFile(ModuleContext& context) {
   // Ansible's default state: what is there, else file.
   std::string state = context.Str("state");
   if (state.empty()) {
-    state = context.Has("src") ? "link" : info->exists() ? StateName(info->kind) : "file";
+    state = info->exists() ? StateName(info->kind) : "file";
+  }
+  // Ansible refuses src unless the (given or defaulted) state makes a link.
+  if (context.Has("src") && state != "link" && state != "hard") {
+    return Fail("src option requires state to be 'link' or 'hard'");
   }
   if (state == "file" && info->kind == FileKind::kLink && context.Bool("follow", true)) {
     auto followed = host.Stat(path, true);

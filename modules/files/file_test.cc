@@ -71,6 +71,10 @@ TEST_CASE("file: an existing link without src keeps its target; follow sets the 
   CHECK(kept["src"] == "data");
   Json none = Task{host, "file", {{"path", "/srv/new"}, {"state", "link"}}}.Run();
   CHECK(none["msg"] == "src is required for state=link");
+  Json src_only = Task{host, "file", {{"path", "/srv/other"}, {"src", "/srv/data"}}}.Run();
+  CHECK(src_only["msg"] == "src option requires state to be 'link' or 'hard'");
+  Json onto_link = Task{host, "file", {{"path", "/srv/alias"}, {"src", "data"}}}.Run();
+  CHECK(onto_link["changed"] == false);
 }
 
 TEST_CASE("file: a link to a missing src fails unless force, as in Ansible") {

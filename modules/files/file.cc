@@ -170,7 +170,14 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
   if (!same) {
     bool force = context.Bool("force");
     if (info.kind == FileKind::kDirectory) {
-      return Fail(fmt::format("the directory {} is not empty, refusing to convert it", path));
+      // Ansible replaces only an empty directory by a symlink, and only with force.
+      if (!hard && !force) {
+        return Fail(fmt::format("refusing to convert from directory to symlink for {}", path));
+      }
+      auto entries = host.ListDirectory(path);
+      if (!entries) return std::unexpected(entries.error());
+      if (hard || !entries->empty())
+        return Fail(fmt::format("the directory {} is not empty, refusing to convert it", path));
     }
     if (info.kind == FileKind::kFile && !hard && !force) {
       return Fail(fmt::format("refusing to convert from file to symlink for {}", path));

@@ -75,6 +75,23 @@ TEST_CASE("file: an existing link without src keeps its target; follow sets the 
   CHECK(src_only["msg"] == "src option requires state to be 'link' or 'hard'");
   Json onto_link = Task{host, "file", {{"path", "/srv/alias"}, {"src", "data"}}}.Run();
   CHECK(onto_link["changed"] == false);
+
+  host.AddDirectory("/srv/empty");
+  Json unforced =
+      Task{host, "file", {{"path", "/srv/empty"}, {"src", "/srv/data"}, {"state", "link"}}}.Run();
+  CHECK(unforced["msg"] == "refusing to convert from directory to symlink for /srv/empty");
+  host.AddFile("/srv/full/inside", "x");
+  Json full = Task{host,
+                   "file",
+                   {{"path", "/srv/full"}, {"src", "/srv/data"}, {"state", "link"}, {"force", true}}}
+                  .Run();
+  CHECK(full["msg"] == "the directory /srv/full is not empty, refusing to convert it");
+  Json forced = Task{host,
+                     "file",
+                     {{"path", "/srv/empty"}, {"src", "/srv/data"}, {"state", "link"}, {"force", true}}}
+                    .Run();
+  CHECK(forced["changed"] == true);
+  CHECK(host.Stat("/srv/empty", false)->link_target == "/srv/data");
 }
 
 TEST_CASE("file: a link to a missing src fails unless force, as in Ansible") {

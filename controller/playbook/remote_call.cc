@@ -12,6 +12,7 @@
 #include "controller/playbook/async_task.h"
 #include "controller/playbook/gather_facts.h"
 #include "controller/playbook/host_worker.h"
+#include "controller/playbook/local_file.h"
 #include "controller/playbook/module_names.h"
 #include "controller/playbook/run_context.h"
 #include "controller/pymodule/module_args.h"
@@ -110,35 +111,11 @@ Expected<TaskEnvironment> RenderEnvironment(HostWorker& w, const Task& task, Tas
   return out;
 }
 
-// A controller-side file of the task (template src, copy src): absolute, or
-// in the role's `role_dir`, the role, the task file's dir, then the playbook's.
-std::string FindLocalFile(HostWorker& w, const Task& task, const std::string& name,
-                          const char* role_dir) {
-  if (fs::path(name).is_absolute()) return name;
-  std::vector<std::string> dirs;
-  if (task.role) {
-    dirs.push_back(task.role->path + "/" + role_dir);
-    dirs.push_back(task.role->path);
-  }
-  if (!task.file.empty()) {
-    auto here = fs::path(task.file).parent_path();
-    dirs.push_back((here / role_dir).string());
-    dirs.push_back(here.string());
-  }
-  dirs.push_back(w.run.play->playbook_dir + "/" + role_dir);
-  dirs.push_back(w.run.play->playbook_dir);
-  for (const auto& d : dirs) {
-    std::string p = d + "/" + name;
-    if (fs::exists(p)) return p;
-  }
-  return {};
-}
-
 Expected<void> PrepareTemplate(HostWorker& w, const Task& task, TaskTemplar& templar,
                                const Json& args, ModuleCall& call) {
   std::string src = args.value("src", "");
   if (src.empty()) return Fail("template needs 'src'");
-  std::string path = FindLocalFile(w, task, src, "templates");
+  std::string path = FindLocalFile(task, w.run.play->playbook_dir, src, "templates");
   if (path.empty()) return Fail(fmt::format("Could not find or access '{}'", src));
   auto text = templar.RenderFile(path);
   if (!text) return std::unexpected(text.error());
@@ -157,7 +134,8 @@ void FindScript(HostWorker& w, const Task& task, Json& args) {
   size_t start = raw.find_first_not_of(" \t");
   if (start == std::string::npos || raw[start] == '"' || raw[start] == '\'') return;
   size_t end = std::min(raw.find_first_of(" \t", start), raw.size());
-  std::string found = FindLocalFile(w, task, raw.substr(start, end - start), "files");
+  std::string found =
+      FindLocalFile(task, w.run.play->playbook_dir, raw.substr(start, end - start), "files");
   if (!found.empty()) args[key] = found + raw.substr(end);
 }
 
@@ -322,7 +300,7 @@ Json RemoteCalls::CallModule(HostWorker& w, const Task& task, TaskTemplar& templ
     return OnSession(target, [&](auto& session) { return session->Run(c); });
   };
   ActionPlace place{w.h.name, w.run.play->playbook_dir, [&](const std::string& name) {
-                      return FindLocalFile(w, task, name, "files");
+                      return FindLocalFile(task, w.run.play->playbook_dir, name, "files");
                     }};
   return RunWithControllerHalf(std::move(call), place, agent);
 }

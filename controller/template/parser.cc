@@ -969,6 +969,10 @@ class Parser {
     return n;
   }
 
+  static bool HasName(const Node& n, std::string_view name) {
+    return std::find(n.names.begin(), n.names.end(), name) != n.names.end();
+  }
+
   // Arguments into n->kids (after any already there) and n->names for named ones.
   void ParseArgs(Node& n) {
     ExpectOp("(");
@@ -977,7 +981,16 @@ class Parser {
       if (any) ExpectOp(",");
       if (SkipOp(")")) break;
       any = true;
-      if (Cur().type == Tok::kName && Peek().type == Tok::kOp && Peek().value == "=") {
+      if (IsOp("*") || IsOp("**")) {
+        // `*list` and `**dict` sit among the named arguments under the names
+        // "*" and "**" (never identifiers); the renderer spreads them.
+        bool dict = IsOp("**");
+        if (HasName(n, "**") || (!dict && HasName(n, "*")))
+          Fail(Cur(), "invalid syntax for function call expression");
+        n.names.push_back(Next().value);
+        n.kids.push_back(ParseExpression());
+      } else if (Cur().type == Tok::kName && Peek().type == Tok::kOp && Peek().value == "=") {
+        if (HasName(n, "**")) Fail(Cur(), "invalid syntax for function call expression");
         n.names.push_back(Next().value);
         ++i_;
         n.kids.push_back(ParseExpression());

@@ -502,8 +502,18 @@ Args Renderer::EvalArgs(const Node& n, size_t first) {
   size_t npos = n.n_positional;
   args.positional.reserve(npos);
   for (size_t k = 0; k < npos; ++k) args.positional.push_back(Eval(*n.kids[first + k]));
-  for (size_t k = 0; k < n.names.size(); ++k)
-    args.named.emplace_back(n.names[k], Eval(*n.kids[first + npos + k]));
+  for (size_t k = 0; k < n.names.size(); ++k) {
+    Value v = Eval(*n.kids[first + npos + k]);
+    if (n.names[k] == "*") {
+      for (Value& item : Iterate(v)) args.positional.push_back(std::move(item));
+    } else if (n.names[k] == "**") {
+      if (!v.is_json() || !v.json().is_object())
+        throw RenderError("argument after ** must be a mapping");
+      for (auto& [key, item] : v.json().items()) args.named.emplace_back(key, Value(item));
+    } else {
+      args.named.emplace_back(n.names[k], std::move(v));
+    }
+  }
   return args;
 }
 

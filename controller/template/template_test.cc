@@ -209,6 +209,26 @@ TEST_CASE("a test or filter name that cannot be a plugin is refused with Ansible
   CHECK(missing.error().message.find("No test named 'nosuchtest'.") != std::string::npos);
 }
 
+TEST_CASE("*args and **kwargs spread into a call, after keyword arguments too, as in Jinja2") {
+  Json vars = {{"bounds", {2, 5}}, {"extra", {{"c", 3}}}, {"words", {"x", "y"}}};
+  CHECK(RenderCase("{{ range(*bounds) | list }}", vars).value() == Json({2, 3, 4}));
+  CHECK(RenderCase("{{ dict(a=1, **extra) }}", vars).value() == Json({{"a", 1}, {"c", 3}}));
+  CHECK(RenderCase("{{ lookup('items', wantlist=True, *words) }}", vars).value() ==
+        Json({"x", "y"}));
+  CHECK_FALSE(RenderCase("{{ range(*bounds, 2) }}", vars).has_value());
+  CHECK_FALSE(RenderCase("{{ dict(**extra, a=1) }}", vars).has_value());
+}
+
+TEST_CASE("format's %r shows an undefined variable as Ansible's repr; other uses raise") {
+  Json vars = {{"n", 3}};
+  CHECK(RenderCase(R"({{ "%r and %r" | format(nowhere, n) }})", vars).value() ==
+        "AnsibleUndefined(hint=None, obj=missing, name='nowhere') and 3");
+  auto as_text = RenderCase(R"({{ "%s" | format(nowhere) }})", vars);
+  REQUIRE_FALSE(as_text.has_value());
+  CHECK(as_text.error().message.find("'nowhere' is undefined") != std::string::npos);
+  CHECK_FALSE(RenderCase(R"({{ "%d" | format(nowhere) }})", vars).has_value());
+}
+
 TEST_CASE("templates compile once and render many times") {
   auto t = CompileTemplate("{% for u in users %}{{ u }}\n{% endfor %}", "users.j2");
   REQUIRE(t);

@@ -137,6 +137,10 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
                           bool hard) {
   Host& host = context.Machine();
   std::string src = context.Str("src");
+  // Without src Ansible keeps an existing symlink's target (and then only
+  // applies the attributes); it needs src only to make a new link.
+  bool keep_link = src.empty() && !hard && info.kind == FileKind::kLink;
+  if (keep_link) src = info.link_target;
   if (src.empty()) return Fail(fmt::format("src is required for state={}", hard ? "hard" : "link"));
   Json result{{"changed", false}, {"path", path}, {"src", src}, {"state", hard ? "hard" : "link"}};
   bool same = false;
@@ -153,7 +157,7 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
     // it is a real directory), as Ansible checks it exists without force.
     std::string base = info.kind == FileKind::kDirectory ? path : DirName(path);
     std::string absolute = src.front() == '/' ? src : JoinPath(base, src);
-    if (!context.Bool("force")) {
+    if (!context.Bool("force") && !keep_link) {
       auto target = host.Stat(absolute);
       if (!target) return std::unexpected(target.error());
       if (!target->exists())
@@ -166,7 +170,14 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
   if (!same) {
     bool force = context.Bool("force");
     if (info.kind == FileKind::kDirectory) {
-      return Fail(fmt::format("the directory {} is not empty, refusing to convert it", path));
+      // Ansible replaces only an empty directory by a symlink, and only with force.
+      if (!hard && !force) {
+        return Fail(fmt::format("refusing to convert from directory to symlink for {}", path));
+      }
+      auto entries = host.ListDirectory(path);
+      if (!entries) return std::unexpected(entries.error());
+      if (hard || !entries->empty())
+        return Fail(fmt::format("the directory {} is not empty, refusing to convert it", path));
     }
     if (info.kind == FileKind::kFile && !hard && !force) {
       return Fail(fmt::format("refusing to convert from file to symlink for {}", path));
@@ -190,7 +201,16 @@ Expected<Json> EnsureLink(ModuleContext& context, const std::string& path, const
   }
   auto now = host.Stat(path, false);
   if (!now) return std::unexpected(now.error());
-  auto attrs = ApplyFileAttributes(context, path, *now);
+  std::string subject = path;
+  if (!hard && now->kind == FileKind::kLink && context.Bool("follow", true)) {
+    // follow: the attributes belong to the link's target, as in Ansible.
+    subject = now->link_target.front() == '/' ? now->link_target
+                                               : JoinPath(DirName(path), now->link_target);
+    now = host.Stat(subject, false);
+    if (!now) return std::unexpected(now.error());
+    if (!now->exists()) return result;  // nothing to set on a dangling target
+  }
+  auto attrs = ApplyFileAttributes(context, subject, *now);
   if (!attrs) return std::unexpected(attrs.error());
   if (*attrs) result["changed"] = true;
   return result;
@@ -292,7 +312,11 @@ Expected<Json> RunFile(ModuleContext& context) {
   // Ansible's default state: what is there, else file.
   std::string state = context.Str("state");
   if (state.empty()) {
-    state = context.Has("src") ? "link" : info->exists() ? StateName(info->kind) : "file";
+    state = info->exists() ? StateName(info->kind) : "file";
+  }
+  // Ansible refuses src unless the (given or defaulted) state makes a link.
+  if (context.Has("src") && state != "link" && state != "hard") {
+    return Fail("src option requires state to be 'link' or 'hard'");
   }
   if (state == "file" && info->kind == FileKind::kLink && context.Bool("follow", true)) {
     auto followed = host.Stat(path, true);

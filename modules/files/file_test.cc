@@ -58,6 +58,42 @@ TEST_CASE("file: re-pointing a link returns both targets in diff, without --diff
   CHECK(host.Stat("/srv/l", false)->link_target == "f");
 }
 
+TEST_CASE("file: an existing link without src keeps its target; follow sets the target's mode") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/data", "x", 0600);
+  host.AddLink("/srv/alias", "data");
+  Task chmod{host, "file", {{"path", "/srv/alias"}, {"mode", "0644"}}};
+  CheckIdempotent(chmod);
+  CHECK(host.Stat("/srv/data")->mode == 0644);
+  CHECK(host.Stat("/srv/alias", false)->link_target == "data");
+  Json kept = Task{host, "file", {{"path", "/srv/alias"}, {"state", "link"}, {"follow", false}}}.Run();
+  CHECK(kept["changed"] == false);
+  CHECK(kept["src"] == "data");
+  Json none = Task{host, "file", {{"path", "/srv/new"}, {"state", "link"}}}.Run();
+  CHECK(none["msg"] == "src is required for state=link");
+  Json src_only = Task{host, "file", {{"path", "/srv/other"}, {"src", "/srv/data"}}}.Run();
+  CHECK(src_only["msg"] == "src option requires state to be 'link' or 'hard'");
+  Json onto_link = Task{host, "file", {{"path", "/srv/alias"}, {"src", "data"}}}.Run();
+  CHECK(onto_link["changed"] == false);
+
+  host.AddDirectory("/srv/empty");
+  Json unforced =
+      Task{host, "file", {{"path", "/srv/empty"}, {"src", "/srv/data"}, {"state", "link"}}}.Run();
+  CHECK(unforced["msg"] == "refusing to convert from directory to symlink for /srv/empty");
+  host.AddFile("/srv/full/inside", "x");
+  Json full = Task{host,
+                   "file",
+                   {{"path", "/srv/full"}, {"src", "/srv/data"}, {"state", "link"}, {"force", true}}}
+                  .Run();
+  CHECK(full["msg"] == "the directory /srv/full is not empty, refusing to convert it");
+  Json forced = Task{host,
+                     "file",
+                     {{"path", "/srv/empty"}, {"src", "/srv/data"}, {"state", "link"}, {"force", true}}}
+                    .Run();
+  CHECK(forced["changed"] == true);
+  CHECK(host.Stat("/srv/empty", false)->link_target == "/srv/data");
+}
+
 TEST_CASE("file: a link to a missing src fails unless force, as in Ansible") {
   FakeHost host = MakeHost();
   Json refused = Task{host, "file", {{"path", "/srv/l"}, {"src", "gone"}, {"state", "link"}}}.Run();

@@ -54,10 +54,18 @@ Expected<std::string> Present(ModuleContext& context, std::vector<std::string> l
       if (firstmatch) break;
     }
   }
+  // No regexp or search_string match: a line equal to `line` counts as found
+  // (the last one), so a second run after a replacement changes nothing.
+  bool exact = false;
+  if (found < 0 && (matcher.regexp || matcher.use_search)) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (StripEnd(lines[i]) == line) found = static_cast<int>(i), exact = true;
+    }
+  }
   bool backrefs = context.Bool("backrefs");
   if (found >= 0) {
     std::string new_line = line;
-    if (backrefs && matcher.regexp) {
+    if (backrefs && matcher.regexp && !exact) {
       auto kept = matcher.regexp->Search(matched_line);
       if (!kept) return std::unexpected(kept.error());
       auto expanded = ExpandMatch(**kept, line);

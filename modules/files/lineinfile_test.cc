@@ -23,6 +23,24 @@ TEST_CASE("lineinfile: regexp replaces, a missing line is appended, idempotent")
   CHECK(host.Content("/srv/sshd_config").ends_with("UsePAM yes\nX11Forwarding no\n"));
 }
 
+TEST_CASE("lineinfile: a pattern that no longer matches finds the line it wrote") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/app.conf", "mode=a\nOLD [x] OLD\nend\n");
+  Task search{host,
+              "lineinfile",
+              {{"path", "/srv/app.conf"}, {"search_string", "[x]"}, {"line", "mode=b"}}};
+  CheckIdempotent(search);
+  CHECK(host.Content("/srv/app.conf") == "mode=a\nmode=b\nend\n");
+
+  host.AddFile("/srv/re.conf", "mode=b\nend\n");
+  Json kept = Task{host,
+                   "lineinfile",
+                   {{"path", "/srv/re.conf"}, {"regexp", "^OLD"}, {"line", "mode=b"}}}
+                  .Run();
+  CHECK(kept["changed"] == false);
+  CHECK(host.Content("/srv/re.conf") == "mode=b\nend\n");
+}
+
 TEST_CASE("lineinfile: insertafter, insertbefore BOF, backrefs, absent, create") {
   FakeHost host = MakeHost();
   host.AddFile("/srv/f", "[main]\nkey=1\n[other]\n");

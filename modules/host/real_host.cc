@@ -299,6 +299,13 @@ std::unexpected<Error> PathError(std::string_view what, const std::string& path,
   return Fail(fmt::format("could not {} {}: {}", what, path, std::strerror(err)));
 }
 
+int ErrnoOf(const Error& error) {
+  for (int err = 1; err < 134; ++err) {
+    if (error.message.ends_with(fmt::format(": {}", std::strerror(err)))) return err;
+  }
+  return 0;
+}
+
 Expected<FileInfo> RealHost::Stat(const std::string& path, bool follow) {
   struct stat st;
   int rc = follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);

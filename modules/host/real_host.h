@@ -37,5 +37,9 @@ class RealHost : public Host {
 /// "could not <what> <path>: <strerror(err)>", shared by the hosts so real and
 /// fake failures read the same.
 std::unexpected<Error> PathError(std::string_view what, const std::string& path, int err);
+/// The errno a PathError was made from (its message ends with that strerror
+/// text), 0 for any other error: modules that must word each cause as Ansible
+/// does (slurp) tell them apart with it.
+int ErrnoOf(const Error& error);
 
 }  // namespace tend

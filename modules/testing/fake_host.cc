@@ -74,6 +74,13 @@ Expected<void> FakeHost::CheckParent(const std::string& what, const std::string&
   return {};
 }
 
+bool FakeHost::Readable(const Node& node) const {
+  if (euid_ == 0) return true;
+  if (node.uid == euid_) return (node.mode & 0400) != 0;
+  if (node.gid == egid_) return (node.mode & 0040) != 0;
+  return (node.mode & 0004) != 0;
+}
+
 Expected<FileInfo> FakeHost::Stat(const std::string& path, bool follow) {
   const Node* node = Find(follow ? Resolve(path) : path);
   FileInfo info;
@@ -94,8 +101,12 @@ Expected<FileInfo> FakeHost::Stat(const std::string& path, bool follow) {
 
 Expected<std::string> FakeHost::ReadFile(const std::string& path) {
   const Node* node = Find(Resolve(path));
-  if (!node) return PathError("read", path, ENOENT);
+  if (!node) {
+    auto parent = CheckParent("read", path);  // ENOTDIR under a file, as open(2)
+    return parent ? PathError("read", path, ENOENT) : std::unexpected(parent.error());
+  }
   if (node->kind == FileKind::kDirectory) return PathError("read", path, EISDIR);
+  if (!Readable(*node)) return PathError("read", path, EACCES);
   return node->content;
 }
 

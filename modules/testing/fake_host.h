@@ -77,6 +77,8 @@ class FakeHost : public Host {
   /// The path with symlinks in its final component followed (up to 40).
   std::string Resolve(const std::string& path) const;
   Expected<void> CheckParent(const std::string& what, const std::string& path) const;
+  /// Whether the effective user may read `node` by its mode bits (root always may).
+  bool Readable(const Node& node) const;
   Node& Put(const std::string& path, Node node);
 
   std::map<std::string, Node> nodes_;

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "controller/playbook/actions/action_table.h"
+#include "controller/playbook/local_file.h"
 #include "controller/playbook/run_context.h"
 #include "controller/playbook/vars_files.h"
 #include "core/json_object.h"
@@ -17,26 +18,6 @@ namespace tend {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The first existing of: absolute, the role's vars/, the task file's vars/
-// and directory, the playbook's vars/ and directory.
-std::string FindVarsPath(const ActionCall& call, const std::string& target) {
-  const Task& task = call.task;
-  std::vector<std::string> candidates;
-  if (fs::path(target).is_absolute()) candidates.push_back(target);
-  if (task.role) candidates.push_back(task.role->path + "/vars/" + target);
-  if (!task.file.empty()) {
-    candidates.push_back((fs::path(task.file).parent_path() / "vars" / target).string());
-    candidates.push_back((fs::path(task.file).parent_path() / target).string());
-  }
-  const std::string& playbook_dir = call.worker.run.play->playbook_dir;
-  candidates.push_back(playbook_dir + "/vars/" + target);
-  candidates.push_back(playbook_dir + "/" + target);
-  for (const auto& c : candidates) {
-    if (fs::exists(c)) return c;
-  }
-  return {};
-}
 
 // Ansible's _set_root_dir: in a role, `dir` is under the role's vars/ (or the
 // role itself when it starts with vars/); elsewhere beside the task's file.
@@ -221,7 +202,8 @@ Json RunIncludeVars(const ActionCall& call) {
     // No file at all (a lookup that found none renders empty): Ansible's
     // file-not-found words, in `message` as its include_vars reports them.
     if (file.empty()) return Failed("Could not find file");
-    std::string found = FindVarsPath(call, file);
+    std::string playbook_dir = call.worker.run.play->playbook_dir;
+    std::string found = FindLocalFile(call.task, playbook_dir, file, "vars");
     if (found.empty()) return Failed(fmt::format("Could not find or access '{}'", file));
     files.push_back(found);
   }

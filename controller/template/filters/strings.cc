@@ -1,6 +1,8 @@
 // Filters on strings: case, replace, trim, indent, center, truncate, wordcount,
 // comment, format, escape, split, quote.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "controller/template/filters/args.h"
@@ -136,15 +138,59 @@ Value FComment(Renderer&, Value& in, const Args& a) {
   if (!end.empty()) out += "\n" + end;
   return Value(Json(out));
 }
+namespace {
+
+/// Ansible's repr of an undefined variable, which `"%r" | format(x)` prints
+/// instead of raising; empty for other undefineds (attributes, items), whose
+/// repr names an object tend does not keep.
+std::string UndefinedRepr(const Value& v) {
+  const std::string& message = v.undefined_message();
+  constexpr std::string_view kTail = "' is undefined";
+  if (!message.starts_with('\'') || !message.ends_with(kTail)) return "";
+  std::string name = message.substr(1, message.size() - 1 - kTail.size());
+  if (name.find('\'') != std::string::npos) return "";
+  return fmt::format("AnsibleUndefined(hint=None, obj=missing, name='{}')", name);
+}
+
+}  // namespace
+
 Value FFormat(Renderer&, Value& in, const Args& a) {
-  Json args = Json::array();
-  for (const auto& v : a.positional) args.push_back(v.json());
   if (!a.named.empty()) {
     Json kw = Json::object();
     for (const auto& [k, v] : a.named) kw[k] = v.json();
     return Value(Json(PyPercentFormat(PythonStr(in.json()), kw)));
   }
-  return Value(Json(PyPercentFormat(PythonStr(in.json()), args.size() == 1 ? args : args)));
+  // An undefined variable goes in as a marker: %r of it becomes its repr,
+  // any other conversion raises the undefined error, as in Ansible.
+  struct Hole {
+    std::string marker, repr;
+    const Value* value;
+  };
+  std::vector<Hole> holes;
+  Json args = Json::array();
+  for (const auto& v : a.positional) {
+    std::string repr = v.undefined() && !v.lenient() ? UndefinedRepr(v) : "";
+    if (repr.empty()) {
+      args.push_back(v.json());
+      continue;
+    }
+    holes.push_back({fmt::format("<tend-undefined-{}>", holes.size()), repr, &v});
+    args.push_back(holes.back().marker);
+  }
+  std::string out;
+  try {
+    out = PyPercentFormat(PythonStr(in.json()), args);
+  } catch (const RenderError&) {
+    if (!holes.empty()) holes.front().value->ThrowUndefined();
+    throw;
+  }
+  for (const Hole& hole : holes) {
+    std::string quoted = "'" + hole.marker + "'";
+    for (size_t at; (at = out.find(quoted)) != std::string::npos;)
+      out.replace(at, quoted.size(), hole.repr);
+    if (out.find(hole.marker) != std::string::npos) hole.value->ThrowUndefined();
+  }
+  return Value(Json(std::move(out)));
 }
 Value FEscape(Renderer&, Value& in, const Args&) {
   return Value(Json(HtmlEscape(PythonStr(in.json()))));

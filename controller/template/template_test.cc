@@ -349,6 +349,19 @@ TEST_CASE("from_json, to_json and from_yaml of 100k-deep input are errors, not c
 }
 
 // issue 21: 2**64 rendered 0 and 10**19 a negative number.
+// Found by fuzz_template: digits past 64 bits overflowed int parsing (UB).
+TEST_CASE("int of digits or floats past 64 bits is an overflow error; ipaddr says False") {
+  Json vars = Json::object();
+  auto big = RenderCase("{{ '" + std::string(40, '9') + "' | int }}", vars);
+  REQUIRE_FALSE(big);
+  CHECK(big.error().message.find("integer overflow") != std::string::npos);
+  auto huge = RenderCase("{{ 1e300 | int }}", vars);
+  REQUIRE_FALSE(huge);
+  CHECK(huge.error().message.find("integer overflow") != std::string::npos);
+  CHECK(RenderCase("{{ '" + std::string(40, '1') + ".0.0.1' | ipaddr }}", vars).value() == false);
+  CHECK(RenderCase("{{ '42' | int }}", vars).value() == 42);
+}
+
 // Found by fuzz_template: slice(0) divided by zero (SIGFPE); Python raises.
 TEST_CASE("slice(0) is Python's ZeroDivisionError, not a crash") {
   Json vars = Json::object();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "controller/template/filters/args.h"
 #include "controller/template/filters/filters.h"
 
@@ -42,9 +44,24 @@ std::optional<int64_t> ParseInt(std::string s, int base) {
   for (char c : s) {
     int d = isdigit(static_cast<unsigned char>(c)) ? c - '0' : isalpha(static_cast<unsigned char>(c)) ? tolower(c) - 'a' + 10 : 99;
     if (d >= base) return std::nullopt;
-    v = v * base + d;
+    // Past 64 bits it is no int tend can hold (found by fuzz_template: the
+    // multiplication overflowed); callers treat it as not an int.
+    if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v)) {
+      return std::nullopt;
+    }
   }
   return neg ? -v : v;
+}
+
+// Python's int() of a float, which tend's 64-bit integers cannot always hold.
+static int64_t TruncateToInt(double f) {
+  if (!(f > -9.3e18 && f < 9.3e18) || f >= 9223372036854775807.0 || f < -9223372036854775808.0) {
+    throw RenderError(fmt::format(
+        "integer overflow: int({}) does not fit in 64 bits (tend's integers are 64-bit; "
+        "Python's are unbounded)",
+        PythonRepr(Json(f))));
+  }
+  return static_cast<int64_t>(f);
 }
 
 Value FInt(Renderer&, Value& in, const Args& a) {
@@ -53,11 +70,11 @@ Value FInt(Renderer&, Value& in, const Args& a) {
   int base = static_cast<int>(OptInt(a, 1, "base", 10));
   if (j.is_boolean()) return Value(Json(static_cast<int64_t>(j.get<bool>())));
   if (j.is_number_integer()) return Value(Json(j.get<int64_t>()));
-  if (j.is_number_float()) return Value(Json(static_cast<int64_t>(j.get<double>())));
+  if (j.is_number_float()) return Value(Json(TruncateToInt(j.get<double>())));
   if (j.is_string()) {
     if (auto v = ParseInt(j.get<std::string>(), base)) return Value(Json(*v));
     if (base == 10)
-      if (auto f = ParseFloat(j.get<std::string>())) return Value(Json(static_cast<int64_t>(*f)));
+      if (auto f = ParseFloat(j.get<std::string>())) return Value(Json(TruncateToInt(*f)));
   }
   return Value(Json(def));
 }

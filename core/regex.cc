@@ -84,6 +84,24 @@ std::optional<size_t> RegexMatch::GroupNumber(std::string_view name) const {
   return static_cast<size_t>(n);
 }
 
+std::vector<std::pair<std::string, size_t>> RegexMatch::GroupNames() const {
+  uint32_t count = 0, entry_size = 0;
+  PCRE2_SPTR table = nullptr;
+  pcre2_pattern_info(Code(code_), PCRE2_INFO_NAMECOUNT, &count);
+  pcre2_pattern_info(Code(code_), PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
+  pcre2_pattern_info(Code(code_), PCRE2_INFO_NAMETABLE, &table);
+  std::vector<std::pair<std::string, size_t>> out;
+  for (uint32_t i = 0; i < count; ++i) {
+    // Each entry: the group number in two bytes, then the name, NUL-terminated.
+    PCRE2_SPTR entry = table + i * entry_size;
+    size_t number = (static_cast<size_t>(entry[0]) << 8) | entry[1];
+    out.emplace_back(reinterpret_cast<const char*>(entry + 2), number);
+  }
+  // PCRE2's table is in name order; Python's groupdict is in pattern order.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  return out;
+}
+
 Expected<Regex> Regex::Compile(std::string_view pattern, RegexFlags flags) {
   std::string translated = TranslatePython(pattern);
   uint32_t options = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;

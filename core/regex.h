@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -39,6 +40,8 @@ class RegexMatch {
   std::string_view GroupOrEmpty(size_t i) const { return Group(i).value_or(""); }
   /// The number of the group named `name`, if the pattern has one.
   std::optional<size_t> GroupNumber(std::string_view name) const;
+  /// Every named group with its number, in pattern order (Python's groupdict).
+  std::vector<std::pair<std::string, size_t>> GroupNames() const;
   size_t Start() const { return offsets_[0]; }
   size_t End() const { return offsets_[1]; }
 

@@ -74,6 +74,21 @@ TEST_CASE("Search, MatchAt and FullMatch anchor as re.search, re.match and re.fu
   REQUIRE(m->has_value());
   CHECK_FALSE((*m)->Group(1).has_value());
   CHECK((*m)->Group(2) == "b");
+  CHECK((*m)->GroupNames().empty());
+}
+
+TEST_CASE("GroupNames lists the named groups with their numbers in pattern order, as groupdict") {
+  auto re = Regex::Compile(R"((?P<word>\w+) (\d+) (?P<any>x)?)");
+  REQUIRE(re);
+  auto m = re->Search("completed data 42 ");
+  REQUIRE(m);
+  REQUIRE(m->has_value());
+  auto names = (*m)->GroupNames();
+  REQUIRE(names.size() == 2);
+  CHECK(names[0] == std::pair<std::string, size_t>{"word", 1});
+  CHECK(names[1] == std::pair<std::string, size_t>{"any", 3});
+  CHECK((*m)->Group(1) == "data");
+  CHECK_FALSE((*m)->Group(3).has_value());
 }
 
 TEST_CASE("A bad pattern or template is an error naming it") {

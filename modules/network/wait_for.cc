@@ -20,6 +20,10 @@ Probe Matched(const RegexMatch& m) {
     auto group = m.Group(i);
     probe.groups.push_back(group ? Json(std::string(*group)) : Json(nullptr));
   }
+  for (const auto& [name, number] : m.GroupNames()) {
+    auto group = m.Group(number);
+    probe.groupdict[name] = group ? Json(std::string(*group)) : Json(nullptr);
+  }
   return probe;
 }
 

@@ -38,6 +38,9 @@ TEST_CASE("wait_for: port up, port timeout, stopped, file with regex, drained") 
   host.AddFile("/var/log/app.log", "starting\nlistening on 8000\n");
   Json file = Task{host, "wait_for", {{"path", "/var/log/app.log"}, {"search_regex", "listening on (\\d+)"}}}.Run();
   CHECK(file["match_groups"] == Json::array({"8000"}));
+  CHECK(file["match_groupdict"] == Json::object());
+  Json named = Task{host, "wait_for", {{"path", "/var/log/app.log"}, {"search_regex", "(?P<verb>\\w+) on (?P<port>\\d+)"}}}.Run();
+  CHECK(named["match_groupdict"] == Json{{"verb", "listening"}, {"port", "8000"}});
   Json missing = Task{host, "wait_for", {{"path", "/nope"}, {"timeout", 2}}}.Run();
   CHECK(missing["msg"] == "Timeout when waiting for file /nope");
   Json absent = Task{host, "wait_for", {{"path", "/nope"}, {"state", "absent"}}}.Run();

@@ -4,6 +4,7 @@
 
 #include "controller/records/record_store.h"
 #include "controller/records/schema.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
@@ -163,7 +164,7 @@ class SqlRecordStore : public RecordStore {
       size_t comma = columns.find(',', start);
       if (comma == std::string_view::npos) comma = columns.size();
       std::string_view name = columns.substr(start, comma - start);
-      while (name.starts_with(' ')) name.remove_prefix(1);
+      name = TrimLeft(name);
       out += (out.empty() ? "" : ", ") + prefix + std::string(name);
       start = comma + 1;
     }

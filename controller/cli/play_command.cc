@@ -8,6 +8,7 @@
 #include "controller/cli/command.h"
 #include "controller/cli/config_flags.h"
 #include "controller/cli/play_command.h"
+#include "controller/cli/redacting_reporter.h"
 #include "controller/cli/run_records.h"
 #include "controller/cli/vault_options.h"
 #include "controller/connection/interrupt.h"
@@ -94,40 +95,6 @@ class InventoryCatalog : public HostCatalog {
   std::string limit_;
   std::vector<std::string> vars_dirs_;
   std::function<void(const std::string&, Json&)> hook_;
-};
-
-// Hides every decrypted vault secret before another reporter prints.
-class RedactingReporter : public Reporter {
- public:
-  explicit RedactingReporter(std::unique_ptr<Reporter> inner) : inner_(std::move(inner)) {}
-  void PlayStart(const Play& play) override { inner_->PlayStart(play); }
-  void TaskStart(const Task& task, std::string_view kind) override {
-    inner_->TaskStart(task, kind);
-  }
-  void Result(const HostResult& result) override {
-    const SecretRegistry& secrets = SecretRegistry::Global();
-    if (secrets.empty()) return inner_->Result(result);
-    HostResult copy = result;
-    copy.result = secrets.RedactJson(result.result);
-    copy.item_label = secrets.Redact(result.item_label);
-    inner_->Result(copy);
-  }
-  void Included(const std::string& file, const std::vector<std::string>& hosts) override {
-    inner_->Included(file, hosts);
-  }
-  void Warning(const std::string& text) override {
-    inner_->Warning(SecretRegistry::Global().Redact(text));
-  }
-  void Note(const std::string& text) override {
-    inner_->Note(SecretRegistry::Global().Redact(text));
-  }
-  void Recap(const std::map<std::string, HostStats>& stats) override { inner_->Recap(stats); }
-  void Progress(std::string_view task, int running, int total) override {
-    inner_->Progress(task, running, total);
-  }
-
- private:
-  std::unique_ptr<Reporter> inner_;
 };
 
 }  // namespace

@@ -6,7 +6,10 @@
 #include <memory>
 
 #include "controller/cli/adhoc_command.h"
+#include "controller/cli/adhoc_records.h"
 #include "controller/cli/command.h"
+#include "controller/cli/config_flags.h"
+#include "controller/cli/run_records.h"
 #include "controller/connection/file_actions.h"
 #include "controller/connection/real_session.h"
 
@@ -20,6 +23,7 @@ struct RunFlags {
   bool oneline = false;
   bool check = false;
   bool diff = false;
+  std::string records;
 };
 
 // Ad-hoc runs find a local src, and put a relative fetch dest, where tend
@@ -57,8 +61,11 @@ int Run(RunFlags f) {
   call.check = f.check;
   call.diff = f.diff;
   auto factory = MakeRealSessionFactory({"", f.adhoc.verbose});
-  return RunOnHosts(
-      f.adhoc, *targets, *factory,
+  // AdhocTargets has read the configuration without error by now.
+  AdhocRecords records(f.records,
+                       NewRunInfo("run", ConfigInventory(*CliConfig(), f.adhoc.inventory), {}),
+                       f.adhoc.pattern, f.module, call.args);
+  HostWork work = records.Observe(
       [&](const HostTarget& t, const Expected<HostSession*>& session) -> Json {
         if (!session) return UnreachableResult(session.error());
         AgentCall agent = [&](const ModuleCall& c) -> Json {
@@ -67,10 +74,13 @@ int Run(RunFlags f) {
           return *result;
         };
         return RunWithControllerHalf(call, AdhocPlace(t.name), agent);
-      },
-      [&](const HostTarget& t, const Json& result) {
-        return FormatAdhocResult(t.name, f.module, result, f.oneline);
       });
+  int rc = RunOnHosts(f.adhoc, *targets, *factory, work,
+                      [&](const HostTarget& t, const Json& result) {
+                        return FormatAdhocResult(t.name, f.module, result, f.oneline);
+                      });
+  records.Finish(rc);
+  return rc;
 }
 
 }  // namespace
@@ -83,6 +93,7 @@ CommandRunner SetupRunCommand(CLI::App& sub) {
   sub.add_flag("-o,--one-line", flags->oneline, "One line per host");
   sub.add_flag("-C,--check", flags->check, "Report what would change, change nothing");
   sub.add_flag("-D,--diff", flags->diff, "Show differences");
+  AddRecordsOption(sub, flags->records);
   return [flags] { return Run(*flags); };
 }
 

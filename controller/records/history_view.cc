@@ -62,6 +62,8 @@ std::string RunStatus(const RunInfo& run) {
 std::string RunWhat(const RunInfo& run) {
   std::string what;
   for (const auto& s : run.sources) {
+    // An ad-hoc run names its module where a play names its playbooks.
+    if (s.kind == "module") what += (what.empty() ? "" : " ") + s.path;
     if (s.kind != "playbook") continue;
     what += (what.empty() ? "" : " ") + std::filesystem::path(s.path).filename().string();
   }

@@ -115,3 +115,18 @@ TEST_CASE("a finished run counts as its PLAY RECAP did (a failed command is chan
 
 }  // namespace
 }  // namespace tend
+
+namespace tend {
+namespace {
+
+TEST_CASE("what a run ran: a play's playbooks, an ad-hoc run's module") {
+  RunInfo play = Run(1, 0);
+  CHECK(RunWhat(play) == "play site.yml");
+  RunInfo adhoc = Run(2, 0);
+  adhoc.command = "run";
+  adhoc.sources = {{"inventory", "/repo/hosts", ""}, {"module", "apt", ""}};
+  CHECK(RunWhat(adhoc) == "run apt");
+}
+
+}  // namespace
+}  // namespace tend

@@ -14,8 +14,8 @@ namespace tend {
 
 /// A file the run read, with its git commit when it lives in a repository.
 struct RunSource {
-  std::string kind;  // "inventory" or "playbook"
-  std::string path;
+  std::string kind;  // "inventory", "playbook", or "module" (an ad-hoc run's)
+  std::string path;  // the module's name for "module"
   std::string commit;  // "" outside a repository
 };
 

@@ -99,6 +99,34 @@ TEST_CASE("a run's record never holds a vault value or a no_log result, and read
   CHECK(std::count(facts.out.begin(), facts.out.end(), '\n') == 2);  // one snapshot
 }
 
+TEST_CASE("an ad-hoc `tend run` is recorded: history lists it, facts from setup are kept") {
+  Scratch s;
+  Run run = s.Tend("run localhost -i localhost, -c local --records " + s.db +
+                   " -m command -a 'echo ADHOC-7613'");
+  INFO(run.out);
+  REQUIRE(run.rc == 0);
+  Run setup = s.Tend("run localhost -i localhost, -c local --records " + s.db + " -m setup");
+  REQUIRE(setup.rc == 0);
+
+  Run history = s.Tend("history --records " + s.db);
+  INFO(history.out);
+  CHECK(Contains(history.out, "run command"));
+  CHECK(Contains(history.out, "run setup"));
+  Run detail = s.Tend("history 1 --json --records " + s.db);
+  INFO(detail.out);
+  auto first = tend::Json::parse(detail.out);
+  CHECK(first["status"] == "ok");
+  REQUIRE(first["results"].size() == 1);
+  CHECK(first["results"][0]["module"] == "command");
+  CHECK(first["results"][0]["host"] == "localhost");
+  CHECK(first["results"][0]["status"] == "changed");
+  CHECK(first["results"][0]["result"]["stdout"] == "ADHOC-7613");
+  CHECK(first["recap"]["localhost"]["changed"] == 1);
+  Run facts = s.Tend("facts --history localhost --records " + s.db);
+  INFO(facts.out);
+  CHECK(std::count(facts.out.begin(), facts.out.end(), '\n') == 2);  // the setup run's snapshot
+}
+
 TEST_CASE("a run killed with SIGKILL leaves an incomplete record of what finished") {
   Scratch s;
   // Its own process group, so the kill reaches the agent and its sleep too.

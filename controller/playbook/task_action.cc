@@ -145,7 +145,8 @@ Expected<Json> ParseActionText(const std::string& action, const std::string& tex
                    action == "pause";
   auto kv = ParseKeyValueArgs(text, allow_raw);
   if (kv && takes_file && kv->contains("_raw_params")) {
-    (*kv)["file"] = (*kv)["_raw_params"];
+    // The free form keeps the line break that ends a `>` or `|` block.
+    (*kv)["file"] = std::string(Trim((*kv)["_raw_params"].get<std::string>()));
     kv->erase("_raw_params");
   }
   return kv;

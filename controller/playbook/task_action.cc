@@ -177,6 +177,21 @@ Expected<void> MergeArgsKeyword(const YamlSource& s, const Json& t, const std::s
   return {};
 }
 
+// command, shell and script take `cmd` as another name for their free form,
+// as Ansible's Task does when it loads them; `args:` is merged by then.
+void MoveCmdToFreeForm(Task& task) {
+  if (task.action != "command" && task.action != "shell" && task.action != "script") return;
+  if (!task.args.is_object() || !task.args.contains("cmd")) return;
+  if (task.args.value("_raw_params", Json("")) != Json("")) {
+    task.args_error = Error{"The 'cmd' argument cannot be used when other raw parameters are "
+                            "specified. Please put everything in one or the other place.",
+                            task.where, ""};
+    return;
+  }
+  task.args["_raw_params"] = std::move(task.args["cmd"]);
+  task.args.erase("cmd");
+}
+
 }  // namespace
 
 Expected<Json> ParseKeyValueArgs(std::string_view text, bool allow_raw) {
@@ -203,7 +218,9 @@ Expected<void> ResolveTaskAction(const YamlSource& src, const Json& t, const std
   } else {
     task.args_error = args.error();
   }
-  return MergeArgsKeyword(src, t, ptr, task);
+  auto merged = MergeArgsKeyword(src, t, ptr, task);
+  if (merged) MoveCmdToFreeForm(task);
+  return merged;
 }
 
 std::optional<Error> RunTimeProblem(const Task& task) {

@@ -7,6 +7,7 @@
 
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
+#include "modules/system/home_dir.h"
 #include "modules/framework/text.h"
 #include "core/strings.h"
 
@@ -220,6 +221,24 @@ Json Describe(Host& host, const std::string& name, Json result) {
   return result;
 }
 
+// Ansible's user module gives an existing account whose home is missing
+// (made with create_home: false, or removed since) the home useradd -m makes.
+Expected<void> EnsureHome(ModuleContext& context, const std::string& name, Json& result) {
+  if (!context.Bool("create_home", true)) return {};
+  Host& host = context.Machine();
+  auto user = host.FindUser(name);
+  if (!user) return std::unexpected(user.error());
+  if (!*user) return {};  // in check mode a new account is not there yet
+  std::string home = context.Has("home") ? context.Str("home") : (*user)->home;
+  if (home.empty()) return {};
+  auto info = host.Stat(home);
+  if (!info) return std::unexpected(info.error());
+  if (info->exists()) return {};
+  result["changed"] = true;
+  if (context.check) return {};
+  return CreateHomeDir(host, home, (*user)->uid, (*user)->gid);
+}
+
 Expected<Json> EnsureSshKey(ModuleContext& context, const PasswdEntry& user, Json& result) {
   Host& host = context.Machine();
   std::string type = context.Str("ssh_key_type", "rsa");
@@ -360,6 +379,7 @@ Expected<Json> RunUser(ModuleContext& context) {
   result["system"] = context.Bool("system");
   result["create_home"] = context.Bool("create_home", true);
   result = Describe(host, name, std::move(result));
+  if (auto homed = EnsureHome(context, name, result); !homed) return std::unexpected(homed.error());
   if (context.Bool("generate_ssh_key")) {
     auto user = host.FindUser(name);
     if (user && *user) {

@@ -239,6 +239,31 @@ Expected<void> EnsureHome(ModuleContext& context, const std::string& name, Json&
   return CreateHomeDir(host, home, (*user)->uid, (*user)->gid);
 }
 
+// What Ansible's user module warns about without failing, in its order.
+Json UserWarnings(ModuleContext& context, bool exists) {
+  Json warnings = Json::array();
+  if (context.Bool("append") && !context.Has("groups")) {
+    warnings.push_back(
+        "'append' is set, but no 'groups' are specified. Use 'groups' for appending new "
+        "groups.This will change to an error in Ansible 2.14.");
+  }
+  if (context.Has("password") && LooksUnhashed(context.Str("password"))) {
+    warnings.push_back(
+        "The input password appears not to have been hashed. The 'password' argument must be "
+        "encrypted for this module to work properly.");
+  }
+  // `local` means /etc/passwd alone, which is what tend reads in any case;
+  // Ansible warns that an account missing there may live in a directory.
+  if (context.Bool("local") && !exists) {
+    warnings.push_back(fmt::format(
+        "'local: true' specified and user '{}' was not found in /etc/passwd. The local user "
+        "account may already exist if the local account database exists somewhere other than "
+        "/etc/passwd.",
+        context.Str("name")));
+  }
+  return warnings;
+}
+
 Expected<Json> EnsureSshKey(ModuleContext& context, const PasswdEntry& user, Json& result) {
   Host& host = context.Machine();
   std::string type = context.Str("ssh_key_type", "rsa");
@@ -334,6 +359,9 @@ Expected<Json> RunUser(ModuleContext& context) {
   auto groups = host.Groups();
   if (!groups) return std::unexpected(groups.error());
   Json result{{"changed", false}, {"name", name}, {"state", context.Str("state", "present")}};
+  if (Json warnings = UserWarnings(context, current->has_value()); !warnings.empty()) {
+    result["warnings"] = std::move(warnings);
+  }
   if (context.Str("state") == "absent") {
     if (!*current) return result;
     result["changed"] = true;
@@ -345,11 +373,6 @@ Expected<Json> RunUser(ModuleContext& context) {
     auto ran = RunChecked(host, argv);
     if (!ran) return std::unexpected(ran.error());
     return result;
-  }
-  if (context.Has("password") && LooksUnhashed(context.Str("password"))) {
-    result["warnings"] = Json::array(
-        {"The input password appears not to have been hashed. The 'password' argument must be "
-         "encrypted for this module to work properly."});
   }
   auto opts = Options(context, *current, *groups);
   if (!opts) return std::unexpected(opts.error());

@@ -172,6 +172,21 @@ TEST_CASE("user: a password that looks like plaintext is warned about") {
   }
 }
 
+TEST_CASE("user: append without groups, and local for an account not in /etc/passwd, warn") {
+  FakeHost host = UserHost();
+  Json local = Task{host, "user", {{"name", "ml"}, {"local", true}}}.Run();
+  REQUIRE(local["warnings"].size() == 1);
+  CHECK(local["warnings"][0].get<std::string>().starts_with(
+      "'local: true' specified and user 'ml' was not found in /etc/passwd."));
+  // Once the account is there, nothing to warn about.
+  CHECK_FALSE(Task{host, "user", {{"name", "ml"}, {"local", true}}}.Run().contains("warnings"));
+  Json append = Task{host, "user", {{"name", "ml"}, {"append", true}}}.Run();
+  CHECK(append["warnings"] == Json::array({"'append' is set, but no 'groups' are specified. Use "
+                                           "'groups' for appending new groups.This will change "
+                                           "to an error in Ansible 2.14."}));
+  CHECK(append["changed"] == false);
+}
+
 TEST_CASE("user: modify only what differs, append groups, remove") {
   FakeHost host = UserHost();
   Task{host, "user", {{"name", "ml"}, {"shell", "/bin/sh"}}}.Run();

@@ -8,6 +8,7 @@
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
 #include "modules/system/home_dir.h"
+#include "modules/system/shadow_tool.h"
 #include "modules/framework/text.h"
 #include "core/strings.h"
 
@@ -40,17 +41,6 @@ bool LooksUnhashed(const std::string& password) {
     if (fields[1] == id && hash.size() != length) return true;
   }
   return foreign;
-}
-
-Expected<ProcessResult> RunChecked(Host& host, std::vector<std::string> argv) {
-  std::string name = argv[0];
-  auto ran = host.Run({.argv = std::move(argv), .stdin_data = {}, .cwd = {}, .env = {}});
-  if (!ran) return ran;
-  if (ran->rc != 0) {
-    return Fail(fmt::format("{} failed (rc={}): {}", name, ran->rc,
-                            StripTrailingNewlines(ran->stderr_data)));
-  }
-  return ran;
 }
 
 // Supplementary groups the user is a member of, from /etc/group.
@@ -204,7 +194,7 @@ Expected<void> EnsurePasswordAge(ModuleContext& context, const std::string& name
   if (argv.empty()) return {};
   result["changed"] = true;
   if (context.check) return {};
-  auto ran = RunChecked(context.Machine(), argv);
+  auto ran = RunShadowTool(context.Machine(), argv);
   if (!ran) return std::unexpected(ran.error());
   return {};
 }
@@ -294,7 +284,7 @@ Expected<Json> EnsureSshKey(ModuleContext& context, const PasswdEntry& user, Jso
   if (context.Has("ssh_key_bits")) {
     argv.insert(argv.begin() + 3, {"-b", std::to_string(context.Int("ssh_key_bits"))});
   }
-  auto ran = RunChecked(host, argv);
+  auto ran = RunShadowTool(host, argv);
   if (!ran) return std::unexpected(ran.error());
   for (const auto& f : {file, file + ".pub"}) (void)host.Chown(f, user.uid, user.gid);
   auto pub = host.ReadFile(file + ".pub");
@@ -344,6 +334,7 @@ const ModuleSpec& UserSpec() {
                {.name = "expires", .type = ArgType::kFloat},
                {.name = "password_expire_max", .type = ArgType::kInt},
                {.name = "password_expire_min", .type = ArgType::kInt},
+               {.name = "umask", .type = ArgType::kStr},
                {.name = "local", .type = ArgType::kBool, .default_value = false}},
       .returns = {"name", "state", "uid", "group", "groups", "home", "shell", "comment", "system",
                   "create_home", "ssh_public_key", "ssh_key_file", "warnings"},
@@ -354,6 +345,9 @@ const ModuleSpec& UserSpec() {
 Expected<Json> RunUser(ModuleContext& context) {
   Host& host = context.Machine();
   std::string name = context.Str("name");
+  if (context.Has("umask") && context.Bool("local")) {
+    return Fail("'umask' can not be used with 'local'");
+  }
   auto current = host.FindUser(name);
   if (!current) return std::unexpected(current.error());
   auto groups = host.Groups();
@@ -370,7 +364,7 @@ Expected<Json> RunUser(ModuleContext& context) {
     if (context.Bool("force")) argv.push_back("-f");
     if (context.Bool("remove")) argv.push_back("-r");
     argv.push_back(name);
-    auto ran = RunChecked(host, argv);
+    auto ran = RunShadowTool(host, argv);
     if (!ran) return std::unexpected(ran.error());
     return result;
   }
@@ -390,9 +384,13 @@ Expected<Json> RunUser(ModuleContext& context) {
         if (!context.Has("group") && own_group_exists) argv.push_back("-N");
         if (context.Bool("system")) argv.push_back("-r");
         argv.push_back(context.Bool("create_home", true) ? "-m" : "-M");
+        // The mode useradd gives the new home (0777 minus this umask).
+        if (context.Bool("create_home", true) && context.Has("umask")) {
+          argv.insert(argv.end(), {"-K", "UMASK=" + context.Str("umask")});
+        }
       }
       argv.push_back(name);
-      auto ran = RunChecked(host, argv);
+      auto ran = RunShadowTool(host, argv);
       if (!ran) return std::unexpected(ran.error());
     }
   }
@@ -410,59 +408,6 @@ Expected<Json> RunUser(ModuleContext& context) {
       if (!keyed) return keyed;
     }
   }
-  return result;
-}
-
-const ModuleSpec& GroupSpec() {
-  static const ModuleSpec spec{
-      .name = "group",
-      .short_description = "Add or remove groups",
-      .args = {{.name = "name", .type = ArgType::kStr, .required = true},
-               {.name = "gid", .type = ArgType::kInt},
-               {.name = "state",
-                .type = ArgType::kStr,
-                .default_value = "present",
-                .choices = {"absent", "present"}},
-               {.name = "system", .type = ArgType::kBool, .default_value = false},
-               {.name = "non_unique", .type = ArgType::kBool, .default_value = false},
-               {.name = "force", .type = ArgType::kBool, .default_value = false},
-               {.name = "local", .type = ArgType::kBool, .default_value = false}},
-      .returns = {"name", "gid", "state", "system"},
-  };
-  return spec;
-}
-
-Expected<Json> RunGroup(ModuleContext& context) {
-  Host& host = context.Machine();
-  std::string name = context.Str("name");
-  auto current = host.FindGroup(name);
-  if (!current) return std::unexpected(current.error());
-  Json result{{"changed", false},
-              {"name", name},
-              {"state", context.Str("state", "present")},
-              {"system", context.Bool("system")}};
-  std::vector<std::string> argv;
-  if (context.Str("state") == "absent") {
-    if (*current) argv = {"groupdel", name};
-  } else if (!*current) {
-    argv = {"groupadd"};
-    if (context.Has("gid")) argv.insert(argv.end(), {"-g", std::to_string(context.Int("gid"))});
-    if (context.Bool("non_unique")) argv.push_back("-o");
-    if (context.Bool("system")) argv.push_back("-r");
-    argv.push_back(name);
-  } else if (context.Has("gid") && context.Int("gid") != (*current)->gid) {
-    argv = {"groupmod", "-g", std::to_string(context.Int("gid"))};
-    if (context.Bool("non_unique")) argv.push_back("-o");
-    argv.push_back(name);
-  }
-  if (!argv.empty()) {
-    result["changed"] = true;
-    if (!context.check) {
-      auto ran = RunChecked(host, argv);
-      if (!ran) return std::unexpected(ran.error());
-    }
-  }
-  if (auto g = host.FindGroup(name); g && *g) result["gid"] = (*g)->gid;
   return result;
 }
 

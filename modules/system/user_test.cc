@@ -187,6 +187,19 @@ TEST_CASE("user: append without groups, and local for an account not in /etc/pas
   CHECK(append["changed"] == false);
 }
 
+TEST_CASE("user: umask sets the mode of a new home, and is refused with local") {
+  FakeHost host = UserHost();
+  Json created = Task{host, "user", {{"name", "ml"}, {"umask", "077"}}}.Run();
+  CHECK(created["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"useradd -m -K UMASK=077 ml"});
+  host.ClearRecords();
+  Task{host, "user", {{"name", "ml2"}, {"umask", "077"}, {"create_home", false}}}.Run();
+  CHECK(host.commands() == std::vector<std::string>{"useradd -M ml2"});
+  Json local = Task{host, "user", {{"name", "ml3"}, {"umask", "077"}, {"local", true}}}.Run();
+  CHECK(local["failed"] == true);
+  CHECK(local["msg"] == "'umask' can not be used with 'local'");
+}
+
 TEST_CASE("user: modify only what differs, append groups, remove") {
   FakeHost host = UserHost();
   Task{host, "user", {{"name", "ml"}, {"shell", "/bin/sh"}}}.Run();
@@ -237,6 +250,10 @@ TEST_CASE("group: create, change gid, delete; idempotent") {
   del.check = false;
   CHECK(del.Run()["changed"] == true);
   CHECK(del.Run()["changed"] == false);
+  Task{host, "group", {{"name", "mlops"}}}.Run();
+  host.ClearRecords();
+  Task{host, "group", {{"name", "mlops"}, {"state", "absent"}, {"force", true}}}.Run();
+  CHECK(host.commands() == std::vector<std::string>{"groupdel -f mlops"});
 }
 
 

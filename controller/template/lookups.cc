@@ -18,6 +18,7 @@
 
 #include "controller/template/jinja.h"
 #include "controller/template/list_lookups.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
@@ -66,15 +67,18 @@ Expected<Json> LookupEnv(const Json& terms, const Json& kwargs, Templar& t) {
 
 Expected<Json> LookupFile(const Json& terms, const Json& kwargs, Templar& t) {
   Json out = Json::array();
+  // Ansible's options: trailing whitespace goes by default, leading on request.
   bool rstrip = !kwargs.contains("rstrip") || jinja::PyTruthy(kwargs["rstrip"]);
+  bool lstrip = kwargs.contains("lstrip") && jinja::PyTruthy(kwargs["lstrip"]);
   for (const auto& term : terms) {
     auto found = FindFile(t.hooks().lookup_context, Str(term), "files");
     if (!found) return Fail(fmt::format("could not locate file in lookup: {}", Str(term)));
     auto text = ReadFile(t.hooks().lookup_context, *found);
     if (!text) return std::unexpected(text.error());
-    if (rstrip)
-      while (!text->empty() && isspace(static_cast<unsigned char>(text->back()))) text->pop_back();
-    out.push_back(*text);
+    std::string_view kept = *text;
+    if (lstrip) kept = TrimLeft(kept);
+    if (rstrip) kept = TrimRight(kept);
+    out.push_back(std::string(kept));
   }
   return out;
 }

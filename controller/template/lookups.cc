@@ -335,7 +335,7 @@ Expected<Json> LookupPassword(const Json& terms, const Json& kwargs, Templar& t)
 std::vector<LookupRegistration> BuiltinLookups() {
   return {
       {"env", LookupEnv}, {"file", LookupFile}, {"template", LookupTemplate}, {"vars", LookupVars},
-      {"items", LookupItems, true}, {"flattened", LookupFlattened}, {"list", LookupList},
+      {"items", LookupItems, true}, {"flattened", LookupFlattened}, {"list", LookupList, true},
       {"pipe", LookupPipe},
       {"first_found", LookupFirstFound}, {"fileglob", LookupFileglob},
       {"filetree", LookupFiletree}, {"password", LookupPassword},

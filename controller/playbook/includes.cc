@@ -95,7 +95,7 @@ Expected<std::vector<Json>> IncludeItems(HostWorker& w, const Task& task, const 
 
 // The item's params: its loop variables over the outer include's params.
 Json ItemParams(const Task& task, const std::vector<Json>& items, size_t i, const Env& env) {
-  Json params = task.loop.is_null() ? Json::object() : ItemVars(task, items[i], i, items.size());
+  Json params = task.loop.is_null() ? Json::object() : ItemVars(task, items, i);
   if (env.include_params) {
     for (const auto& [k, v] : env.include_params->items()) {
       if (!params.contains(k)) params[k] = v;

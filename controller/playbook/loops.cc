@@ -81,20 +81,27 @@ Expected<Json> LoopItems(const Task& task, TaskTemplar& templar) {
   return templar.Query(kind, terms);
 }
 
-Json ItemVars(const Task& task, const Json& item, size_t index, size_t count) {
+Json ItemVars(const Task& task, const Json& items, size_t index) {
   std::string loop_var = task.loop_control.value("loop_var", "item");
-  Json vars = {{loop_var, item}, {"ansible_loop_var", loop_var}};
+  size_t count = items.size();
+  Json vars = {{loop_var, items[index]}, {"ansible_loop_var", loop_var}};
   if (task.loop_control.contains("index_var")) {
     vars[task.loop_control["index_var"].get<std::string>()] = index;
   }
   if (JsonTruthy(task.loop_control.value("extended", Json(false)))) {
-    vars["ansible_loop"] = {{"index", index + 1},
-                            {"index0", index},
-                            {"revindex", count - index},
-                            {"revindex0", count - index - 1},
-                            {"first", index == 0},
-                            {"last", index + 1 == count},
-                            {"length", count}};
+    Json loop = {{"index", index + 1},
+                 {"index0", index},
+                 {"revindex", count - index},
+                 {"revindex0", count - index - 1},
+                 {"first", index == 0},
+                 {"last", index + 1 == count},
+                 {"length", count}};
+    // As Ansible: the neighbours only where there are some; allitems unless
+    // extended_allitems is false (it copies the whole list into every item).
+    if (JsonTruthy(task.loop_control.value("extended_allitems", Json(true)))) loop["allitems"] = items;
+    if (index + 1 < count) loop["nextitem"] = items[index + 1];
+    if (index > 0) loop["previtem"] = items[index - 1];
+    vars["ansible_loop"] = std::move(loop);
   }
   return vars;
 }
@@ -106,7 +113,7 @@ TaskOutcome RunLoop(HostWorker& w, const Task& task, const Env& env, const Json&
   double pause = task.loop_control.value("pause", 0.0);
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0 && pause > 0) std::this_thread::sleep_for(std::chrono::duration<double>(pause));
-    Json vars = ItemVars(task, items[i], i, items.size());
+    Json vars = ItemVars(task, items, i);
     TaskOutcome item = RunItem(w, task, env, &vars);
     item.result["item"] = items[i];
     item.result["ansible_loop_var"] = vars["ansible_loop_var"];

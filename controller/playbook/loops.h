@@ -8,8 +8,8 @@ namespace tend {
 /// or `with_<lookup>` (what query(lookup, terms) returns).
 Expected<Json> LoopItems(const Task& task, TaskTemplar& templar);
 
-/// The variables one item adds: the loop var, index_var, ansible_loop.
-Json ItemVars(const Task& task, const Json& item, size_t index, size_t count);
+/// The variables item `index` of `items` adds: the loop var, index_var, ansible_loop.
+Json ItemVars(const Task& task, const Json& items, size_t index);
 
 /// Runs every item, reports each, and sums them up as Ansible's `results`.
 TaskOutcome RunLoop(HostWorker& w, const Task& task, const Env& env, const Json& items);

@@ -142,6 +142,28 @@ TEST_CASE("file: modification_time and access_time, preserve and formatted times
         "match format '%Y%m%d%H%M.%S'");
 }
 
+// Ansible's file module returns its diff without --diff too, with the times
+// it changes (check mode included); roles and tests read it.
+TEST_CASE("file: the diff names the times it sets, with or without --diff") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/t", "x", 0644);
+  int64_t before = host.Stat("/srv/t")->mtime;
+  std::tm tm{.tm_min = 0, .tm_hour = 12, .tm_mday = 1, .tm_mon = 0, .tm_year = 126, .tm_isdst = -1};
+  int64_t wanted = std::mktime(&tm);
+  Task stamp{host, "file", {{"path", "/srv/t"}, {"modification_time", "202601011200.00"}}};
+  stamp.check = true;
+  Json checked = stamp.Run();
+  CHECK(checked["changed"] == true);
+  CHECK(checked["diff"] == Json{{"before", {{"path", "/srv/t"}, {"mtime", before}}},
+                                {"after", {{"path", "/srv/t"}, {"mtime", wanted}}}});
+  CHECK(host.Stat("/srv/t")->mtime == before);
+  stamp.check = false;
+  CHECK(stamp.Run()["diff"]["after"]["mtime"] == wanted);
+  Json again = stamp.Run();
+  CHECK(again["changed"] == false);
+  CHECK(again["diff"] == Json{{"before", {{"path", "/srv/t"}}}, {"after", {{"path", "/srv/t"}}}});
+}
+
 TEST_CASE("file: errors are exact") {
   FakeHost host = MakeHost();
   host.AddFile("/srv/f", "x");

@@ -250,10 +250,11 @@ Expected<Json> EnsureExisting(ModuleContext& context, const std::string& path, F
         if (!ok) return std::unexpected(ok.error());
       }
     }
-  } else if (!info.exists()) {
-    return Fail(fmt::format("file ({}) is absent, cannot continue", path));
-  } else if (info.kind == FileKind::kDirectory) {
-    return Fail(fmt::format("file ({}) is directory, cannot continue", path));
+  } else if (!info.exists() || info.kind == FileKind::kDirectory) {
+    // With the path and the state found, as Ansible's failure carries them.
+    const char* found = info.exists() ? "directory" : "absent";
+    return FailedResult(fmt::format("file ({}) is {}, cannot continue", path, found),
+                        Json{{"path", path}, {"state", found}});
   }
   if (!context.check || info.exists()) {
     auto now = host.Stat(path, context.Bool("follow", true));

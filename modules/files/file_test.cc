@@ -167,8 +167,12 @@ TEST_CASE("file: the diff names the times it sets, with or without --diff") {
 TEST_CASE("file: errors are exact") {
   FakeHost host = MakeHost();
   host.AddFile("/srv/f", "x");
-  CHECK(Task{host, "file", {{"path", "/srv/none"}}}.Run()["msg"] ==
-        "file (/srv/none) is absent, cannot continue");
+  Json absent = Task{host, "file", {{"path", "/srv/none"}}}.Run();
+  CHECK(absent["msg"] == "file (/srv/none) is absent, cannot continue");
+  // The failure names what was found there, as Ansible's does.
+  CHECK(absent["state"] == "absent");
+  CHECK(absent["path"] == "/srv/none");
+  CHECK(Task{host, "file", {{"path", "/srv"}, {"state", "file"}}}.Run()["state"] == "directory");
   CHECK(Task{host, "file", {{"path", "/srv/f"}, {"state", "directory"}}}.Run()["msg"] ==
         "/srv/f already exists as a file");
   CHECK(Task{host, "file", {{"path", "/srv/f"}, {"src", "/srv/f"}, {"state", "link"}}}.Run()["msg"] ==

@@ -92,9 +92,9 @@ Expected<TimeChoice> ReadTime(ModuleContext& context, const char* arg, const cha
 }
 
 // modification_time and access_time, as Ansible's update_timestamp_for_file:
-// nothing when both are preserved, always changed when both are "now".
-// Sets modification_time/access_time; the times that change go into
-// `diff`, as Ansible's update_timestamp_for_file records them.
+// nothing when both are preserved; "now" always changes (Ansible compares
+// the sub-second time.time() with the file's time, which never matches).
+// The times that change go into `diff`, as Ansible records them.
 Expected<bool> UpdateTimes(ModuleContext& context, const std::string& path, const FileInfo& info,
                            const std::string& state, Json& diff) {
   auto m = ReadTime(context, "modification_time", "modification_time_format", state);
@@ -106,12 +106,12 @@ Expected<bool> UpdateTimes(ModuleContext& context, const std::string& path, cons
   int64_t now = host.NowMicros() / 1000000;
   int64_t mtime = m->preserve ? info.mtime : m->now ? now : m->at;
   int64_t atime = a->preserve ? info.atime : a->now ? now : a->at;
-  bool changed = (m->now && a->now) || mtime != info.mtime || atime != info.atime;
-  if (changed && mtime != info.mtime) {
+  bool changed = m->now || a->now || mtime != info.mtime || atime != info.atime;
+  if (m->now || mtime != info.mtime) {
     diff["before"]["mtime"] = info.mtime;
     diff["after"]["mtime"] = mtime;
   }
-  if (changed && atime != info.atime) {
+  if (a->now || atime != info.atime) {
     diff["before"]["atime"] = info.atime;
     diff["after"]["atime"] = atime;
   }

@@ -3,20 +3,11 @@
 #include <algorithm>
 
 #include "core/strings.h"
+#include "modules/files/file_common.h"
 #include "modules/framework/text.h"
 
 namespace tend {
 namespace {
-
-Expected<void> MakeParents(Host& host, const std::string& path) {
-  std::string parent = DirName(path);
-  if (parent.empty() || parent == path) return {};
-  auto info = host.Stat(parent);
-  if (!info) return std::unexpected(info.error());
-  if (info->exists()) return {};
-  if (auto made = MakeParents(host, parent); !made) return made;
-  return host.MakeDirectory(parent, 0755);
-}
 
 // Copies `from` to the new `to` as shutil.copytree(symlinks=True) does:
 // links stay links, files and directories keep their modes; the copy is
@@ -70,7 +61,7 @@ std::optional<uint32_t> LoginDefsUmask(std::string_view login_defs) {
 
 Expected<void> CreateHomeDir(Host& host, const std::string& home, uid_t uid, gid_t gid,
                              const std::string& skeleton) {
-  if (auto parents = MakeParents(host, home); !parents) return parents;
+  if (auto parents = MakeMissingParents(host, home); !parents) return parents;
   auto skel = host.Stat(skeleton);
   if (!skel) return std::unexpected(skel.error());
   Expected<void> made = skel->kind == FileKind::kDirectory

@@ -83,13 +83,33 @@ Expected<Json> LookupFile(const Json& terms, const Json& kwargs, Templar& t) {
   return out;
 }
 
-Expected<Json> LookupTemplate(const Json& terms, const Json&, Templar& t) {
+// The template lookup's options: other delimiters for the file's tags, and
+// convert_data (default on) to read a rendered literal back as its value.
+Expected<Json> LookupTemplate(const Json& terms, const Json& kwargs, Templar& t) {
+  const TemplateOptions saved = t.hooks().file_options;
+  TemplateOptions& options = t.hooks().file_options;
+  const std::pair<const char*, std::string TemplateOptions::*> delimiters[] = {
+      {"variable_start_string", &TemplateOptions::variable_start},
+      {"variable_end_string", &TemplateOptions::variable_end},
+      {"comment_start_string", &TemplateOptions::comment_start},
+      {"comment_end_string", &TemplateOptions::comment_end}};
+  for (const auto& [key, member] : delimiters) {
+    if (!kwargs.contains(key)) continue;
+    std::string value = Str(kwargs[key]);
+    if (value.empty()) return Fail(fmt::format("{} must not be empty", key));
+    options.*member = std::move(value);
+  }
+  bool convert = !kwargs.contains("convert_data") || jinja::PyTruthy(kwargs["convert_data"]);
   Json out = Json::array();
   for (const auto& term : terms) {
     auto r = t.RenderFile(Str(term));
-    if (!r) return Fail(fmt::format("the template file {} could not be found for the lookup", Str(term)));
-    out.push_back(*r);
+    if (!r) {
+      t.hooks().file_options = saved;
+      return Fail(fmt::format("the template file {} could not be found for the lookup", Str(term)));
+    }
+    out.push_back(convert ? ConvertData(std::move(*r)) : Json(std::move(*r)));
   }
+  t.hooks().file_options = saved;
   return out;
 }
 

@@ -1,5 +1,8 @@
 #include "controller/playbook/host_state.h"
 
+#include <algorithm>
+#include <filesystem>
+
 namespace tend {
 namespace {
 
@@ -7,6 +10,21 @@ const Json* FindIn(const Json* layer, std::string_view name) {
   if (layer == nullptr || !layer->is_object()) return nullptr;
   auto it = layer->find(name);
   return it == layer->end() ? nullptr : &*it;
+}
+
+// Ansible's ansible_search_path: the role's directory, the directory of the
+// task's file, then the playbook's, each once (where lookups look for files).
+Json SearchPath(const Task& task, const Json* playbook_dir) {
+  Json paths = Json::array();
+  auto add = [&](const std::string& dir) {
+    if (!dir.empty() && std::find(paths.begin(), paths.end(), Json(dir)) == paths.end()) {
+      paths.push_back(dir);
+    }
+  };
+  if (task.role != nullptr) add(task.role->path);
+  if (!task.file.empty()) add(std::filesystem::path(task.file).parent_path().string());
+  if (playbook_dir != nullptr && playbook_dir->is_string()) add(playbook_dir->get<std::string>());
+  return paths;
 }
 
 }  // namespace
@@ -51,6 +69,11 @@ const Json* TaskScope::Find(std::string_view name) const {
     if (role == nullptr) return nullptr;
     auto [it, _] =
         computed_.emplace(std::string(name), Json(name == "role_path" ? role->path : role->name));
+    return &it->second;
+  }
+  if (name == "ansible_search_path" && task_ != nullptr) {
+    auto [it, _] = computed_.emplace(std::string(name),
+                                     SearchPath(*task_, FindIn(&play_.magic, "playbook_dir")));
     return &it->second;
   }
   if (const Json* v = FindIn(play_.extra_vars, name)) return v;

@@ -83,19 +83,18 @@ Flow IncludeRole(HostWorker& w, const Task& task, const Json& args, const Json& 
   return w.RunList(kept.tasks, inner);
 }
 
-// The items an include runs for: one without a loop.
-Expected<std::vector<Json>> IncludeItems(HostWorker& w, const Task& task, const Env& env) {
-  if (task.loop.is_null()) return std::vector<Json>{Json()};
+// The items an include runs for (a list): one without a loop.
+Expected<Json> IncludeItems(HostWorker& w, const Task& task, const Env& env) {
+  if (task.loop.is_null()) return Json::array({Json()});
   auto scope = w.ScopeFor(&task, nullptr, env);
   auto templar = w.TemplarFor(*scope, &task);
-  auto list = LoopItems(task, *templar);
-  if (!list) return std::unexpected(list.error());
-  return std::vector<Json>(list->begin(), list->end());
+  return LoopItems(task, *templar);
 }
 
 // The item's params: its loop variables over the outer include's params.
-Json ItemParams(const Task& task, const std::vector<Json>& items, size_t i, const Env& env) {
-  Json params = task.loop.is_null() ? Json::object() : ItemVars(task, items[i], i, items.size());
+Json ItemParams(const Task& task, const Json& names, const Json& items, size_t i,
+                const Env& env) {
+  Json params = task.loop.is_null() ? Json::object() : ItemVars(task, names, items, i);
   if (env.include_params) {
     for (const auto& [k, v] : env.include_params->items()) {
       if (!params.contains(k)) params[k] = v;
@@ -109,8 +108,9 @@ Json ItemParams(const Task& task, const std::vector<Json>& items, size_t i, cons
 Flow RunInclude(HostWorker& w, const Task& task, const Env& env) {
   auto items = IncludeItems(w, task, env);
   if (!items) return IncludeFailed(w, task, items.error());
+  Json names = LoopNames(w, task, env);
   for (size_t i = 0; i < items->size(); ++i) {
-    Json params = ItemParams(task, *items, i, env);
+    Json params = ItemParams(task, names, *items, i, env);
     auto scope = w.ScopeFor(&task, &params, env);
     auto templar = w.TemplarFor(*scope, &task);
     std::optional<std::string> skip_condition;

@@ -221,6 +221,29 @@ TEST_CASE("a task that fails at run time keeps what it needs to fail there") {
   CHECK(loader.TakeWarnings().size() == 1);
 }
 
+TEST_CASE("cmd is the free form of command, shell and script") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  tasks:
+    - command: {cmd: "true", chdir: /tmp}
+    - shell: cat x
+      args: {cmd: id}
+    - copy: {cmd: x, dest: /y}
+)");
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  const auto& tasks = book->plays[0].tasks;
+  REQUIRE(tasks.size() == 3);
+  CHECK(tasks[0].args == Json{{"chdir", "/tmp"}, {"_raw_params", "true"}});
+  // Both places at once is the task's error; other modules keep their `cmd`.
+  REQUIRE(tasks[1].args_error.has_value());
+  CHECK(tasks[1].args_error->message ==
+        "The 'cmd' argument cannot be used when other raw parameters are specified. Please put "
+        "everything in one or the other place.");
+  CHECK(tasks[2].args == Json{{"cmd", "x"}, {"dest", "/y"}});
+}
+
 TEST_CASE("names neither tend nor Ansible knows stay load errors") {
   TestDir dir;
   dir.Write("site.yml", "- hosts: all\n  tasks:\n    - pacmann: name=tree\n");

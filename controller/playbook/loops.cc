@@ -81,20 +81,39 @@ Expected<Json> LoopItems(const Task& task, TaskTemplar& templar) {
   return templar.Query(kind, terms);
 }
 
-Json ItemVars(const Task& task, const Json& item, size_t index, size_t count) {
-  std::string loop_var = task.loop_control.value("loop_var", "item");
-  Json vars = {{loop_var, item}, {"ansible_loop_var", loop_var}};
-  if (task.loop_control.contains("index_var")) {
-    vars[task.loop_control["index_var"].get<std::string>()] = index;
+Json LoopNames(HostWorker& w, const Task& task, const Env& env) {
+  Json names = Json::object();
+  for (const char* key : {"loop_var", "index_var"}) {
+    if (!task.loop_control.contains(key)) continue;
+    names[key] = task.loop_control[key];
+    if (!names[key].is_string() || !ContainsTemplate(names[key].get<std::string>())) continue;
+    auto scope = w.ScopeFor(&task, nullptr, env);
+    auto templar = w.TemplarFor(*scope, &task);
+    auto rendered = templar->RenderValue(names[key], WhereText(task, key));
+    if (rendered && rendered->is_string()) names[key] = *rendered;
   }
+  return names;
+}
+
+Json ItemVars(const Task& task, const Json& names, const Json& items, size_t index) {
+  std::string loop_var = names.value("loop_var", "item");
+  size_t count = items.size();
+  Json vars = {{loop_var, items[index]}, {"ansible_loop_var", loop_var}};
+  if (names.contains("index_var")) vars[names["index_var"].get<std::string>()] = index;
   if (JsonTruthy(task.loop_control.value("extended", Json(false)))) {
-    vars["ansible_loop"] = {{"index", index + 1},
-                            {"index0", index},
-                            {"revindex", count - index},
-                            {"revindex0", count - index - 1},
-                            {"first", index == 0},
-                            {"last", index + 1 == count},
-                            {"length", count}};
+    Json loop = {{"index", index + 1},
+                 {"index0", index},
+                 {"revindex", count - index},
+                 {"revindex0", count - index - 1},
+                 {"first", index == 0},
+                 {"last", index + 1 == count},
+                 {"length", count}};
+    // As Ansible: the neighbours only where there are some; allitems unless
+    // extended_allitems is false (it copies the whole list into every item).
+    if (JsonTruthy(task.loop_control.value("extended_allitems", Json(true)))) loop["allitems"] = items;
+    if (index + 1 < count) loop["nextitem"] = items[index + 1];
+    if (index > 0) loop["previtem"] = items[index - 1];
+    vars["ansible_loop"] = std::move(loop);
   }
   return vars;
 }
@@ -104,9 +123,10 @@ TaskOutcome RunLoop(HostWorker& w, const Task& task, const Env& env, const Json&
   std::string python_module;
   bool changed = false, failed = false, all_skipped = true, unreachable = false;
   double pause = task.loop_control.value("pause", 0.0);
+  Json names = LoopNames(w, task, env);
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0 && pause > 0) std::this_thread::sleep_for(std::chrono::duration<double>(pause));
-    Json vars = ItemVars(task, items[i], i, items.size());
+    Json vars = ItemVars(task, names, items, i);
     TaskOutcome item = RunItem(w, task, env, &vars);
     item.result["item"] = items[i];
     item.result["ansible_loop_var"] = vars["ansible_loop_var"];

@@ -145,7 +145,8 @@ Expected<Json> ParseActionText(const std::string& action, const std::string& tex
                    action == "pause";
   auto kv = ParseKeyValueArgs(text, allow_raw);
   if (kv && takes_file && kv->contains("_raw_params")) {
-    (*kv)["file"] = (*kv)["_raw_params"];
+    // The free form keeps the line break that ends a `>` or `|` block.
+    (*kv)["file"] = std::string(Trim((*kv)["_raw_params"].get<std::string>()));
     kv->erase("_raw_params");
   }
   return kv;
@@ -176,6 +177,21 @@ Expected<void> MergeArgsKeyword(const YamlSource& s, const Json& t, const std::s
   return {};
 }
 
+// command, shell and script take `cmd` as another name for their free form,
+// as Ansible's Task does when it loads them; `args:` is merged by then.
+void MoveCmdToFreeForm(Task& task) {
+  if (task.action != "command" && task.action != "shell" && task.action != "script") return;
+  if (!task.args.is_object() || !task.args.contains("cmd")) return;
+  if (task.args.value("_raw_params", Json("")) != Json("")) {
+    task.args_error = Error{"The 'cmd' argument cannot be used when other raw parameters are "
+                            "specified. Please put everything in one or the other place.",
+                            task.where, ""};
+    return;
+  }
+  task.args["_raw_params"] = std::move(task.args["cmd"]);
+  task.args.erase("cmd");
+}
+
 }  // namespace
 
 Expected<Json> ParseKeyValueArgs(std::string_view text, bool allow_raw) {
@@ -202,7 +218,9 @@ Expected<void> ResolveTaskAction(const YamlSource& src, const Json& t, const std
   } else {
     task.args_error = args.error();
   }
-  return MergeArgsKeyword(src, t, ptr, task);
+  auto merged = MergeArgsKeyword(src, t, ptr, task);
+  if (merged) MoveCmdToFreeForm(task);
+  return merged;
 }
 
 std::optional<Error> RunTimeProblem(const Task& task) {

@@ -207,7 +207,11 @@ Expected<Json> LookupFlattened(const Json& terms, const Json&, Templar&) {
   return out;
 }
 
-Expected<Json> LookupList(const Json& terms, const Json&, Templar&) { return terms; }
+// Sees a with_list loop's mapping, to refuse it as Ansible's does.
+Expected<Json> LookupList(const Json& terms, const Json&, Templar&) {
+  if (!terms.is_array()) return Fail("with_list expects a list");
+  return terms;
+}
 
 Expected<Json> LookupDict(const Json& terms, const Json&, Templar&) {
   Json out = Json::array();

@@ -110,10 +110,11 @@ TEST_CASE("items flattens one level, flattened every level; indexed_items number
 }
 
 // `with_<name>: {a: 1}` gives the lookup the mapping itself: most take it as
-// their one term, items its keys, indexed_items refuses it, as Ansible's do.
+// their one term, items its keys, indexed_items and list refuse it, as Ansible's do.
 TEST_CASE("a mapping as a with_ loop's terms") {
   CheckTable("dict", {{R"({"a":1})", R"([{"key":"a","value":1}])"}});
   CheckTable("indexed_items", {{R"({"a":1})", "error: with_indexed_items expects a list"}});
+  CheckTable("list", {{R"({"a":1})", "error: with_list expects a list"}, {R"([{"a":1}])", R"([{"a":1}])"}});
   CheckTable("items", {{R"({"a":1,"b":2})", R"(["a","b"])"}});
 }
 

@@ -18,6 +18,7 @@
 
 #include "controller/template/jinja.h"
 #include "controller/template/list_lookups.h"
+#include "core/strings.h"
 
 namespace tend {
 namespace {
@@ -66,26 +67,49 @@ Expected<Json> LookupEnv(const Json& terms, const Json& kwargs, Templar& t) {
 
 Expected<Json> LookupFile(const Json& terms, const Json& kwargs, Templar& t) {
   Json out = Json::array();
+  // Ansible's options: trailing whitespace goes by default, leading on request.
   bool rstrip = !kwargs.contains("rstrip") || jinja::PyTruthy(kwargs["rstrip"]);
+  bool lstrip = kwargs.contains("lstrip") && jinja::PyTruthy(kwargs["lstrip"]);
   for (const auto& term : terms) {
     auto found = FindFile(t.hooks().lookup_context, Str(term), "files");
     if (!found) return Fail(fmt::format("could not locate file in lookup: {}", Str(term)));
     auto text = ReadFile(t.hooks().lookup_context, *found);
     if (!text) return std::unexpected(text.error());
-    if (rstrip)
-      while (!text->empty() && isspace(static_cast<unsigned char>(text->back()))) text->pop_back();
-    out.push_back(*text);
+    std::string_view kept = *text;
+    if (lstrip) kept = TrimLeft(kept);
+    if (rstrip) kept = TrimRight(kept);
+    out.push_back(std::string(kept));
   }
   return out;
 }
 
-Expected<Json> LookupTemplate(const Json& terms, const Json&, Templar& t) {
+// The template lookup's options: other delimiters for the file's tags, and
+// convert_data (default on) to read a rendered literal back as its value.
+Expected<Json> LookupTemplate(const Json& terms, const Json& kwargs, Templar& t) {
+  const TemplateOptions saved = t.hooks().file_options;
+  TemplateOptions& options = t.hooks().file_options;
+  const std::pair<const char*, std::string TemplateOptions::*> delimiters[] = {
+      {"variable_start_string", &TemplateOptions::variable_start},
+      {"variable_end_string", &TemplateOptions::variable_end},
+      {"comment_start_string", &TemplateOptions::comment_start},
+      {"comment_end_string", &TemplateOptions::comment_end}};
+  for (const auto& [key, member] : delimiters) {
+    if (!kwargs.contains(key)) continue;
+    std::string value = Str(kwargs[key]);
+    if (value.empty()) return Fail(fmt::format("{} must not be empty", key));
+    options.*member = std::move(value);
+  }
+  bool convert = !kwargs.contains("convert_data") || jinja::PyTruthy(kwargs["convert_data"]);
   Json out = Json::array();
   for (const auto& term : terms) {
     auto r = t.RenderFile(Str(term));
-    if (!r) return Fail(fmt::format("the template file {} could not be found for the lookup", Str(term)));
-    out.push_back(*r);
+    if (!r) {
+      t.hooks().file_options = saved;
+      return Fail(fmt::format("the template file {} could not be found for the lookup", Str(term)));
+    }
+    out.push_back(convert ? ConvertData(std::move(*r)) : Json(std::move(*r)));
   }
+  t.hooks().file_options = saved;
   return out;
 }
 
@@ -331,7 +355,7 @@ Expected<Json> LookupPassword(const Json& terms, const Json& kwargs, Templar& t)
 std::vector<LookupRegistration> BuiltinLookups() {
   return {
       {"env", LookupEnv}, {"file", LookupFile}, {"template", LookupTemplate}, {"vars", LookupVars},
-      {"items", LookupItems, true}, {"flattened", LookupFlattened}, {"list", LookupList},
+      {"items", LookupItems, true}, {"flattened", LookupFlattened}, {"list", LookupList, true},
       {"pipe", LookupPipe},
       {"first_found", LookupFirstFound}, {"fileglob", LookupFileglob},
       {"filetree", LookupFiletree}, {"password", LookupPassword},

@@ -86,6 +86,55 @@ TEST_CASE("filetree: a missing root yields nothing; an unknown lookup is named")
   CHECK(unknown.error().message == "lookup plugin (filetre) not found");
 }
 
+TEST_CASE("file: rstrip by default, lstrip on request, terms spread from a list") {
+  ScratchDir scratch;
+  Write(scratch.path / "a.txt", "\n  one \n\n", fs::perms(0644));
+  Write(scratch.path / "b.txt", "\ttwo\n", fs::perms(0644));
+  Json vars{{"names", Json::array({"a.txt", "b.txt"})}};
+  JsonScope scope(vars);
+  TemplarHooks hooks;
+  hooks.lookup_context.search_paths = {scratch.path.string()};
+  Templar templar(scope, std::move(hooks));
+  const std::pair<const char*, Json> cases[] = {
+      {"{{ q('file', 'a.txt') }}", Json::array({"\n  one"})},
+      {"{{ q('file', 'a.txt', 'b.txt', lstrip=True) }}", Json::array({"one", "two"})},
+      {"{{ q('file', lstrip=True, *names) }}", Json::array({"one", "two"})},
+      {"{{ q('file', 'a.txt', lstrip=True, rstrip=False) }}", Json::array({"one \n\n"})},
+  };
+  for (const auto& [text, expected] : cases) {
+    CAPTURE(text);
+    auto rendered = templar.Render(text, "test");
+    REQUIRE_MESSAGE(rendered.has_value(), rendered.error().message);
+    CHECK(*rendered == expected);
+  }
+}
+
+TEST_CASE("template: other delimiters and convert_data, as the lookup's options") {
+  ScratchDir scratch;
+  Write(scratch.path / "hello.txt", "[# hi #]Hello [% who %]! {{ kept }}\n", fs::perms(0644));
+  Write(scratch.path / "data.j2", "{\"k\": [{{ 1 + 1 }}]}\n", fs::perms(0644));
+  Json vars{{"who", "world"}};
+  JsonScope scope(vars);
+  TemplarHooks hooks;
+  hooks.lookup_context.search_paths = {scratch.path.string()};
+  Templar templar(scope, std::move(hooks));
+  const std::pair<const char*, Json> cases[] = {
+      {"{{ lookup('template', 'hello.txt', variable_start_string='[%', variable_end_string='%]', "
+       "comment_start_string='[#', comment_end_string='#]') }}",
+       "Hello world! {{ kept }}\n"},
+      {"{{ lookup('template', 'data.j2') }}", Json{{"k", Json::array({2})}}},
+      {"{{ lookup('template', 'data.j2', convert_data=False) }}", "{\"k\": [2]}\n"},
+  };
+  for (const auto& [text, expected] : cases) {
+    CAPTURE(text);
+    auto rendered = templar.Render(text, "test");
+    REQUIRE_MESSAGE(rendered.has_value(), rendered.error().message);
+    CHECK(*rendered == expected);
+  }
+  // The options last for that lookup only.
+  CHECK(templar.hooks().file_options.variable_start == "{{");
+}
+
 TEST_CASE("fileglob: each term searches on past the first term's directory") {
   ScratchDir one, two;
   Write(one.path / "a.txt", "a", fs::perms(0644));

@@ -65,8 +65,9 @@ class Lexer {
         Emit(text, pos);
         break;
       }
-      char kind = src_[start + 1];
-      char mod = start + 2 < src_.size() ? src_[start + 2] : 0;
+      char kind = KindAt(start);
+      size_t open = Opener(kind).size();
+      char mod = start + open < src_.size() ? src_[start + open] : 0;
       if (mod == '-') {
         while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
       } else if (mod != '+' && opt_.ws.lstrip_blocks && kind != '{') {
@@ -79,22 +80,22 @@ class Lexer {
         if (line_start && blank) text = text.substr(0, l_pos);
       }
       Emit(text, pos);
-      size_t after = start + 2 + (mod == '-' || mod == '+');
+      size_t after = start + open + (mod == '-' || mod == '+');
       bool keep_newline = false;
       if (kind == '#') {
-        size_t end = src_.find("#}", after);
+        size_t end = src_.find(opt_.ws.comment_end, after);
         if (end == std::string_view::npos) {
           auto [l, c] = LineCol(start);
           throw SyntaxError{"Missing end of comment tag", l, c};
         }
         strip_next = src_[end - 1] == '-' && end - 1 >= after;
         keep_newline = src_[end - 1] == '+';
-        pos = end + 2;
+        pos = end + opt_.ws.comment_end.size();
       } else {
         Tok begin = kind == '{' ? Tok::kVarBegin : Tok::kBlockBegin;
         Push(begin, kind == '{' ? "{{" : "{%", start);
         size_t tag_start = tokens_.size();
-        pos = LexTag(after, kind == '{' ? '}' : '%', &strip_next, &keep_newline);
+        pos = LexTag(after, kind == '{', &strip_next, &keep_newline);
         if (begin == Tok::kBlockBegin && tokens_.size() == tag_start + 2 &&
             tokens_[tag_start].value == "raw") {
           pos = LexRaw(pos, &strip_next, &keep_newline);
@@ -123,14 +124,33 @@ class Lexer {
   }
 
  private:
-  size_t FindTagStart(size_t pos) const {
-    while (true) {
-      size_t b = src_.find('{', pos);
-      if (b == std::string_view::npos || b + 1 >= src_.size()) return std::string_view::npos;
-      char c = src_[b + 1];
-      if (c == '{' || c == '%' || c == '#') return b;
-      pos = b + 1;
+  // The opening delimiter of each kind of tag: '{' a print, '%' a block,
+  // '#' a comment (Jinja2's {{, {%, {# unless the options name others).
+  const std::string& Opener(char kind) const {
+    return kind == '{' ? opt_.ws.variable_start : kind == '%' ? opt_.ws.block_start : opt_.ws.comment_start;
+  }
+
+  // Which tag opens at `pos`; the longest opener wins, as in Jinja2.
+  char KindAt(size_t pos) const {
+    char best = 0;
+    size_t best_size = 0;
+    for (char kind : {'{', '%', '#'}) {
+      const std::string& open = Opener(kind);
+      if (open.size() > best_size && src_.compare(pos, open.size(), open) == 0) {
+        best = kind;
+        best_size = open.size();
+      }
     }
+    return best;
+  }
+
+  size_t FindTagStart(size_t pos) const {
+    const std::string firsts = {opt_.ws.variable_start[0], opt_.ws.block_start[0],
+                                opt_.ws.comment_start[0]};
+    for (; (pos = src_.find_first_of(firsts, pos)) != std::string_view::npos; ++pos) {
+      if (KindAt(pos) != 0) return pos;
+    }
+    return std::string_view::npos;
   }
 
   void Emit(std::string_view text, size_t offset) {
@@ -156,7 +176,8 @@ class Lexer {
   }
 
   // Lexes the inside of a tag up to its closing delimiter; returns the offset after it.
-  size_t LexTag(size_t pos, char close, bool* strip_next, bool* keep_newline) {
+  size_t LexTag(size_t pos, bool print, bool* strip_next, bool* keep_newline) {
+    const std::string& close = print ? opt_.ws.variable_end : opt_.ws.block_end;
     int depth = 0;
     *strip_next = false;
     *keep_newline = false;
@@ -166,7 +187,7 @@ class Lexer {
       while (size_t n = PythonSpaceLength(src_, pos)) pos += n;
       if (pos >= src_.size()) {
         auto [l, c] = LineCol(pos);
-        throw SyntaxError{close == '}' ? "unexpected end of template, expected 'end of print statement'."
+        throw SyntaxError{print ? "unexpected end of template, expected 'end of print statement'."
                                        : "unexpected end of template, expected 'end of statement block'.",
                           l, c};
       }
@@ -174,15 +195,15 @@ class Lexer {
       if (depth == 0) {
         size_t p = pos;
         char m = 0;
-        if ((c == '-' || c == '+') && p + 2 < src_.size() + 0 && src_[p + 1] == close && src_[p + 2] == '}') {
+        if ((c == '-' || c == '+') && src_.compare(p + 1, close.size(), close) == 0) {
           m = c;
           ++p;
         }
-        if (src_[p] == close && p + 1 < src_.size() && src_[p + 1] == '}' && (m || c == close)) {
-          Push(close == '}' ? Tok::kVarEnd : Tok::kBlockEnd, "", pos);
+        if (src_.compare(p, close.size(), close) == 0) {
+          Push(print ? Tok::kVarEnd : Tok::kBlockEnd, "", pos);
           *strip_next = m == '-';
           *keep_newline = m == '+';
-          return p + 2;
+          return p + close.size();
         }
       }
       if (isalpha(static_cast<unsigned char>(c)) || c == '_') {
@@ -298,12 +319,12 @@ class Lexer {
     tokens_.resize(tokens_.size() - 3);  // drop {% raw %}
     size_t search = pos;
     while (true) {
-      size_t b = src_.find("{%", search);
+      size_t b = src_.find(opt_.ws.block_start, search);
       if (b == std::string_view::npos) {
         auto [l, c] = LineCol(pos);
         throw SyntaxError{"Missing end of raw directive", l, c};
       }
-      size_t k = b + 2;
+      size_t k = b + opt_.ws.block_start.size();
       char mod = k < src_.size() ? src_[k] : 0;
       if (mod == '-' || mod == '+') ++k;
       while (k < src_.size() && IsSpace(src_[k])) ++k;
@@ -312,7 +333,7 @@ class Lexer {
         while (k < src_.size() && IsSpace(src_[k])) ++k;
         char endmod = 0;
         if (k < src_.size() && (src_[k] == '-' || src_[k] == '+')) endmod = src_[k++];
-        if (src_.substr(k, 2) == "%}") {
+        if (src_.compare(k, opt_.ws.block_end.size(), opt_.ws.block_end) == 0) {
           std::string_view text = src_.substr(pos, b - pos);
           if (*strip_next) {
             size_t s = 0;
@@ -325,14 +346,14 @@ class Lexer {
           Emit(text, pos);
           *strip_next = endmod == '-';
           *keep_newline = endmod == '+';
-          size_t after = k + 2;
+          size_t after = k + opt_.ws.block_end.size();
           if (!*strip_next && !*keep_newline && opt_.ws.trim_blocks && after < src_.size() &&
               src_[after] == '\n')
             ++after;
           return after;
         }
       }
-      search = b + 2;
+      search = b + opt_.ws.block_start.size();
     }
   }
 

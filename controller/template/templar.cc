@@ -196,6 +196,13 @@ Error LocatedError(const Program& p, const Renderer* r, const std::string& messa
 
 }  // namespace
 
+Json ConvertData(std::string text) {
+  if (!text.empty() && (text[0] == '[' || text[0] == '{' || text == "True" || text == "False")) {
+    if (auto lit = LiteralEval(text)) return *lit;
+  }
+  return Json(std::move(text));
+}
+
 Expected<const Json*> Templar::Resolve(std::string_view name) {
   static const Json kOmit = Json(std::string(kOmitPlaceholder));
   auto& st = *state_;
@@ -267,11 +274,8 @@ Expected<Json> Templar::Render(std::string_view text, std::string_view where) {
     int want = CountTrailingNewlines(text);
     int have = CountTrailingNewlines(out);
     if (want > have) out.append(want - have, '\n');
-    if (!out.empty() && (out[0] == '[' || out[0] == '{' || out == "True" || out == "False") &&
-        !EndsInStringFilter(text)) {
-      if (auto lit = LiteralEval(out)) return *lit;
-    }
-    return Json(std::move(out));
+    if (EndsInStringFilter(text)) return Json(std::move(out));
+    return ConvertData(std::move(out));
   } catch (const RenderError& e) {
     // Ansible's post_validate names an undefined variable in a task's args
     // this way; roles test for the words "undefined variable".

@@ -34,6 +34,14 @@ struct TemplateOptions {
   bool keep_trailing_newline = true;
   /// Honour a first line `#jinja2: trim_blocks: False, lstrip_blocks: True`.
   bool allow_header = true;
+  /// The tag delimiters (Ansible's variable_start_string and the like); none
+  /// may be empty.
+  std::string variable_start = "{{";
+  std::string variable_end = "}}";
+  std::string block_start = "{%";
+  std::string block_end = "%}";
+  std::string comment_start = "{#";
+  std::string comment_end = "#}";
 };
 
 /// A compiled template.
@@ -136,6 +144,11 @@ std::vector<LookupRegistration> BuiltinLookups();
 /// Fails naming the plugin when there is none. `terms` may be a mapping (a
 /// `with_<name>` loop over one); it is one term unless the lookup sees mappings.
 Expected<Json> RunQuery(Templar& templar, const std::string& name, const Json& terms);
+
+/// Rendered text as Ansible's templar hands it on: text that starts like a
+/// Python list or dict literal, or is "True"/"False", becomes that value when
+/// it parses as one (ast.literal_eval); anything else stays the string.
+Json ConvertData(std::string text);
 
 /// "community.general.filetree" -> "filetree": lookups are found by short name.
 std::string LookupShortName(const std::string& name);

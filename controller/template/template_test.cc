@@ -240,6 +240,36 @@ TEST_CASE("templates compile once and render many times") {
   }
 }
 
+// Ansible's variable_start_string and the like: other delimiters, with the
+// whitespace controls; Jinja2's own then are plain text.
+TEST_CASE("tags with other delimiters") {
+  TemplateOptions options;
+  options.variable_start = "[%";
+  options.variable_end = "%]";
+  options.comment_start = "[#";
+  options.comment_end = "#]";
+  options.block_start = "<%";
+  options.block_end = "%>";
+  const std::pair<const char*, const char*> cases[] = {
+      {"Hello [% name %]!", "Hello world!"},
+      {"[# note #]\nx={{ name }}", "x={{ name }}"},
+      {"<% for i in [1, 2] -%>\n[%- i -%]\n<% endfor %>.", "12."},
+      {"<% raw %>[% name %]<% endraw %>", "[% name %]"},
+      {"[% {'a': [1]}['a'][0] %]", "1"},
+  };
+  Json vars = {{"name", "world"}};
+  JsonScope scope(vars);
+  Templar templar(scope);
+  for (const auto& [source, expected] : cases) {
+    CAPTURE(source);
+    auto t = CompileTemplate(source, "t.j2", options);
+    REQUIRE_MESSAGE(t.has_value(), t.error().message);
+    CHECK(templar.RenderTemplate(*t).value() == expected);
+  }
+  CHECK(CompileTemplate("[% name", "t.j2", options).error().message.find(
+            "expected 'end of print statement'") != std::string::npos);
+}
+
 }  // namespace tend
 
 namespace tend {

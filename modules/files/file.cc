@@ -92,9 +92,11 @@ Expected<TimeChoice> ReadTime(ModuleContext& context, const char* arg, const cha
 }
 
 // modification_time and access_time, as Ansible's update_timestamp_for_file:
-// nothing when both are preserved, always changed when both are "now".
+// nothing when both are preserved; "now" always changes (Ansible compares
+// the sub-second time.time() with the file's time, which never matches).
+// The times that change go into `diff`, as Ansible records them.
 Expected<bool> UpdateTimes(ModuleContext& context, const std::string& path, const FileInfo& info,
-                           const std::string& state) {
+                           const std::string& state, Json& diff) {
   auto m = ReadTime(context, "modification_time", "modification_time_format", state);
   if (!m) return std::unexpected(m.error());
   auto a = ReadTime(context, "access_time", "access_time_format", state);
@@ -104,7 +106,15 @@ Expected<bool> UpdateTimes(ModuleContext& context, const std::string& path, cons
   int64_t now = host.NowMicros() / 1000000;
   int64_t mtime = m->preserve ? info.mtime : m->now ? now : m->at;
   int64_t atime = a->preserve ? info.atime : a->now ? now : a->at;
-  bool changed = (m->now && a->now) || mtime != info.mtime || atime != info.atime;
+  bool changed = m->now || a->now || mtime != info.mtime || atime != info.atime;
+  if (m->now || mtime != info.mtime) {
+    diff["before"]["mtime"] = info.mtime;
+    diff["after"]["mtime"] = mtime;
+  }
+  if (a->now || atime != info.atime) {
+    diff["before"]["atime"] = info.atime;
+    diff["after"]["atime"] = atime;
+  }
   if (!changed || context.check || !info.exists()) return changed;
   auto set = host.SetTimes(path, atime, mtime);
   if (!set) return std::unexpected(set.error());
@@ -240,10 +250,11 @@ Expected<Json> EnsureExisting(ModuleContext& context, const std::string& path, F
         if (!ok) return std::unexpected(ok.error());
       }
     }
-  } else if (!info.exists()) {
-    return Fail(fmt::format("file ({}) is absent, cannot continue", path));
-  } else if (info.kind == FileKind::kDirectory) {
-    return Fail(fmt::format("file ({}) is directory, cannot continue", path));
+  } else if (!info.exists() || info.kind == FileKind::kDirectory) {
+    // With the path and the state found, as Ansible's failure carries them.
+    const char* found = info.exists() ? "directory" : "absent";
+    return FailedResult(fmt::format("file ({}) is {}, cannot continue", path, found),
+                        Json{{"path", path}, {"state", found}});
   }
   if (!context.check || info.exists()) {
     auto now = host.Stat(path, context.Bool("follow", true));
@@ -254,7 +265,7 @@ Expected<Json> EnsureExisting(ModuleContext& context, const std::string& path, F
   if (!attrs) return std::unexpected(attrs.error());
   if (*attrs) result["changed"] = true;
   if (info.exists() || state == "touch") {
-    auto times = UpdateTimes(context, path, info, state);
+    auto times = UpdateTimes(context, path, info, state, diff);
     if (!times) return std::unexpected(times.error());
     if (*times) result["changed"] = true;
   }
@@ -263,7 +274,9 @@ Expected<Json> EnsureExisting(ModuleContext& context, const std::string& path, F
     if (!below) return std::unexpected(below.error());
     if (*below) result["changed"] = true;
   }
-  if (context.diff && result["changed"] == true) result["diff"] = diff;
+  // Ansible's file module returns its diff with or without --diff (the
+  // callback shows it only under --diff).
+  result["diff"] = diff;
   return result;
 }
 

@@ -261,20 +261,15 @@ Expected<void> WriteValidated(ModuleContext& context, const std::string& path,
   return host.Rename(tmp, path);
 }
 
-namespace {
-
-// Missing parents of a file about to be created, as os.makedirs makes them.
-Expected<void> MakeParents(Host& host, const std::string& path) {
+Expected<void> MakeMissingParents(Host& host, const std::string& path) {
   std::string parent = DirName(path);
   if (parent.empty() || parent == path) return {};
   auto info = host.Stat(parent);
   if (!info) return std::unexpected(info.error());
   if (info->exists()) return {};
-  if (auto up = MakeParents(host, parent); !up) return up;
+  if (auto up = MakeMissingParents(host, parent); !up) return up;
   return host.MakeDirectory(parent, 0755);
 }
-
-}  // namespace
 
 Expected<Json> FinishTextEdit(ModuleContext& context, const std::string& path,
                               const std::optional<std::string>& before, const std::string& after,
@@ -300,7 +295,7 @@ Expected<Json> FinishTextEdit(ModuleContext& context, const std::string& path,
       // `create: true` makes the missing directories too, as Ansible's
       // lineinfile and blockinfile do.
       if (!before) {
-        if (auto made = MakeParents(host, path); !made) return std::unexpected(made.error());
+        if (auto made = MakeMissingParents(host, path); !made) return std::unexpected(made.error());
       }
       auto info = host.Stat(path);
       if (!info) return std::unexpected(info.error());

@@ -55,6 +55,10 @@ Expected<Json> FinishTextEdit(ModuleContext& context, const std::string& path,
                               const std::optional<std::string>& before, const std::string& after,
                               std::string msg);
 
+/// Makes the missing parents of `path` (0755), as os.makedirs does before a
+/// file or directory is created there.
+Expected<void> MakeMissingParents(Host& host, const std::string& path);
+
 /// Expands a leading "~" with $HOME (Ansible's path type).
 std::string ExpandUser(Host& host, const std::string& path);
 

@@ -142,11 +142,44 @@ TEST_CASE("file: modification_time and access_time, preserve and formatted times
         "match format '%Y%m%d%H%M.%S'");
 }
 
+// Ansible's file module returns its diff without --diff too, with the times
+// it changes (check mode included); roles and tests read it.
+TEST_CASE("file: the diff names the times it sets, with or without --diff") {
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/t", "x", 0644);
+  int64_t before = host.Stat("/srv/t")->mtime;
+  std::tm tm{.tm_min = 0, .tm_hour = 12, .tm_mday = 1, .tm_mon = 0, .tm_year = 126, .tm_isdst = -1};
+  int64_t wanted = std::mktime(&tm);
+  Task stamp{host, "file", {{"path", "/srv/t"}, {"modification_time", "202601011200.00"}}};
+  stamp.check = true;
+  Json checked = stamp.Run();
+  CHECK(checked["changed"] == true);
+  CHECK(checked["diff"] == Json{{"before", {{"path", "/srv/t"}, {"mtime", before}}},
+                                {"after", {{"path", "/srv/t"}, {"mtime", wanted}}}});
+  CHECK(host.Stat("/srv/t")->mtime == before);
+  stamp.check = false;
+  CHECK(stamp.Run()["diff"]["after"]["mtime"] == wanted);
+  Json again = stamp.Run();
+  CHECK(again["changed"] == false);
+  CHECK(again["diff"] == Json{{"before", {{"path", "/srv/t"}}}, {"after", {{"path", "/srv/t"}}}});
+  // "now" changes even within the second the file already has (Ansible
+  // compares sub-second times); the preserved time stays out of the diff.
+  host.SetNow(host.Stat("/srv/t")->atime * 1000000);
+  Json now = Task{host, "file", {{"path", "/srv/t"}, {"access_time", "now"}}}.Run();
+  CHECK(now["changed"] == true);
+  CHECK(now["diff"]["after"].contains("atime"));
+  CHECK_FALSE(now["diff"]["after"].contains("mtime"));
+}
+
 TEST_CASE("file: errors are exact") {
   FakeHost host = MakeHost();
   host.AddFile("/srv/f", "x");
-  CHECK(Task{host, "file", {{"path", "/srv/none"}}}.Run()["msg"] ==
-        "file (/srv/none) is absent, cannot continue");
+  Json absent = Task{host, "file", {{"path", "/srv/none"}}}.Run();
+  CHECK(absent["msg"] == "file (/srv/none) is absent, cannot continue");
+  // The failure names what was found there, as Ansible's does.
+  CHECK(absent["state"] == "absent");
+  CHECK(absent["path"] == "/srv/none");
+  CHECK(Task{host, "file", {{"path", "/srv"}, {"state", "file"}}}.Run()["state"] == "directory");
   CHECK(Task{host, "file", {{"path", "/srv/f"}, {"state", "directory"}}}.Run()["msg"] ==
         "/srv/f already exists as a file");
   CHECK(Task{host, "file", {{"path", "/srv/f"}, {"src", "/srv/f"}, {"state", "link"}}}.Run()["msg"] ==

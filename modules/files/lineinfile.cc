@@ -133,7 +133,7 @@ const ModuleSpec& LineinfileSpec() {
                                {"regexp", "search_string"},
                                {"backrefs", "search_string"}},
         .supports_diff = true,
-        .returns = {"msg", "backup", "diff"},
+        .returns = {"msg", "backup", "diff", "warnings"},
     };
     for (auto& a : FileAttributeArgs()) s.args.push_back(a);
     return s;
@@ -141,7 +141,26 @@ const ModuleSpec& LineinfileSpec() {
   return spec;
 }
 
-Expected<Json> RunLineinfile(ModuleContext& context) {
+namespace {
+
+// Ansible warns that an empty regexp or search_string matches every line (so
+// `line` replaces the last one rather than being appended).
+std::optional<std::string> EmptyPatternWarning(ModuleContext& context) {
+  bool regexp = context.Has("regexp") && context.Str("regexp").empty();
+  bool search = context.Has("search_string") && context.Str("search_string").empty();
+  if (!regexp && !search) return std::nullopt;
+  std::string msg = fmt::format(
+      "The {} is an empty string, which will match every line in the file. This may have "
+      "unintended consequences, such as replacing the last line in the file rather than "
+      "appending.",
+      regexp ? "regular expression" : "search string");
+  if (regexp) {
+    msg += " If this is desired, use '^' to match every line in the file and avoid this warning.";
+  }
+  return msg;
+}
+
+Expected<Json> EditLines(ModuleContext& context) {
   Host& host = context.Machine();
   std::string path = ExpandUser(host, context.Str("path"));
   bool present = context.Str("state", "present") == "present";
@@ -197,6 +216,15 @@ Expected<Json> RunLineinfile(ModuleContext& context) {
   }
   if (!before) msg = msg.empty() ? "file created" : msg;
   return FinishTextEdit(context, path, before, after, msg);
+}
+
+}  // namespace
+
+Expected<Json> RunLineinfile(ModuleContext& context) {
+  auto result = EditLines(context);
+  auto warning = EmptyPatternWarning(context);
+  if (result && warning) (*result)["warnings"] = Json::array({*warning});
+  return result;
 }
 
 }  // namespace tend

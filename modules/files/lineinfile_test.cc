@@ -109,5 +109,35 @@ TEST_CASE("lineinfile: create makes the missing parent directories") {
   CHECK(host.Stat("/srv/p")->mode == 0755);
 }
 
+// An empty pattern matches every line, so `line` replaces the last one: the
+// edit is made, with Ansible's warning.
+TEST_CASE("lineinfile: an empty regexp or search_string warns and replaces the last line") {
+  const std::pair<const char*, std::string> cases[] = {
+      {"regexp",
+       "The regular expression is an empty string, which will match every line in the file. This "
+       "may have unintended consequences, such as replacing the last line in the file rather than "
+       "appending. If this is desired, use '^' to match every line in the file and avoid this "
+       "warning."},
+      {"search_string",
+       "The search string is an empty string, which will match every line in the file. This may "
+       "have unintended consequences, such as replacing the last line in the file rather than "
+       "appending."},
+  };
+  for (const auto& [key, warning] : cases) {
+    CAPTURE(key);
+    FakeHost host = MakeHost();
+    host.AddFile("/srv/f", "a\nb\n");
+    Json r = Task{host, "lineinfile", {{"path", "/srv/f"}, {key, ""}, {"line", "c"}}}.Run();
+    CHECK(r["changed"] == true);
+    CHECK(r["warnings"] == Json::array({warning}));
+    CHECK(host.Content("/srv/f") == "a\nc\n");
+  }
+  FakeHost host = MakeHost();
+  host.AddFile("/srv/f", "a\n");
+  CHECK_FALSE(Task{host, "lineinfile", {{"path", "/srv/f"}, {"regexp", "^a"}, {"line", "a"}}}
+                  .Run()
+                  .contains("warnings"));
+}
+
 }  // namespace
 }  // namespace tend

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "core/strings.h"
-#include "modules/framework/registry.h"
 #include <algorithm>
 
+#include "core/strings.h"
+#include "modules/framework/registry.h"
 
 namespace tend {
 namespace {
@@ -13,92 +13,122 @@ namespace {
 // Ansible's shell-like options of command, shell, raw and script. They are
 // arguments even when a module's spec lacks them (`warn` is gone from
 // command), so the spec rejects them instead of running `ls warn=no`.
-constexpr std::string_view kFreeFormOptions[] = {"creates", "removes",           "chdir",
-                                                 "executable", "warn",          "stdin",
-                                                 "stdin_add_newline", "strip_empty_ends"};
+constexpr std::string_view kFreeFormOptions[] = {
+    "creates", "removes",           "chdir",           "executable", "warn",
+    "stdin",   "stdin_add_newline", "strip_empty_ends"};
 
 constexpr std::string_view kBlanks = " \t\r\n";
 
-// Splits into words while tracking what stays open across words and lines:
-// a quote and the depth of Jinja2 spans.
+// Splits into words as Ansible's split_args does, so a free-form command keeps
+// its exact text: lines are cut at '\n' and then at each single space, and the
+// pieces are put back together while a quote or a Jinja2 span is open. Runs
+// of spaces and the indentation of lines are not lost: each extra space is
+// added to the end of the word before it, and the joining of words with one
+// space (ParseArgText) restores the rest.
 class Splitter {
  public:
-  explicit Splitter(std::string_view text) : text_(Trim(text, kBlanks)) {}
+  explicit Splitter(std::string_view text) : text_(text) {}
 
   Expected<std::vector<std::string>> Run() {
-    size_t start = 0;
-    while (true) {
-      size_t end = text_.find('\n', start);
-      bool last = end == std::string_view::npos;
-      Line(Trim(text_.substr(start, last ? end : end - start), kBlanks), last);
-      if (last) break;
-      start = end + 1;
+    std::vector<std::string_view> lines = SplitOn(text_, '\n');
+    for (size_t i = 0; i < lines.size(); ++i) {
+      Line(lines[i]);
+      // Every line break is kept at the end of the word before it, unless a
+      // lone backslash joined the line with the next one.
+      if (i + 1 < lines.size() && !continued_ && !words_.empty()) words_.back() += '\n';
     }
     if (quote_) return Fail(fmt::format("unbalanced quotes in arguments: {}", text_));
-    if (depth_ > 0) return Fail(fmt::format("unbalanced Jinja2 block in arguments: {}", text_));
-    EndWord();
+    if (Spanning()) return Fail(fmt::format("unbalanced Jinja2 block in arguments: {}", text_));
     return std::move(words_);
   }
 
  private:
-  bool Open() const { return quote_ != 0 || depth_ > 0; }
-
-  void Line(std::string_view line, bool last) {
-    continued_ = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      char c = line[i];
-      if (!Open() && (c == ' ' || c == '\t')) {
-        EndWord();
-        continue;
-      }
-      current_ += c;
-      i += Track(line, i);
+  static std::vector<std::string_view> SplitOn(std::string_view text, char sep) {
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    for (size_t end; (end = text.find(sep, start)) != std::string_view::npos; start = end + 1) {
+      parts.push_back(text.substr(start, end - start));
     }
-    if (last) return;
-    if (Open()) {
-      current_ += '\n';
-      return;
-    }
-    EndWord();
-    if (!continued_ && !words_.empty()) words_.back() += '\n';
+    parts.push_back(text.substr(start));
+    return parts;
   }
 
-  // Updates the quote and Jinja2 state for line[i]; returns how many more
-  // characters it consumed (the second character of a Jinja2 delimiter).
-  size_t Track(std::string_view line, size_t i) {
-    char c = line[i];
-    char next = i + 1 < line.size() ? line[i + 1] : '\0';
-    bool escaped = i > 0 && line[i - 1] == '\\';
-    if ((c == '"' || c == '\'') && !escaped) {
+  bool Spanning() const { return print_ > 0 || block_ > 0 || comment_ > 0; }
+
+  void Line(std::string_view line) {
+    continued_ = false;
+    std::vector<std::string_view> tokens = SplitOn(line, ' ');
+    for (size_t i = 0; i < tokens.size(); ++i) Token(tokens[i], i, tokens.size());
+  }
+
+  void Token(std::string_view token, size_t index, size_t count) {
+    if (token.empty() && index > 0) {
+      // A second space in a row. Ansible fails on spaces that lead the whole
+      // text (nothing to add them to); they are dropped here.
+      if (!words_.empty()) words_.back() += ' ';
+      return;
+    }
+    if (token == "\\" && quote_ == 0) {
+      continued_ = true;
+      return;
+    }
+    bool was_quoted = quote_ != 0;
+    TrackQuotes(token);
+    bool appended = false;
+    if (quote_ != 0 && !was_quoted && !Spanning()) {
+      words_.emplace_back(token);
+      appended = true;
+    } else if ((Spanning() || quote_ != 0 || was_quoted) && !words_.empty()) {
+      // The token continues the open word: right after the line break that
+      // is already at its end, after the space it was split at, or (a line
+      // holding one token) after a line break.
+      std::string_view glue = (index == 0 && was_quoted) ? ""
+                              : count > 1                ? (index > 0 ? " " : "")
+                                                         : "\n";
+      words_.back().append(glue).append(token);
+      appended = true;
+    }
+    for (auto [depth, open, close] :
+         {std::tuple{&print_, "{{", "}}"}, std::tuple{&block_, "{%", "%}"},
+          std::tuple{&comment_, "{#", "#}"}}) {
+      int before = *depth;
+      *depth = std::max(0, *depth + Count(token, open) - Count(token, close));
+      if (*depth != before && !appended) {
+        words_.emplace_back(token);
+        appended = true;
+      }
+    }
+    if (!Spanning() && quote_ == 0 && !appended && !token.empty()) words_.emplace_back(token);
+  }
+
+  // A quote not preceded by a backslash opens a quoted string or closes the
+  // one it opened.
+  void TrackQuotes(std::string_view token) {
+    for (size_t i = 0; i < token.size(); ++i) {
+      char c = token[i];
+      if ((c != '"' && c != '\'') || (i > 0 && token[i - 1] == '\\')) continue;
       if (quote_ == 0)
         quote_ = c;
       else if (quote_ == c)
         quote_ = 0;
-      return 0;
     }
-    bool opens = c == '{' && (next == '{' || next == '%' || next == '#');
-    bool closes = (c == '}' || c == '%' || c == '#') && next == '}' && depth_ > 0;
-    if (!opens && !closes) return 0;
-    depth_ += opens ? 1 : -1;
-    current_ += next;
-    return 1;
   }
 
-  // A lone backslash outside quotes joins this line with the next one.
-  void EndWord() {
-    if (current_ == "\\") {
-      continued_ = true;
-    } else if (!current_.empty()) {
-      words_.push_back(std::move(current_));
+  static int Count(std::string_view token, std::string_view delimiter) {
+    int n = 0;
+    for (size_t at = token.find(delimiter); at != std::string_view::npos;
+         at = token.find(delimiter, at + delimiter.size())) {
+      ++n;
     }
-    current_.clear();
+    return n;
   }
 
   std::string_view text_;
   std::vector<std::string> words_;
-  std::string current_;
   char quote_ = 0;
-  int depth_ = 0;
+  int print_ = 0;
+  int block_ = 0;
+  int comment_ = 0;
   bool continued_ = false;
 };
 
@@ -123,8 +153,8 @@ std::string DecodeEscapes(std::string_view word) {
 
 // Removes one pair of matching outer quotes unless the closing one is escaped.
 std::string Unquote(std::string_view v) {
-  bool quoted = v.size() > 1 && (v.front() == '"' || v.front() == '\'') &&
-                v.back() == v.front() && v[v.size() - 2] != '\\';
+  bool quoted = v.size() > 1 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front() &&
+                v[v.size() - 2] != '\\';
   return std::string(quoted ? v.substr(1, v.size() - 2) : v);
 }
 
@@ -174,14 +204,13 @@ Word ReadWord(const ArgTextRules& rules, const std::string& word) {
   if (eq == std::string::npos) return {.raw = UnescapeEquals(decoded)};
   std::string key(Trim(std::string_view(decoded).substr(0, eq), kBlanks));
   if (rules.free_form && !IsFreeFormOption(rules, key)) return {.raw = word};
-  return {.key = key, .value = ArgValue(rules, Trim(std::string_view(decoded).substr(eq + 1), kBlanks))};
+  return {.key = key,
+          .value = ArgValue(rules, Trim(std::string_view(decoded).substr(eq + 1), kBlanks))};
 }
 
 }  // namespace
 
-Expected<std::vector<std::string>> SplitArgs(std::string_view text) {
-  return Splitter(text).Run();
-}
+Expected<std::vector<std::string>> SplitArgs(std::string_view text) { return Splitter(text).Run(); }
 
 Expected<Json> ParseArgText(std::string_view text, const ArgTextRules& rules) {
   auto words = SplitArgs(text);

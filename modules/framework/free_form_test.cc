@@ -28,6 +28,15 @@ TEST_CASE("SplitArgs follows Ansible's split_args on escapes, lines and Jinja2 s
       {"cd /tmp\nls -l", {"cd", "/tmp\n", "ls", "-l"}},
       // ... except inside quotes, and a lone backslash joins the lines.
       {"echo 'a\nb' \\\n-n", {"echo", "'a\nb'", "-n"}},
+      // Only spaces split; a tab is part of a word. A second space in a row
+      // goes to the end of the word before it, also when it indents a line.
+      {"a\tb  c", {"a\tb ", "c"}},
+      {"if x:\n    y\n", {"if", "x:\n   ", "y\n"}},
+      // Inside quotes the text is kept as written, indentation included.
+      {"sh -c 'if x\n  then y\nfi'", {"sh", "-c", "'if x\n  then y\nfi'"}},
+      // Spaces that lead the whole text have no word to join: they are dropped
+      // (Ansible fails on them).
+      {"  ls", {"ls"}},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);
@@ -76,10 +85,13 @@ TEST_CASE("module argument text is read as Ansible's parse_kv reads it") {
     const char* expected;
   };
   const Case cases[] = {
-      // The loader kept the spacing between words; Ansible joins them with one space.
-      {"command", "echo  'a  b'   removes=/x", R"({"removes":"/x","_raw_params":"echo 'a  b'"})"},
-      // This parser used to join the lines of a multi-line command into one.
-      {"shell", "cd /tmp\nls -l\n", R"({"_raw_params":"cd /tmp\nls -l"})"},
+      // The command line keeps its spacing, as Ansible's does: each extra space
+      // stays at the end of the word before it (`removes=` took its value).
+      {"command", "echo  'a  b'   removes=/x",
+       R"({"removes":"/x","_raw_params":"echo  'a  b'  "})"},
+      // This parser used to join the lines of a multi-line command into one,
+      // then dropped the line break that ends a `|` block.
+      {"shell", "cd /tmp\nls -l\n", R"({"_raw_params":"cd /tmp\nls -l\n"})"},
       // An escaped quote inside a word was an "unbalanced quotes" error here.
       {"command", R"(echo it\'s)", R"({"_raw_params":"echo it\\'s"})"},
       {"file", R"(path=/x owner='it\'s')", R"({"path":"/x","owner":"it's"})"},
@@ -111,13 +123,31 @@ TEST_CASE("module argument text is read as Ansible's parse_kv reads it") {
   }
 }
 
+// A `shell: |` block is a script: the shell (or Python, with `executable`)
+// must get it as written, and `cmd` in the result shows it so.
+TEST_CASE("a multi-line free-form command keeps its exact text") {
+  const std::string script =
+      "for f in a b; do\n"
+      "    if [ -e \"$f\" ]; then\n"
+      "        echo  \"$f  here\"\n"
+      "    fi\n"
+      "done\n";
+  auto args = ParseFreeFormArgs("shell", script);
+  REQUIRE(args.has_value());
+  CHECK((*args)["_raw_params"] == script);
+  // A lone backslash still joins two lines into one command.
+  auto joined = ParseFreeFormArgs("shell", "printf %s \\\n  x\nid\n");
+  REQUIRE(joined.has_value());
+  CHECK((*joined)["_raw_params"] == "printf %s  x\nid\n");
+}
+
 TEST_CASE("argument text rules for actions without a spec") {
   auto strict = ParseArgText("name=x oops", {.allow_raw = false});
   REQUIRE_FALSE(strict.has_value());
   CHECK(strict.error().message == "expected key=value arguments, got 'oops'");
   auto typed = ParseArgText("a=yes b='yes'", {.plain_value = [](const std::string& v) {
-                                                return v == "yes" ? Json(true) : Json(v);
-                                              }});
+                              return v == "yes" ? Json(true) : Json(v);
+                            }});
   REQUIRE(typed.has_value());
   CHECK(typed->dump() == R"({"a":true,"b":"yes"})");
   auto no_spec = ParseArgText("ls chdir=/tmp argv=x", {.free_form = true});

@@ -100,7 +100,6 @@ const std::map<std::string, std::map<std::string, std::string>>& AllowList() {
         {"use_netrc", "not implemented yet: ~/.netrc is not read"}}},
       {"git", {{"recursive", "not implemented yet: submodules are not cloned"}}},
       {"group", {{"local", "not implemented yet: always groupadd, never lgroupadd"}}},
-      {"user", {{"local", "not implemented yet: always useradd, never luseradd"}}},
       {"mount", {{"opts_no_log", "only hides opts from logs; the agent logs no arguments"}}},
       {"package_facts", {{"strategy", "the agent knows one manager (apt): first and all agree"}}},
       {"pip",

@@ -7,6 +7,8 @@
 
 #include "modules/framework/all.h"
 #include "modules/files/file_common.h"
+#include "modules/system/home_dir.h"
+#include "modules/system/shadow_tool.h"
 #include "modules/framework/text.h"
 #include "core/strings.h"
 
@@ -39,17 +41,6 @@ bool LooksUnhashed(const std::string& password) {
     if (fields[1] == id && hash.size() != length) return true;
   }
   return foreign;
-}
-
-Expected<ProcessResult> RunChecked(Host& host, std::vector<std::string> argv) {
-  std::string name = argv[0];
-  auto ran = host.Run({.argv = std::move(argv), .stdin_data = {}, .cwd = {}, .env = {}});
-  if (!ran) return ran;
-  if (ran->rc != 0) {
-    return Fail(fmt::format("{} failed (rc={}): {}", name, ran->rc,
-                            StripTrailingNewlines(ran->stderr_data)));
-  }
-  return ran;
 }
 
 // Supplementary groups the user is a member of, from /etc/group.
@@ -203,7 +194,7 @@ Expected<void> EnsurePasswordAge(ModuleContext& context, const std::string& name
   if (argv.empty()) return {};
   result["changed"] = true;
   if (context.check) return {};
-  auto ran = RunChecked(context.Machine(), argv);
+  auto ran = RunShadowTool(context.Machine(), argv);
   if (!ran) return std::unexpected(ran.error());
   return {};
 }
@@ -218,6 +209,49 @@ Json Describe(Host& host, const std::string& name, Json result) {
     result["comment"] = (*user)->gecos;
   }
   return result;
+}
+
+// Ansible's user module gives an existing account whose home is missing
+// (made with create_home: false, or removed since) the home useradd -m makes.
+Expected<void> EnsureHome(ModuleContext& context, const std::string& name, Json& result) {
+  if (!context.Bool("create_home", true)) return {};
+  Host& host = context.Machine();
+  auto user = host.FindUser(name);
+  if (!user) return std::unexpected(user.error());
+  if (!*user) return {};  // in check mode a new account is not there yet
+  std::string home = context.Has("home") ? context.Str("home") : (*user)->home;
+  if (home.empty()) return {};
+  auto info = host.Stat(home);
+  if (!info) return std::unexpected(info.error());
+  if (info->exists()) return {};
+  result["changed"] = true;
+  if (context.check) return {};
+  return CreateHomeDir(host, home, (*user)->uid, (*user)->gid);
+}
+
+// What Ansible's user module warns about without failing, in its order.
+Json UserWarnings(ModuleContext& context, bool exists) {
+  Json warnings = Json::array();
+  if (context.Bool("append") && !context.Has("groups")) {
+    warnings.push_back(
+        "'append' is set, but no 'groups' are specified. Use 'groups' for appending new "
+        "groups.This will change to an error in Ansible 2.14.");
+  }
+  if (context.Has("password") && LooksUnhashed(context.Str("password"))) {
+    warnings.push_back(
+        "The input password appears not to have been hashed. The 'password' argument must be "
+        "encrypted for this module to work properly.");
+  }
+  // `local` means /etc/passwd alone, which is what tend reads in any case;
+  // Ansible warns that an account missing there may live in a directory.
+  if (context.Bool("local") && !exists) {
+    warnings.push_back(fmt::format(
+        "'local: true' specified and user '{}' was not found in /etc/passwd. The local user "
+        "account may already exist if the local account database exists somewhere other than "
+        "/etc/passwd.",
+        context.Str("name")));
+  }
+  return warnings;
 }
 
 Expected<Json> EnsureSshKey(ModuleContext& context, const PasswdEntry& user, Json& result) {
@@ -250,7 +284,7 @@ Expected<Json> EnsureSshKey(ModuleContext& context, const PasswdEntry& user, Jso
   if (context.Has("ssh_key_bits")) {
     argv.insert(argv.begin() + 3, {"-b", std::to_string(context.Int("ssh_key_bits"))});
   }
-  auto ran = RunChecked(host, argv);
+  auto ran = RunShadowTool(host, argv);
   if (!ran) return std::unexpected(ran.error());
   for (const auto& f : {file, file + ".pub"}) (void)host.Chown(f, user.uid, user.gid);
   auto pub = host.ReadFile(file + ".pub");
@@ -300,6 +334,7 @@ const ModuleSpec& UserSpec() {
                {.name = "expires", .type = ArgType::kFloat},
                {.name = "password_expire_max", .type = ArgType::kInt},
                {.name = "password_expire_min", .type = ArgType::kInt},
+               {.name = "umask", .type = ArgType::kStr},
                {.name = "local", .type = ArgType::kBool, .default_value = false}},
       .returns = {"name", "state", "uid", "group", "groups", "home", "shell", "comment", "system",
                   "create_home", "ssh_public_key", "ssh_key_file", "warnings"},
@@ -310,11 +345,17 @@ const ModuleSpec& UserSpec() {
 Expected<Json> RunUser(ModuleContext& context) {
   Host& host = context.Machine();
   std::string name = context.Str("name");
+  if (context.Has("umask") && context.Bool("local")) {
+    return Fail("'umask' can not be used with 'local'");
+  }
   auto current = host.FindUser(name);
   if (!current) return std::unexpected(current.error());
   auto groups = host.Groups();
   if (!groups) return std::unexpected(groups.error());
   Json result{{"changed", false}, {"name", name}, {"state", context.Str("state", "present")}};
+  if (Json warnings = UserWarnings(context, current->has_value()); !warnings.empty()) {
+    result["warnings"] = std::move(warnings);
+  }
   if (context.Str("state") == "absent") {
     if (!*current) return result;
     result["changed"] = true;
@@ -323,14 +364,9 @@ Expected<Json> RunUser(ModuleContext& context) {
     if (context.Bool("force")) argv.push_back("-f");
     if (context.Bool("remove")) argv.push_back("-r");
     argv.push_back(name);
-    auto ran = RunChecked(host, argv);
+    auto ran = RunShadowTool(host, argv);
     if (!ran) return std::unexpected(ran.error());
     return result;
-  }
-  if (context.Has("password") && LooksUnhashed(context.Str("password"))) {
-    result["warnings"] = Json::array(
-        {"The input password appears not to have been hashed. The 'password' argument must be "
-         "encrypted for this module to work properly."});
   }
   auto opts = Options(context, *current, *groups);
   if (!opts) return std::unexpected(opts.error());
@@ -348,9 +384,13 @@ Expected<Json> RunUser(ModuleContext& context) {
         if (!context.Has("group") && own_group_exists) argv.push_back("-N");
         if (context.Bool("system")) argv.push_back("-r");
         argv.push_back(context.Bool("create_home", true) ? "-m" : "-M");
+        // The mode useradd gives the new home (0777 minus this umask).
+        if (context.Bool("create_home", true) && context.Has("umask")) {
+          argv.insert(argv.end(), {"-K", "UMASK=" + context.Str("umask")});
+        }
       }
       argv.push_back(name);
-      auto ran = RunChecked(host, argv);
+      auto ran = RunShadowTool(host, argv);
       if (!ran) return std::unexpected(ran.error());
     }
   }
@@ -360,6 +400,7 @@ Expected<Json> RunUser(ModuleContext& context) {
   result["system"] = context.Bool("system");
   result["create_home"] = context.Bool("create_home", true);
   result = Describe(host, name, std::move(result));
+  if (auto homed = EnsureHome(context, name, result); !homed) return std::unexpected(homed.error());
   if (context.Bool("generate_ssh_key")) {
     auto user = host.FindUser(name);
     if (user && *user) {
@@ -367,59 +408,6 @@ Expected<Json> RunUser(ModuleContext& context) {
       if (!keyed) return keyed;
     }
   }
-  return result;
-}
-
-const ModuleSpec& GroupSpec() {
-  static const ModuleSpec spec{
-      .name = "group",
-      .short_description = "Add or remove groups",
-      .args = {{.name = "name", .type = ArgType::kStr, .required = true},
-               {.name = "gid", .type = ArgType::kInt},
-               {.name = "state",
-                .type = ArgType::kStr,
-                .default_value = "present",
-                .choices = {"absent", "present"}},
-               {.name = "system", .type = ArgType::kBool, .default_value = false},
-               {.name = "non_unique", .type = ArgType::kBool, .default_value = false},
-               {.name = "force", .type = ArgType::kBool, .default_value = false},
-               {.name = "local", .type = ArgType::kBool, .default_value = false}},
-      .returns = {"name", "gid", "state", "system"},
-  };
-  return spec;
-}
-
-Expected<Json> RunGroup(ModuleContext& context) {
-  Host& host = context.Machine();
-  std::string name = context.Str("name");
-  auto current = host.FindGroup(name);
-  if (!current) return std::unexpected(current.error());
-  Json result{{"changed", false},
-              {"name", name},
-              {"state", context.Str("state", "present")},
-              {"system", context.Bool("system")}};
-  std::vector<std::string> argv;
-  if (context.Str("state") == "absent") {
-    if (*current) argv = {"groupdel", name};
-  } else if (!*current) {
-    argv = {"groupadd"};
-    if (context.Has("gid")) argv.insert(argv.end(), {"-g", std::to_string(context.Int("gid"))});
-    if (context.Bool("non_unique")) argv.push_back("-o");
-    if (context.Bool("system")) argv.push_back("-r");
-    argv.push_back(name);
-  } else if (context.Has("gid") && context.Int("gid") != (*current)->gid) {
-    argv = {"groupmod", "-g", std::to_string(context.Int("gid"))};
-    if (context.Bool("non_unique")) argv.push_back("-o");
-    argv.push_back(name);
-  }
-  if (!argv.empty()) {
-    result["changed"] = true;
-    if (!context.check) {
-      auto ran = RunChecked(host, argv);
-      if (!ran) return std::unexpected(ran.error());
-    }
-  }
-  if (auto g = host.FindGroup(name); g && *g) result["gid"] = (*g)->gid;
   return result;
 }
 

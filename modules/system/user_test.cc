@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "modules/system/home_dir.h"
 #include "modules/testing/test_support.h"
 
 namespace tend {
@@ -94,6 +95,8 @@ ProcessResult ShadowUtils(const ProcessSpec& spec, FakeHost& host) {
       if (wanted && !member) g.members.push_back(name);
     }
   }
+  // useradd -m makes the home; -M (create_home: false) does not.
+  if (tool == "useradd" && opt.contains("-m")) host.AddDirectory(passwd.back().home, 0700);
   if (tool == "userdel") std::erase_if(passwd, [&](auto& u) { return u.name == name; });
   if (tool == "groupadd") {
     groups.push_back(
@@ -169,6 +172,34 @@ TEST_CASE("user: a password that looks like plaintext is warned about") {
   }
 }
 
+TEST_CASE("user: append without groups, and local for an account not in /etc/passwd, warn") {
+  FakeHost host = UserHost();
+  Json local = Task{host, "user", {{"name", "ml"}, {"local", true}}}.Run();
+  REQUIRE(local["warnings"].size() == 1);
+  CHECK(local["warnings"][0].get<std::string>().starts_with(
+      "'local: true' specified and user 'ml' was not found in /etc/passwd."));
+  // Once the account is there, nothing to warn about.
+  CHECK_FALSE(Task{host, "user", {{"name", "ml"}, {"local", true}}}.Run().contains("warnings"));
+  Json append = Task{host, "user", {{"name", "ml"}, {"append", true}}}.Run();
+  CHECK(append["warnings"] == Json::array({"'append' is set, but no 'groups' are specified. Use "
+                                           "'groups' for appending new groups.This will change "
+                                           "to an error in Ansible 2.14."}));
+  CHECK(append["changed"] == false);
+}
+
+TEST_CASE("user: umask sets the mode of a new home, and is refused with local") {
+  FakeHost host = UserHost();
+  Json created = Task{host, "user", {{"name", "ml"}, {"umask", "077"}}}.Run();
+  CHECK(created["changed"] == true);
+  CHECK(host.commands() == std::vector<std::string>{"useradd -m -K UMASK=077 ml"});
+  host.ClearRecords();
+  Task{host, "user", {{"name", "ml2"}, {"umask", "077"}, {"create_home", false}}}.Run();
+  CHECK(host.commands() == std::vector<std::string>{"useradd -M ml2"});
+  Json local = Task{host, "user", {{"name", "ml3"}, {"umask", "077"}, {"local", true}}}.Run();
+  CHECK(local["failed"] == true);
+  CHECK(local["msg"] == "'umask' can not be used with 'local'");
+}
+
 TEST_CASE("user: modify only what differs, append groups, remove") {
   FakeHost host = UserHost();
   Task{host, "user", {{"name", "ml"}, {"shell", "/bin/sh"}}}.Run();
@@ -219,6 +250,10 @@ TEST_CASE("group: create, change gid, delete; idempotent") {
   del.check = false;
   CHECK(del.Run()["changed"] == true);
   CHECK(del.Run()["changed"] == false);
+  Task{host, "group", {{"name", "mlops"}}}.Run();
+  host.ClearRecords();
+  Task{host, "group", {{"name", "mlops"}, {"state", "absent"}, {"force", true}}}.Run();
+  CHECK(host.commands() == std::vector<std::string>{"groupdel -f mlops"});
 }
 
 
@@ -312,6 +347,60 @@ TEST_CASE("user: password_expire_min and _max through chage, only the ages that 
   Task created{host, "user", {{"name", "new"}, {"password_expire_min", 0}, {"password_expire_max", 90}}};
   CHECK(created.Run()["changed"] == true);
   CHECK(host.commands() == std::vector<std::string>{"useradd -m new", "chage -M 90 new"});
+}
+
+// Ansible's user module makes the missing home of an existing account (one
+// made with create_home: false) as useradd -m would.
+TEST_CASE("user: a missing home of an existing account is created from /etc/skel") {
+  FakeHost host = UserHost();
+  host.AddFile("/etc/skel/.profile", "PATH=$PATH\n", 0600);
+  host.AddLink("/etc/skel/.rc", ".profile");
+  host.AddFile("/etc/login.defs", "# UMASK 000\nUMASK\t\t027\n");
+  Task bare{host, "user", {{"name", "ml"}, {"create_home", false}}};
+  CHECK(bare.Run()["changed"] == true);
+  CHECK(host.Find("/home/ml") == nullptr);
+  Task homed{host, "user", {{"name", "ml"}}};
+  homed.check = true;
+  host.ClearRecords();
+  CHECK(homed.Run()["changed"] == true);
+  CHECK(host.changes().empty());
+  homed.check = false;
+  CHECK(homed.Run()["changed"] == true);
+  const auto* home = host.Find("/home/ml");
+  REQUIRE(home != nullptr);
+  CHECK(home->kind == FileKind::kDirectory);
+  CHECK(home->mode == 0750);
+  CHECK(home->uid == 1100);
+  CHECK(host.Content("/home/ml/.profile") == "PATH=$PATH\n");
+  CHECK(host.Find("/home/ml/.profile")->mode == 0600);
+  CHECK(host.Find("/home/ml/.profile")->uid == 1100);
+  REQUIRE(host.Find("/home/ml/.rc") != nullptr);
+  CHECK(host.Find("/home/ml/.rc")->content == ".profile");
+  host.ClearRecords();
+  CHECK(homed.Run()["changed"] == false);
+  CHECK(host.changes().empty());
+  // create_home: false leaves a missing home missing.
+  Task other{host, "user", {{"name", "ml2"}, {"create_home", false}}};
+  other.Run();
+  CHECK(other.Run()["changed"] == false);
+  CHECK(host.Find("/home/ml2") == nullptr);
+}
+
+TEST_CASE("user: the UMASK of login.defs") {
+  const std::pair<const char*, std::optional<uint32_t>> cases[] = {
+      {"UMASK 022\n", 022},
+      {"UMASK\t077", 077},
+      {"UMASK 022\nUMASK 027\n", 027},  // the last line counts
+      {"#UMASK 022\n", std::nullopt},
+      {"UMASK022\n", std::nullopt},
+      {"UMASK 022 # default\n", std::nullopt},
+      {"UMASK 089\n", std::nullopt},
+      {"", std::nullopt},
+  };
+  for (const auto& [text, umask] : cases) {
+    CAPTURE(text);
+    CHECK(LoginDefsUmask(text) == umask);
+  }
 }
 
 }  // namespace tend

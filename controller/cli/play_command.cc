@@ -16,7 +16,6 @@
 #include "controller/playbook/executor.h"
 #include "controller/playbook/listing.h"
 #include "controller/playbook/loader.h"
-#include "controller/pymodule/code_tree.h"
 #include "controller/vault/vault.h"
 #include "controller/yaml/yaml.h"
 
@@ -298,9 +297,7 @@ int RunPlay(const PlayFlags& f) {
   options.gathering = f.gathering;
   options.flush_cache = f.flush_cache;
   options.verbosity = f.verbosity;
-  static const RealCodeTree code_tree;
-  options.python_modules = std::make_shared<PythonModules>(
-      MachineCodeRoots(code_tree, config.List("defaults.collections_path")), code_tree);
+  options.python_modules = MachinePythonModules();
 
   bool tty = isatty(STDOUT_FILENO) != 0;
   bool color =

@@ -30,9 +30,11 @@ class PlaybookLoader {
 
   Expected<Playbook> Load(const std::string& path);
 
-  /// An `include_tasks` file at run time; thread-safe.
+  /// An `include_tasks` file at run time, under the including task's
+  /// `collections:` search list; thread-safe.
   Expected<const std::vector<Task>*> IncludeTasks(const std::string& path, const Role* role,
-                                                  const Location& where);
+                                                  const Location& where,
+                                                  const std::vector<std::string>& collections);
   /// An `include_role` at run time; thread-safe. The role's handlers are not
   /// added to the play (as in Ansible, only imported roles' handlers are).
   Expected<std::shared_ptr<Role>> IncludeRole(const Json& args, const std::string& playbook_dir,

@@ -65,6 +65,17 @@ std::string ResolveActionName(std::string_view name) {
   return IsAnsibleModuleName(name) ? std::string(name) : std::string();
 }
 
+std::string ResolveActionName(std::string_view name, const std::vector<std::string>& collections) {
+  if (name.find('.') == std::string_view::npos) {
+    for (const auto& collection : collections) {
+      bool builtin = collection == "ansible.builtin" || collection == "ansible.legacy";
+      std::string found = ResolveActionName(builtin ? std::string(name) : collection + "." + std::string(name));
+      if (!found.empty()) return found;
+    }
+  }
+  return ResolveActionName(name);
+}
+
 bool IsTemplatedAction(std::string_view name) { return name.find("{{") != std::string_view::npos; }
 
 std::string NotImplementedMessage(std::string_view name) {

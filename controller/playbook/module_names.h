@@ -44,6 +44,12 @@ const std::vector<std::string_view>& AnsibleModuleNames();
 /// empty for a name neither knows.
 std::string ResolveActionName(std::string_view name);
 
+/// ResolveActionName under a `collections:` keyword: a short name is looked
+/// up in each listed collection in order (ansible.builtin and
+/// ansible.legacy as the short name itself), then as the short name, which
+/// Ansible appends as ansible.legacy. FQCNs are not searched.
+std::string ResolveActionName(std::string_view name, const std::vector<std::string>& collections);
+
 /// `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time.
 bool IsTemplatedAction(std::string_view name);
 

@@ -64,7 +64,7 @@ Expected<ActionEntry> ScanKeys(const YamlSource& s, const Json& t, const std::st
       continue;
     }
     if (IsTaskKeyword(key)) continue;
-    std::string action = ResolveActionName(key);
+    std::string action = ResolveActionName(key, task.collections);
     if (action.empty()) {
       unknown.push_back(key);
       continue;
@@ -100,7 +100,8 @@ std::pair<std::string, std::string> SplitModuleString(const std::string& text) {
 }
 
 // `action: copy src=a dest=b` or `action: {module: copy, src: a}`.
-Expected<ActionEntry> ParseActionKeyword(const Json& v, const Location& where) {
+Expected<ActionEntry> ParseActionKeyword(const Json& v, const Location& where,
+                                         const std::vector<std::string>& collections) {
   std::string module;
   Json args;
   if (v.is_object()) {
@@ -117,7 +118,7 @@ Expected<ActionEntry> ParseActionKeyword(const Json& v, const Location& where) {
   }
   if (module.empty()) return Fail("'action' needs a module", where);
   if (IsTemplatedAction(module)) return ActionEntry{module, args};
-  std::string action = ResolveActionName(module);
+  std::string action = ResolveActionName(module, collections);
   if (action.empty()) return UnknownModule(module, where);
   return ActionEntry{action, args};
 }
@@ -190,7 +191,7 @@ Expected<void> ResolveTaskAction(const YamlSource& src, const Json& t, const std
   Location where = src.At(Pointer(ptr, found->key));
   Json value = found->value;
   if (found->key == "action" || found->key == "local_action") {
-    auto parsed = ParseActionKeyword(value, where);
+    auto parsed = ParseActionKeyword(value, where, task.collections);
     if (!parsed) return std::unexpected(parsed.error());
     task.action = parsed->key;
     value = parsed->value;

@@ -1141,6 +1141,35 @@ TEST_CASE("async on a module run through Python: poll 0 starts the job, poll > 0
   CHECK_FALSE(out.summary.any_failed);
 }
 
+TEST_CASE("a module whose code is missing, or that needs an action plugin, fails located at its task") {
+  static const FakeCodeTree tree = [] {
+    FakeCodeTree t;
+    t.Add("/site/ansible/modules/known_hosts.py", "import json\n");
+    t.Add("/site/ansible_collections/ansible/posix/plugins/modules/synchronize.py", "");
+    t.Add("/site/ansible_collections/ansible/posix/plugins/action/synchronize.py", "");
+    return t;
+  }();
+  ExecOptions options;
+  options.python_modules = std::make_shared<PythonModules>(CodeRoots{"/site", {"/site"}}, tree);
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - community.general.pam_limits: {domain: x, limit_type: soft, limit_item: core, value: 0}
+      ignore_errors: true
+    - ansible.posix.synchronize: {src: /a, dest: /b}
+      async: 10
+      ignore_errors: true
+)", {"h1"}, options);
+  CHECK(out.calls.empty());
+  CHECK(out.text.find("site.yml:4:7: module community.general.pam_limits is not native in tend and "
+                      "Ansible's code for it was not found in /site/ansible/modules, "
+                      "/site/ansible_collections; install ansible-core or collection community.general") !=
+        std::string::npos);
+  CHECK(out.text.find("site.yml:6:7: module ansible.posix.synchronize is not native in tend and needs "
+                      "Ansible's action plugin (controller-side Python: /site/ansible_collections/ansible/"
+                      "posix/plugins/action/synchronize.py), which tend does not run") != std::string::npos);
+}
+
 TEST_CASE("become_method, become_flags, become_exe and environment reach the module call") {
   auto out = RunPlaybook(R"(- hosts: h1
   gather_facts: false

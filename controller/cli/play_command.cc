@@ -231,6 +231,10 @@ int RunPlay(const PlayFlags& f) {
   LoadOptions load_options;
   load_options.roles_path = ConfigRolesPath(config, f.roles_path);
   load_options.syntax_check = f.syntax_check;
+  auto python_modules = MachinePythonModules();
+  load_options.module_code = [python_modules](std::string_view fqcn) {
+    return python_modules->Locate(fqcn).has_value();
+  };
   PlaybookLoader loader(load_options);
   std::vector<Playbook> books;
   for (const auto& path : f.playbooks) {
@@ -297,7 +301,7 @@ int RunPlay(const PlayFlags& f) {
   options.gathering = f.gathering;
   options.flush_cache = f.flush_cache;
   options.verbosity = f.verbosity;
-  options.python_modules = MachinePythonModules();
+  options.python_modules = python_modules;
 
   bool tty = isatty(STDOUT_FILENO) != 0;
   bool color =

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "controller/playbook/model.h"
+#include "controller/playbook/module_names.h"
 #include "core/error.h"
 #include "core/json.h"
 
@@ -17,6 +18,9 @@ struct LoadOptions {
   /// `--syntax-check`: what Ansible reports only when a task runs (a module
   /// tend does not implement, bad arguments) is an error instead of a warning.
   bool syntax_check = false;
+  /// Finds Ansible's code for module names Debian's list does not know
+  /// (collections installed on the collections path); unset: none.
+  ModuleCodeProbe module_code;
 };
 
 /// Reads playbooks, task files and roles into the model. Static imports

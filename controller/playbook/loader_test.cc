@@ -288,6 +288,24 @@ TEST_CASE("collections: play, block, task and role meta lists resolve short modu
   CHECK(tasks[7].block[0].collections == std::vector<std::string>{"community.general"});
 }
 
+TEST_CASE("collections: modules of a collection installed on the controller, found by the probe") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  tasks:
+    - my.coll.thing: {x: 1}
+    - thing: {x: 2}
+      collections: [my.coll]
+)");
+  LoadOptions options;
+  options.module_code = [](std::string_view fqcn) { return fqcn == "my.coll.thing"; };
+  PlaybookLoader loader(options);
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  CHECK(book->plays[0].tasks[0].action == "my.coll.thing");
+  CHECK(book->plays[0].tasks[1].action == "my.coll.thing");
+  CHECK(LoadError(dir) == "site.yml:3:7: unknown module 'my.coll.thing'");
+}
+
 TEST_CASE("collections: a role does not search its play's list; a bad list is located") {
   TestDir dir;
   dir.Write("site.yml", R"(- hosts: all

@@ -97,4 +97,16 @@ TEST_CASE("collections: a short name resolves through the listed collections, th
   CHECK(ResolveActionName("no_such_module", List{"community.general"}).empty());
 }
 
+TEST_CASE("collections: an FQCN only the controller's code knows resolves through the probe") {
+  using List = std::vector<std::string>;
+  ModuleCodeProbe probe = [](std::string_view fqcn) { return fqcn == "my.coll.thing"; };
+  CHECK(ResolveActionName("my.coll.thing", List{}).empty());
+  CHECK(ResolveActionName("my.coll.thing", List{}, probe) == "my.coll.thing");
+  CHECK(ResolveActionName("thing", List{"my.coll"}, probe) == "my.coll.thing");
+  CHECK(ResolveActionName("thing", List{}, probe).empty());
+  CHECK(ResolveActionName("my.coll.other", List{}, probe).empty());
+  // tend's own and Debian's list still come first.
+  CHECK(ResolveActionName("copy", List{"my.coll"}, probe) == "copy");
+}
+
 }  // namespace tend

@@ -63,7 +63,9 @@ Expected<Task> TaskLoader::LoadTask(const TaskContext& ctx, const Json& t,
   auto scoped = WithCollections(ctx, t, ptr);
   if (!scoped) return std::unexpected(scoped.error());
   task.collections = std::move(scoped->collections);
-  if (auto ok = ResolveTaskAction(s, t, ptr, task); !ok) return std::unexpected(ok.error());
+  if (auto ok = ResolveTaskAction(s, t, ptr, task, state_.options.module_code); !ok) {
+    return std::unexpected(ok.error());
+  }
   if (auto ok = ReadTaskKeywords(s, t, ptr, ctx.handler, task); !ok) {
     return std::unexpected(ok.error());
   }

@@ -105,20 +105,25 @@ Json HandleRequest(const protocol::Request& request, protocol::FrameChannel& cha
   auto task_environment = TakeEnvironment(args);
   if (!task_environment) return protocol::MakeFailedReply(request.id, task_environment.error().message);
   ScopedEnvironment environment(*task_environment);
-  if (request.async_seconds > 0) {
-    // The detached job inherits the task's environment from the agent.
-    return protocol::MakeReply(request.id,
-                               StartAsyncJob(*module, args, request.check, request.async_seconds, host));
-  }
   // The machine's network and Docker socket: stateless, so one per request.
   SystemNetwork network;
-  ModuleContext context{.args = std::move(args),
+  ModuleContext context{.args = args,
                         .check = request.check,
                         .diff = request.diff,
                         .host = &host,
                         .fetch_content = ContentFetcher(request.id, channel, fetched),
                         .network = &network,
                         .docker = UnixSocketConnector()};
+  if (request.async_seconds > 0) {
+    if (module == &PythonModule()) {
+      if (auto staged = StagePythonModule(context); !staged) {
+        return protocol::MakeFailedReply(request.id, staged.error().message);
+      }
+    }
+    // The detached job inherits the task's environment from the agent.
+    return protocol::MakeReply(request.id,
+                               StartAsyncJob(*module, args, request.check, request.async_seconds, host));
+  }
   Json result = RunModule(*module, context);
   // A module that announced content but never asked for it leaves nothing
   // unread: the controller only streams after need_content.

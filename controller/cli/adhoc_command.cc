@@ -30,7 +30,7 @@ void AddAdhocOptions(CLI::App& app, AdhocFlags& f) {
   AddVaultOptions(app, f.vault);
 }
 
-Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& f) {
+Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& f, std::map<std::string, Json>* vars) {
   const auto& config = CliConfig();
   if (!config) return std::unexpected(config.error());
   ReportConfig();  // its warnings
@@ -44,6 +44,7 @@ Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& f) {
     auto t = HostTargetFromVars(h.name, h.vars, options);
     if (!t) return std::unexpected(t.error());
     targets.push_back(std::move(*t));
+    if (vars) (*vars)[h.name] = h.vars;
   }
   return targets;
 }

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,10 @@ struct AdhocFlags {
 
 void AddAdhocOptions(CLI::App& app, AdhocFlags& flags);
 
-/// Hosts and targets from the flags; prompts for -k / -K. Errors are bad options.
-Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& flags);
+/// Hosts and targets from the flags; prompts for -k / -K. Errors are bad
+/// options. `vars`, when given, receives each host's inventory vars.
+Expected<std::vector<HostTarget>> AdhocTargets(const AdhocFlags& flags,
+                                               std::map<std::string, Json>* vars = nullptr);
 
 /// Opens each host's session and calls `work` with it (or the error that
 /// made it unreachable); results are printed in completion order.

@@ -15,12 +15,16 @@ bool IsCommandModule(const std::string& module) {
   return m == "command" || m == "shell" || m == "raw";
 }
 
-// Ansible's _dump_results: keys sorted, internal keys dropped.
+// What Ansible prints of a result: TaskResult.clean_copy drops `failed` and
+// `skipped` (the status word says it), _dump_results the internal keys,
+// `invocation`, `exception` and (below -vvv) `diff`; keys sorted.
 std::string DumpSorted(const Json& result, int indent) {
   nlohmann::json sorted = nlohmann::json::parse(result.dump());
   for (auto it = sorted.begin(); it != sorted.end();) {
-    bool noise = it.key() == "failed" && it.value() == false;  // Ansible omits it
-    if (noise || it.key().rfind("_ansible", 0) == 0 || it.key() == "invocation") {
+    const std::string& key = it.key();
+    bool dropped = key == "failed" || key == "skipped" || key == "invocation" || key == "exception" ||
+                   key == "diff";
+    if (dropped || key.rfind("_ansible", 0) == 0) {
       it = sorted.erase(it);
     } else {
       ++it;

@@ -44,6 +44,16 @@ TEST_CASE("ad-hoc output: other modules print sorted JSON") {
   CHECK(FormatAdhocResult("h4", "raw", Json{{"skipped", true}}, false) == "h4 | SKIPPED\n");
 }
 
+TEST_CASE("ad-hoc output: failed, diff and exception are not printed, as Ansible's clean_copy does") {
+  Json failed{{"changed", false}, {"failed", true}, {"msg", "Unable to open file"},
+              {"exception", "Traceback ..."}};
+  CHECK(FormatAdhocResult("h1", "community.general.read_csv", failed, false) ==
+        "h1 | FAILED! => {\n    \"changed\": false,\n    \"msg\": \"Unable to open file\"\n}\n");
+  Json changed{{"changed", true}, {"diff", {{"before", ""}, {"after", "x\n"}}}, {"msg", "x"}};
+  CHECK(FormatAdhocResult("h1", "pam_limits", changed, true) ==
+        "h1 | CHANGED => {\"changed\": true,\"msg\": \"x\"}\n");
+}
+
 TEST_CASE("ad-hoc exit codes: unreachable wins over failed") {
   using S = HostStatus;
   CHECK(AdhocExitCode({S::kOk, S::kChanged}) == kExitOk);

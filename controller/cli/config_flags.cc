@@ -83,4 +83,16 @@ std::vector<std::string> ConfigRolesPath(const AnsibleConfig& c,
   return out;
 }
 
+const CodeTree& MachineCodeTree() {
+  static const RealCodeTree tree;
+  return tree;
+}
+
+std::shared_ptr<PythonModules> MachinePythonModules() {
+  std::vector<std::string> collections;
+  if (const auto& config = CliConfig()) collections = config->List("defaults.collections_path");
+  return std::make_shared<PythonModules>(MachineCodeRoots(MachineCodeTree(), collections),
+                                         MachineCodeTree());
+}
+
 }  // namespace tend

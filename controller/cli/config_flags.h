@@ -5,11 +5,13 @@
 // wins; lists (inventory, roles_path, vault ids and password files) are
 // merged after parsing, as Ansible merges them.
 
+#include <memory>
 #include <string_view>
 
 #include "controller/cli/connection_flags.h"
 #include "controller/cli/play_command.h"
 #include "controller/config/ansible_config.h"
+#include "controller/pymodule/python_modules.h"
 #include "controller/vault/vault.h"
 
 namespace tend {
@@ -37,5 +39,12 @@ VaultOptions WithConfigVault(const AnsibleConfig& config, VaultOptions given);
 /// --roles-path, then the config's roles_path.
 std::vector<std::string> ConfigRolesPath(const AnsibleConfig& config,
                                          const std::vector<std::string>& given);
+
+/// Ansible's module code on this machine (modules tend has no native one
+/// of), with the config's collections_path; `tend play`, `tend run` and
+/// `tend doc` all look there.
+std::shared_ptr<PythonModules> MachinePythonModules();
+/// The files MachinePythonModules reads.
+const CodeTree& MachineCodeTree();
 
 }  // namespace tend

@@ -13,6 +13,7 @@
 #include "controller/pymodule/module_doc.h"
 #include "controller/pymodule/python_modules.h"
 #include "controller/yaml/yaml.h"
+#include "core/suggest.h"
 #include "modules/framework/registry.h"
 
 namespace tend {
@@ -23,12 +24,6 @@ struct DocFlags {
   std::string module;
 };
 
-PythonModules MachinePythonModules(const CodeTree& tree) {
-  std::vector<std::string> collections;
-  if (const auto& config = CliConfig()) collections = config->List("defaults.collections_path");
-  return PythonModules(MachineCodeRoots(tree, collections), tree);
-}
-
 // "python PATH", or "unavailable (why)".
 std::string PythonStatus(const PythonModules& modules, std::string_view name) {
   auto code = modules.Locate(name);
@@ -38,12 +33,11 @@ std::string PythonStatus(const PythonModules& modules, std::string_view name) {
 }
 
 int ListModules() {
-  RealCodeTree tree;
-  PythonModules modules = MachinePythonModules(tree);
+  auto modules = MachinePythonModules();
   for (const auto& entry : Actions()) fmt::print("{:<50} native\n", entry.name);
   for (std::string_view name : AnsibleModuleNames()) {
     if (IsKnownAction(CanonicalActionName(name))) continue;
-    fmt::print("{:<50} {}\n", name, PythonStatus(modules, name));
+    fmt::print("{:<50} {}\n", name, PythonStatus(*modules, name));
   }
   return kExitOk;
 }
@@ -58,14 +52,18 @@ int ShowModule(const std::string& name) {
     fmt::print("> {}  (native in tend: an action the controller runs)\n", canonical);
     return kExitOk;
   }
-  RealCodeTree tree;
-  PythonModules modules = MachinePythonModules(tree);
-  auto code = modules.Locate(name);
+  auto modules = MachinePythonModules();
+  auto code = modules->Locate(name);
+  if (!code && !IsAnsibleModuleName(name)) {
+    fmt::print(stderr, "ERROR! unknown module '{}'{}\n", name,
+               SuggestionSuffix(canonical, KnownActionNames()));
+    return kExitError;
+  }
   if (!code) {
     fmt::print(stderr, "ERROR! {}\n", code.error().message);
     return kExitError;
   }
-  auto source = tree.Read(code->path);
+  auto source = MachineCodeTree().Read(code->path);
   auto text = source ? DocumentationText(*source) : Expected<std::string>(Fail("cannot read " + code->path));
   if (!text) {
     fmt::print(stderr, "ERROR! {}: {}\n", code->path, text.error().message);

@@ -17,7 +17,6 @@
 #include "controller/playbook/executor.h"
 #include "controller/playbook/listing.h"
 #include "controller/playbook/loader.h"
-#include "controller/pymodule/code_tree.h"
 #include "controller/vault/vault.h"
 #include "controller/yaml/yaml.h"
 
@@ -199,6 +198,10 @@ int RunPlay(const PlayFlags& f) {
   LoadOptions load_options;
   load_options.roles_path = ConfigRolesPath(config, f.roles_path);
   load_options.syntax_check = f.syntax_check;
+  auto python_modules = MachinePythonModules();
+  load_options.module_code = [python_modules](std::string_view fqcn) {
+    return python_modules->Locate(fqcn).has_value();
+  };
   PlaybookLoader loader(load_options);
   std::vector<Playbook> books;
   for (const auto& path : f.playbooks) {
@@ -265,9 +268,7 @@ int RunPlay(const PlayFlags& f) {
   options.gathering = f.gathering;
   options.flush_cache = f.flush_cache;
   options.verbosity = f.verbosity;
-  static const RealCodeTree code_tree;
-  options.python_modules = std::make_shared<PythonModules>(
-      MachineCodeRoots(code_tree, config.List("defaults.collections_path")), code_tree);
+  options.python_modules = python_modules;
 
   bool tty = isatty(STDOUT_FILENO) != 0;
   bool color =

@@ -12,6 +12,8 @@
 #include "controller/cli/run_records.h"
 #include "controller/connection/file_actions.h"
 #include "controller/connection/real_session.h"
+#include "controller/playbook/module_names.h"
+#include "controller/pymodule/python_modules.h"
 
 namespace tend {
 namespace {
@@ -38,6 +40,40 @@ ActionPlace AdhocPlace(const std::string& host) {
                      }};
 }
 
+// A module tend has no native implementation of runs as Ansible's code for
+// it, packed once and sent to each host as `tend play` sends it (issue 19).
+struct PythonRun {
+  std::shared_ptr<const PreparedModule> prepared;
+  ModuleRunSettings settings;
+};
+
+// Nothing for a native module, and for a name Ansible does not know either
+// (the agent then says it cannot resolve it, with suggestions).
+Expected<std::optional<PythonRun>> PythonFallback(const RunFlags& f) {
+  if (IsKnownAction(CanonicalActionName(f.module))) return std::nullopt;
+  auto modules = MachinePythonModules();
+  auto prepared = modules->Prepare(f.module);
+  if (!prepared) {
+    if (!IsAnsibleModuleName(f.module)) return std::nullopt;
+    return std::unexpected(prepared.error());
+  }
+  return PythonRun{*prepared, ModuleRunSettings{.module_name = f.module,
+                                                .check = f.check,
+                                                .diff = f.diff,
+                                                .verbosity = f.adhoc.verbose ? 1 : 0,
+                                                .ansible_version = modules->ansible_version()}};
+}
+
+Json RunPython(HostSession& session, const PythonRun& python, ModuleCall call,
+               const Json& host_vars) {
+  Json args = std::move(call.args);
+  MakePythonCall(*python.prepared, std::move(args), python.settings,
+                 host_vars.value("ansible_python_interpreter", Json()), call);
+  auto result = session.Run(call);
+  if (!result) return UnreachableResult(result.error());
+  return CleanModuleResult(std::move(*result));
+}
+
 int Run(RunFlags f) {
   if (f.module.rfind("ansible.builtin.", 0) == 0) f.module = f.module.substr(16);
   if ((f.module == "command" || f.module == "shell" || f.module == "raw" || f.module == "script") &&
@@ -50,7 +86,13 @@ int Run(RunFlags f) {
     fmt::print(stderr, "tend: {}\n", args.error().ToString());
     return kExitBadOptions;
   }
-  auto targets = AdhocTargets(f.adhoc);
+  auto python = PythonFallback(f);
+  if (!python) {
+    fmt::print(stderr, "tend: {}\n", python.error().ToString());
+    return kExitError;
+  }
+  std::map<std::string, Json> host_vars;
+  auto targets = AdhocTargets(f.adhoc, &host_vars);
   if (!targets) {
     fmt::print(stderr, "tend: {}\n", targets.error().ToString());
     return kExitError;
@@ -68,6 +110,7 @@ int Run(RunFlags f) {
   HostWork work = records.Observe(
       [&](const HostTarget& t, const Expected<HostSession*>& session) -> Json {
         if (!session) return UnreachableResult(session.error());
+        if (*python) return RunPython(**session, **python, call, host_vars.at(t.name));
         AgentCall agent = [&](const ModuleCall& c) -> Json {
           auto result = (*session)->Run(c);
           if (!result) return UnreachableResult(result.error());

@@ -17,10 +17,13 @@ Expected<Task> LoadBlock(TaskLoader& tasks, const TaskContext& ctx, const Json& 
   block.file = s.path;
   block.role = ctx.role;
   if (t.contains("name") && t["name"].is_string()) block.name = t["name"];
+  auto inner = WithCollections(ctx, t, ptr);
+  if (!inner) return std::unexpected(inner.error());
+  block.collections = inner->collections;
   for (auto [key, list] : {std::pair{"block", &block.block}, std::pair{"rescue", &block.rescue},
                            std::pair{"always", &block.always}}) {
     if (!t.contains(key)) continue;
-    auto loaded = tasks.LoadList(ctx, t[key], Pointer(ptr, key));
+    auto loaded = tasks.LoadList(*inner, t[key], Pointer(ptr, key));
     if (!loaded) return std::unexpected(loaded.error());
     *list = std::move(*loaded);
   }

@@ -7,58 +7,13 @@
 #include <fmt/format.h>
 
 #include "controller/connection/fake_session.h"
+#include "controller/playbook/fake_catalog.h"
 #include "controller/playbook/fake_templar.h"
 #include "controller/playbook/test_files.h"
+#include "modules/python/ansible_module.h"
 
 namespace tend {
 namespace {
-
-// Hosts h1..hN in group `web`, plus whatever add_host/group_by add.
-class FakeCatalog : public HostCatalog {
- public:
-  explicit FakeCatalog(std::vector<std::string> hosts) : hosts_(std::move(hosts)) {
-    for (const auto& h : hosts_) groups_["web"].push_back(h);
-  }
-  Expected<std::vector<std::string>> Match(const std::string& pattern) override {
-    if (pattern == "all" || pattern == "web") return hosts_;
-    if (groups_.contains(pattern)) return groups_[pattern];
-    for (const auto& h : hosts_) {
-      if (h == pattern) return std::vector<std::string>{h};
-    }
-    return std::vector<std::string>{};
-  }
-  Json HostVars(const std::string& host) override {
-    return vars.contains(host) ? vars[host] : Json::object();
-  }
-  std::vector<std::string> GroupNames(const std::string& host) override {
-    std::vector<std::string> out;
-    for (const auto& [g, members] : groups_) {
-      if (std::find(members.begin(), members.end(), host) != members.end()) out.push_back(g);
-    }
-    return out;
-  }
-  Json GroupsJson() override {
-    Json out = {{"all", hosts_}};
-    for (const auto& [g, members] : groups_) out[g] = members;
-    return out;
-  }
-  std::vector<std::string> AllHosts() override { return hosts_; }
-  void AddHost(const std::string& host, const std::vector<std::string>& groups,
-               const Json&) override {
-    if (std::find(hosts_.begin(), hosts_.end(), host) == hosts_.end()) hosts_.push_back(host);
-    for (const auto& g : groups) {
-      auto& members = groups_[g];
-      if (std::find(members.begin(), members.end(), host) == members.end()) members.push_back(host);
-    }
-  }
-  std::string InventoryDir() override { return "/inv"; }
-
-  Json vars = Json::object();
-
- private:
-  std::vector<std::string> hosts_;
-  std::map<std::string, std::vector<std::string>> groups_;
-};
 
 // Modules answer from their arguments: `command: fail` fails, `command: change`
 // changes, `command: failchange` does both, `command: flaky` fails twice then succeeds.
@@ -1142,6 +1097,77 @@ TEST_CASE("async on an action that runs on the controller fails the task, as in 
 )");
   CHECK(out.text.find("async is not supported for this task.") != std::string::npos);
   CHECK(out.calls.empty());
+}
+
+// known_hosts has no native module: with this tree the run packs Ansible's code for it.
+std::shared_ptr<PythonModules> FakePythonModules() {
+  static const FakeCodeTree tree = [] {
+    FakeCodeTree t;
+    t.Add("/site/ansible/modules/known_hosts.py", "import json\n");
+    return t;
+  }();
+  return std::make_shared<PythonModules>(CodeRoots{"/site", {}}, tree);
+}
+
+TEST_CASE("async on a module run through Python: poll 0 starts the job, poll > 0 waits for it") {
+  ExecOptions options;
+  options.python_modules = FakePythonModules();
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - known_hosts: {name: a, state: absent}
+      async: 30
+      poll: 0
+      register: job
+    - debug: var=job.ansible_job_id
+    - known_hosts: {name: b, state: absent}
+      async: 10
+      poll: 1
+      register: waited
+    - debug: var=waited.stdout_lines
+)", {"h1"}, options);
+  REQUIRE(out.calls.size() == 4);
+  CHECK(out.calls[0].module == kPythonModuleOp);
+  CHECK(out.calls[0].async_seconds == 30);
+  CHECK(out.calls[0].args["module_args"]["name"] == "a");
+  CHECK(out.calls[0].content.has_value());
+  CHECK(out.calls[1].module == kPythonModuleOp);
+  CHECK(out.calls[1].async_seconds == 10);
+  CHECK(out.calls[2].module == "async_status");
+  CHECK(out.calls[3].args == Json{{"jid", "j1.h1"}, {"mode", "cleanup"}});
+  CHECK(out.text.find(R"("job.ansible_job_id": "j1.h1")") != std::string::npos);
+  // The job's result is cleaned as the module's own return would be.
+  CHECK(out.text.find(R"("waited.stdout_lines": [)") != std::string::npos);
+  CHECK_FALSE(out.summary.any_failed);
+}
+
+TEST_CASE("a module whose code is missing, or that needs an action plugin, fails located at its task") {
+  static const FakeCodeTree tree = [] {
+    FakeCodeTree t;
+    t.Add("/site/ansible/modules/known_hosts.py", "import json\n");
+    t.Add("/site/ansible_collections/ansible/posix/plugins/modules/synchronize.py", "");
+    t.Add("/site/ansible_collections/ansible/posix/plugins/action/synchronize.py", "");
+    return t;
+  }();
+  ExecOptions options;
+  options.python_modules = std::make_shared<PythonModules>(CodeRoots{"/site", {"/site"}}, tree);
+  auto out = RunPlaybook(R"(- hosts: h1
+  gather_facts: false
+  tasks:
+    - community.general.pam_limits: {domain: x, limit_type: soft, limit_item: core, value: 0}
+      ignore_errors: true
+    - ansible.posix.synchronize: {src: /a, dest: /b}
+      async: 10
+      ignore_errors: true
+)", {"h1"}, options);
+  CHECK(out.calls.empty());
+  CHECK(out.text.find("site.yml:4:7: module community.general.pam_limits is not native in tend and "
+                      "Ansible's code for it was not found in /site/ansible/modules, "
+                      "/site/ansible_collections; install ansible-core or collection community.general") !=
+        std::string::npos);
+  CHECK(out.text.find("site.yml:6:7: module ansible.posix.synchronize is not native in tend and needs "
+                      "Ansible's action plugin (controller-side Python: /site/ansible_collections/ansible/"
+                      "posix/plugins/action/synchronize.py), which tend does not run") != std::string::npos);
 }
 
 TEST_CASE("become_method, become_flags, become_exe and environment reach the module call") {

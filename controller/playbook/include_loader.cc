@@ -33,7 +33,8 @@ Expected<Task> IncludeLoader::ImportTasks(const TaskContext& ctx, const Task& im
   std::string path =
       PlaybookLoader::ResolveTaskFile(name, ctx.src->path, ctx.role, state_.playbook_dir);
   if (!IsFile(path)) return Fail(fmt::format("task file '{}' not found", name), import.where);
-  auto tasks = tasks_.LoadFile(path, ctx.role, import.where, "import_tasks", ctx.handler);
+  auto tasks = tasks_.LoadFile(path, ctx.role, import.where, "import_tasks", ctx.handler,
+                               import.collections);
   if (!tasks) return std::unexpected(tasks.error());
   Task block = import;
   block.action.clear();
@@ -48,13 +49,16 @@ Expected<Task> IncludeLoader::ImportTasks(const TaskContext& ctx, const Task& im
 
 Expected<const std::vector<Task>*> IncludeLoader::IncludeAtRunTime(const std::string& path,
                                                                    const Role* role,
-                                                                   const Location& where) {
+                                                                   const Location& where,
+                                                                   const std::vector<std::string>& collections) {
   if (!IsFile(path)) return Fail(fmt::format("task file '{}' not found", path), where);
+  // The same file under another search list may name other modules.
   std::string key = CanonicalPath(path);
+  for (const auto& c : collections) key += "\n" + c;
   auto it = state_.task_cache.find(key);
   if (it != state_.task_cache.end()) return it->second.get();
   state_.file_stack.clear();
-  auto tasks = tasks_.LoadFile(path, role, where, "include_tasks", false);
+  auto tasks = tasks_.LoadFile(path, role, where, "include_tasks", false, collections);
   if (!tasks) return std::unexpected(tasks.error());
   auto& slot = state_.task_cache[key];
   slot = std::make_unique<std::vector<Task>>(std::move(*tasks));

@@ -22,7 +22,8 @@ class IncludeLoader {
 
   /// An include_tasks file at run time, from the cache or read now.
   Expected<const std::vector<Task>*> IncludeAtRunTime(const std::string& path, const Role* role,
-                                                      const Location& where);
+                                                      const Location& where,
+                                                      const std::vector<std::string>& collections);
 
  private:
   LoaderState& state_;

@@ -47,7 +47,7 @@ Flow IncludeTasks(HostWorker& w, const Task& task, const Json& args, const Json&
   std::string name = args.value("file", args.value("_raw_params", ""));
   std::string path =
       PlaybookLoader::ResolveTaskFile(name, task.file, task.role, w.run.play->playbook_dir);
-  auto tasks = w.ctx.loader.IncludeTasks(path, task.role, task.where);
+  auto tasks = w.ctx.loader.IncludeTasks(path, task.role, task.where, task.collections);
   ReportLoadWarnings(w);
   if (!tasks) return IncludeFailed(w, task, tasks.error());
   std::string shown = std::filesystem::absolute(path).lexically_normal().string();

@@ -25,8 +25,8 @@ constexpr std::array kKeywords = {
     KeywordRow{"changed_when", kHonoured, "task_runner.cc RunItem"},
     KeywordRow{"check_mode", kHonoured, "remote_call.cc CallFor"},
     KeywordRow{"collections", kHonoured,
-               "module_names.cc CanonicalActionName: tend's module names are one namespace, so "
-               "a short name of every collection tend implements resolves with or without it"},
+               "task_loader.cc WithCollections, module_names.cc ResolveActionName: short module "
+               "names search the listed collections, then ansible.legacy"},
     KeywordRow{"connection", kHonoured, "remote_call.cc TargetFor (ansible_connection)"},
     KeywordRow{"debugger", kRefused,
                "tend has no interactive task debugger; remove it or use 'debugger: never'",

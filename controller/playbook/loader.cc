@@ -39,9 +39,10 @@ Expected<Playbook> PlaybookLoader::Load(const std::string& path) {
 
 Expected<const std::vector<Task>*> PlaybookLoader::IncludeTasks(const std::string& path,
                                                                 const Role* role,
-                                                                const Location& where) {
+                                                                const Location& where,
+                                                                const std::vector<std::string>& collections) {
   std::lock_guard lock(impl_->state.mutex);
-  return impl_->includes.IncludeAtRunTime(path, role, where);
+  return impl_->includes.IncludeAtRunTime(path, role, where, collections);
 }
 
 std::vector<std::string> PlaybookLoader::TakeWarnings() {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "controller/playbook/model.h"
+#include "controller/playbook/module_names.h"
 #include "core/error.h"
 #include "core/json.h"
 
@@ -17,6 +18,9 @@ struct LoadOptions {
   /// `--syntax-check`: what Ansible reports only when a task runs (a module
   /// tend does not implement, bad arguments) is an error instead of a warning.
   bool syntax_check = false;
+  /// Finds Ansible's code for module names Debian's list does not know
+  /// (collections installed on the collections path); unset: none.
+  ModuleCodeProbe module_code;
 };
 
 /// Reads playbooks, task files and roles into the model. Static imports
@@ -30,9 +34,11 @@ class PlaybookLoader {
 
   Expected<Playbook> Load(const std::string& path);
 
-  /// An `include_tasks` file at run time; thread-safe.
+  /// An `include_tasks` file at run time, under the including task's
+  /// `collections:` search list; thread-safe.
   Expected<const std::vector<Task>*> IncludeTasks(const std::string& path, const Role* role,
-                                                  const Location& where);
+                                                  const Location& where,
+                                                  const std::vector<std::string>& collections);
   /// An `include_role` at run time; thread-safe. The role's handlers are not
   /// added to the play (as in Ansible, only imported roles' handlers are).
   Expected<std::shared_ptr<Role>> IncludeRole(const Json& args, const std::string& playbook_dir,

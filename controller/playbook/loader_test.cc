@@ -269,9 +269,80 @@ TEST_CASE("include_tasks files are read when the include runs, not at load") {
   auto book = loader.Load(dir.Path("site.yml"));
   REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
   CHECK(loader.TakeWarnings().empty());
-  auto bad = loader.IncludeTasks(dir.Path("arch.yml"), nullptr, book->plays[0].tasks[0].where);
+  auto bad = loader.IncludeTasks(dir.Path("arch.yml"), nullptr, book->plays[0].tasks[0].where, {});
   REQUIRE_FALSE(bad.has_value());
   CHECK(Relative(dir, bad.error().ToString()) == "arch.yml:1:3: unknown module 'pacmann'");
+}
+
+TEST_CASE("collections: play, block, task and role meta lists resolve short module names") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  collections: [community.general]
+  tasks:
+    - filesize: {path: /a, size: 1KiB}
+    - action: filesize path=/b size=1KiB
+    - modprobe: {name: dummy}
+    - block:
+        - ufw: {rule: allow}
+      collections: ansible.builtin
+    - sudoers: {name: x, user: y, commands: /bin/true}
+      collections: [ansible.posix, community.general]
+    - import_tasks: more.yml
+    - import_role: {name: r}
+  roles: [plain]
+)");
+  dir.Write("more.yml", "- filesize: {path: /c, size: 1KiB}\n");
+  dir.Write("roles/r/meta/main.yml", "collections: [community.general]\n");
+  dir.Write("roles/r/tasks/main.yml", "- filesize: {path: /d, size: 1KiB}\n");
+  dir.Write("roles/plain/tasks/main.yml", "- debug: msg=x\n");
+  PlaybookLoader loader;
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  const auto& tasks = book->plays[0].tasks;
+  REQUIRE(tasks.size() == 8);
+  CHECK(tasks[1].action == "community.general.filesize");
+  CHECK(tasks[2].action == "community.general.filesize");
+  CHECK(tasks[3].action == "modprobe");
+  // The nearer list replaces the play's: ufw is ansible-core's routed name.
+  CHECK(tasks[4].block[0].action == "ufw");
+  CHECK(tasks[5].action == "community.general.sudoers");
+  CHECK(tasks[6].block[0].action == "community.general.filesize");
+  CHECK(tasks[7].block[0].action == "community.general.filesize");
+  CHECK(tasks[7].block[0].collections == std::vector<std::string>{"community.general"});
+}
+
+TEST_CASE("collections: modules of a collection installed on the controller, found by the probe") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  tasks:
+    - my.coll.thing: {x: 1}
+    - thing: {x: 2}
+      collections: [my.coll]
+)");
+  LoadOptions options;
+  options.module_code = [](std::string_view fqcn) { return fqcn == "my.coll.thing"; };
+  PlaybookLoader loader(options);
+  auto book = loader.Load(dir.Path("site.yml"));
+  REQUIRE_MESSAGE(book.has_value(), book.error().ToString());
+  CHECK(book->plays[0].tasks[0].action == "my.coll.thing");
+  CHECK(book->plays[0].tasks[1].action == "my.coll.thing");
+  CHECK(LoadError(dir) == "site.yml:3:7: unknown module 'my.coll.thing'");
+}
+
+TEST_CASE("collections: a role does not search its play's list; a bad list is located") {
+  TestDir dir;
+  dir.Write("site.yml", R"(- hosts: all
+  collections: [community.general]
+  roles: [r]
+)");
+  dir.Write("roles/r/tasks/main.yml", "- filesize: {path: /d, size: 1KiB}\n");
+  CHECK(LoadError(dir) == "roles/r/tasks/main.yml:1:3: unknown module 'filesize'");
+  dir.Write("site.yml", R"(- hosts: all
+  tasks:
+    - filesize: {path: /d, size: 1KiB}
+      collections: [{bad: 1}]
+)");
+  CHECK(LoadError(dir) == "site.yml:4:20: 'collections' must be a list of collection names");
 }
 
 TEST_CASE("roles: defaults, vars, handlers, dependencies and params") {

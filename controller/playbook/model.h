@@ -62,6 +62,9 @@ struct Task {
   Json any_errors_fatal;
   Json async;  // seconds; null or 0 = not async
   Json poll;
+  /// The `collections:` search list for short module names in effect here
+  /// (the task's, its block's, its play's; in a role, its meta/main.yml's).
+  std::vector<std::string> collections;
 
   bool is_block = false;
   std::vector<Task> block;
@@ -90,6 +93,9 @@ struct Role {
   std::vector<Task> handlers;
   std::vector<std::string> tags;  // tags from the `roles:` entry, inherited by its tasks
   bool allow_duplicates = false;
+  Json dependencies = Json::array();  // meta/main.yml's
+  /// meta/main.yml's `collections:`: a role does not search its play's.
+  std::vector<std::string> collections;
 };
 
 /// `vars_prompt` entries; prompts are answered from extra vars or stdin.

@@ -65,6 +65,24 @@ std::string ResolveActionName(std::string_view name) {
   return IsAnsibleModuleName(name) ? std::string(name) : std::string();
 }
 
+std::string ResolveActionName(std::string_view name, const std::vector<std::string>& collections,
+                              const ModuleCodeProbe& probe) {
+  auto resolve = [&](std::string_view candidate) {
+    std::string found = ResolveActionName(candidate);
+    bool fqcn = std::count(candidate.begin(), candidate.end(), '.') >= 2;
+    if (found.empty() && fqcn && probe && probe(candidate)) found = candidate;
+    return found;
+  };
+  if (name.find('.') == std::string_view::npos) {
+    for (const auto& collection : collections) {
+      bool builtin = collection == "ansible.builtin" || collection == "ansible.legacy";
+      std::string found = resolve(builtin ? std::string(name) : collection + "." + std::string(name));
+      if (!found.empty()) return found;
+    }
+  }
+  return resolve(name);
+}
+
 bool IsTemplatedAction(std::string_view name) { return name.find("{{") != std::string_view::npos; }
 
 std::string NotImplementedMessage(std::string_view name) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,19 @@ const std::vector<std::string_view>& AnsibleModuleNames();
 /// for one only Ansible knows (the task fails when it runs on a host), and
 /// empty for a name neither knows.
 std::string ResolveActionName(std::string_view name);
+
+/// Whether Ansible's code for an FQCN is on this controller: a collection
+/// installed on the collections path that Debian's list does not hold.
+using ModuleCodeProbe = std::function<bool(std::string_view fqcn)>;
+
+/// ResolveActionName under a `collections:` keyword: a short name is looked
+/// up in each listed collection in order (ansible.builtin and
+/// ansible.legacy as the short name itself), then as the short name, which
+/// Ansible appends as ansible.legacy. FQCNs are not searched. An FQCN
+/// neither tend nor the list knows is kept as written when `probe` finds
+/// its code.
+std::string ResolveActionName(std::string_view name, const std::vector<std::string>& collections,
+                              const ModuleCodeProbe& probe = {});
 
 /// `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time.
 bool IsTemplatedAction(std::string_view name);

@@ -76,4 +76,37 @@ TEST_CASE("canonical action names") {
   CHECK(CanonicalActionName("acme.thing.copy") == "acme.thing.copy");
 }
 
+
+TEST_CASE("collections: a short name resolves through the listed collections, then ansible.legacy") {
+  using List = std::vector<std::string>;
+  // filesize exists only as community.general.filesize.
+  CHECK(ResolveActionName("filesize", List{}).empty());
+  CHECK(ResolveActionName("filesize", List{"community.general"}) == "community.general.filesize");
+  CHECK(ResolveActionName("filesize", List{"ansible.builtin", "community.general"}) ==
+        "community.general.filesize");
+  CHECK(ResolveActionName("filesize", List{"ansible.posix"}).empty());
+  // The listed collection comes before ansible-core's routing of the short name.
+  CHECK(ResolveActionName("ufw", List{}) == "ufw");
+  CHECK(ResolveActionName("ufw", List{"community.general"}) == "community.general.ufw");
+  // A module tend implements natively keeps its native name.
+  CHECK(ResolveActionName("modprobe", List{"community.general"}) == "modprobe");
+  CHECK(ResolveActionName("docker_container", List{"community.docker"}) == "docker_container");
+  CHECK(ResolveActionName("copy", List{"community.general"}) == "copy");
+  // FQCNs are not searched; unknown names stay unknown.
+  CHECK(ResolveActionName("ansible.posix.acl", List{"community.general"}) == "ansible.posix.acl");
+  CHECK(ResolveActionName("no_such_module", List{"community.general"}).empty());
+}
+
+TEST_CASE("collections: an FQCN only the controller's code knows resolves through the probe") {
+  using List = std::vector<std::string>;
+  ModuleCodeProbe probe = [](std::string_view fqcn) { return fqcn == "my.coll.thing"; };
+  CHECK(ResolveActionName("my.coll.thing", List{}).empty());
+  CHECK(ResolveActionName("my.coll.thing", List{}, probe) == "my.coll.thing");
+  CHECK(ResolveActionName("thing", List{"my.coll"}, probe) == "my.coll.thing");
+  CHECK(ResolveActionName("thing", List{}, probe).empty());
+  CHECK(ResolveActionName("my.coll.other", List{}, probe).empty());
+  // tend's own and Debian's list still come first.
+  CHECK(ResolveActionName("copy", List{"my.coll"}, probe) == "copy");
+}
+
 }  // namespace tend

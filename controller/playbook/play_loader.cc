@@ -192,7 +192,9 @@ Expected<void> PlayLoader::LoadSections(const YamlSource& s, const Json& p,
 Expected<void> PlayLoader::LoadSection(const YamlSource& s, const Json& p, const std::string& ptr,
                                        const char* key, std::vector<Task>& out, bool handler) {
   if (!p.contains(key) || p[key].is_null()) return {};
-  auto tasks = tasks_.LoadList(TaskContext{&s, nullptr, handler}, p[key], Pointer(ptr, key));
+  auto ctx = WithCollections(TaskContext{&s, nullptr, handler}, p, ptr);
+  if (!ctx) return std::unexpected(ctx.error());
+  auto tasks = tasks_.LoadList(*ctx, p[key], Pointer(ptr, key));
   if (!tasks) return std::unexpected(tasks.error());
   for (auto& t : *tasks) out.push_back(std::move(t));
   return {};

@@ -253,12 +253,9 @@ Json RemoteCalls::Run(HostWorker& w, const Task& task, TaskTemplar& templar, Jso
   auto async = AsyncSettingsFor(task, templar);
   if (!async) return FailResult(async.error().ToString());
   if (!IsKnownAction(task.action)) {
-    if (*async) {
-      return FailResult(Error{"async is not supported yet for modules tend runs as Ansible's Python code",
-                              task.where, ""}
-                            .ToString());
-    }
+    if (*async) call.async_seconds = (*async)->seconds;
     Json r = RunPython(task, templar, std::move(args), call, *target, *environment);
+    if (*async && (*async)->poll > 0) r = PollPythonJob(**async, std::move(r), call, *target);
     if (!delegate.empty()) r["_delegated_to"] = delegate;
     return r;
   }
@@ -322,17 +319,24 @@ Json RemoteCalls::RunPython(const Task& task, TaskTemplar& templar, Json args, M
                              .verbosity = options_.verbosity,
                              .ansible_version = options_.python_modules->ansible_version()};
   auto interpreter = templar.RenderValue(Json("{{ ansible_python_interpreter }}"), "ansible_python_interpreter");
-  Json request = {{"name", task.action},
-                  {"payload", (*prepared)->sha256},
-                  {"interpreters", InterpreterCandidates(interpreter ? *interpreter : Json())},
-                  {"module_args", AnsibleModuleArgs(std::move(args), settings)}};
-  PutEnvironment(request, environment);
-  call.module = std::string(kPythonModuleOp);
-  call.args = std::move(request);
-  call.content = (*prepared)->payload;
+  MakePythonCall(**prepared, std::move(args), settings, interpreter ? *interpreter : Json(), call);
+  PutEnvironment(call.args, environment);
   GateHold hold_throttle(ThrottleFor(task, templar));
   Json r = CleanModuleResult(OnSession(target, [&](auto& session) { return session->Run(call); }));
   if (r.is_object()) r[std::string(kPythonModuleKey)] = (*prepared)->code.fqcn;
+  return r;
+}
+
+// `async: N` with `poll: > 0` on a module run through Python: the job's
+// result, cleaned as the module's own return is, once it has finished.
+Json RemoteCalls::PollPythonJob(const AsyncSettings& settings, Json started, const ModuleCall& call,
+                                const HostTarget& target) {
+  if (JsonTruthy(started.value("failed", Json(false))) || !started.contains("ansible_job_id")) {
+    return started;
+  }
+  Json marker = started.value(std::string(kPythonModuleKey), Json());
+  Json r = CleanModuleResult(PollJob(settings, started["ansible_job_id"].get<std::string>(), call, target));
+  if (r.is_object() && !marker.is_null()) r[std::string(kPythonModuleKey)] = marker;
   return r;
 }
 

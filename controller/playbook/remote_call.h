@@ -47,6 +47,8 @@ class RemoteCalls {
                   ModuleCall& call, const HostTarget& target);
   Json RunPython(const Task& task, TaskTemplar& templar, Json args, ModuleCall& call,
                  const HostTarget& target, const TaskEnvironment& environment);
+  Json PollPythonJob(const AsyncSettings& settings, Json started, const ModuleCall& call,
+                     const HostTarget& target);
 
   HostCatalog& catalog_;
   const ExecOptions& options_;

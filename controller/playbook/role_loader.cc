@@ -54,6 +54,15 @@ Expected<std::shared_ptr<Role>> RoleLoader::Build(const Request& req, const std:
   auto vars = LoadVarsFile(*path + "/vars", req.vars_from, where, req.vars_from != "main");
   if (!vars) return std::unexpected(vars.error());
   role->vars = std::move(*vars);
+  auto meta = LoadVarsFile(*path + "/meta", "main", where, false);
+  if (!meta) return std::unexpected(meta.error());
+  role->allow_duplicates = ResolveBool(meta->value("allow_duplicates", Json(false)));
+  role->dependencies = meta->value("dependencies", Json::array());
+  auto collections = CollectionsKeyword(meta->value("collections", Json::array()));
+  if (!collections) {
+    return Fail(fmt::format("{}: {}", FirstExisting(*path + "/meta", "main"), collections.error().message), where);
+  }
+  role->collections = std::move(*collections);
   if (auto ok = LoadTaskFiles(req, *role, where); !ok) return std::unexpected(ok.error());
   for (auto* list : {&role->tasks, &role->handlers}) SetRole(*list, role.get());
   return role;
@@ -66,13 +75,13 @@ Expected<void> RoleLoader::LoadTaskFiles(const Request& req, Role& role, const L
                 where);
   }
   if (!tasks_file.empty()) {
-    auto tasks = tasks_.LoadFile(tasks_file, &role, where, "role", false);
+    auto tasks = tasks_.LoadFile(tasks_file, &role, where, "role", false, role.collections);
     if (!tasks) return std::unexpected(tasks.error());
     role.tasks = std::move(*tasks);
   }
   std::string handlers_file = FirstExisting(role.path + "/handlers", req.handlers_from);
   if (!handlers_file.empty()) {
-    auto handlers = tasks_.LoadFile(handlers_file, &role, where, "role", true);
+    auto handlers = tasks_.LoadFile(handlers_file, &role, where, "role", true, role.collections);
     if (!handlers) return std::unexpected(handlers.error());
     role.handlers = std::move(*handlers);
   }
@@ -131,19 +140,16 @@ Expected<void> RoleLoader::Add(const Request& req, const std::string& from_dir,
   }
   auto role = Build(req, from_dir, where);
   if (!role) return std::unexpected(role.error());
-  auto meta = LoadVarsFile((*role)->path + "/meta", "main", where, false);
-  if (!meta) return std::unexpected(meta.error());
-  (*role)->allow_duplicates = ResolveBool(meta->value("allow_duplicates", Json(false)));
   role_stack_.push_back(req.name);
-  if (auto ok = AddDependencies(**role, *meta, out, inherited); !ok) return ok;
+  if (auto ok = AddDependencies(**role, out, inherited); !ok) return ok;
   role_stack_.pop_back();
   AddToPlay(*role, out, inherited);
   return {};
 }
 
-Expected<void> RoleLoader::AddDependencies(const Role& role, const Json& meta,
-                                           std::vector<Task>& out, const Task& inherited) {
-  const Json deps = meta.value("dependencies", Json::array());
+Expected<void> RoleLoader::AddDependencies(const Role& role, std::vector<Task>& out,
+                                           const Task& inherited) {
+  const Json& deps = role.dependencies;
   std::string parent_dir = fs::path(role.path).parent_path().string();
   YamlSource meta_src;
   meta_src.path = FirstExisting(role.path + "/meta", "main");

@@ -53,8 +53,7 @@ class RoleLoader {
   Expected<Request> RequestFromArgs(const Json& args, const Location& where);
   Expected<void> Add(const Request& req, const std::string& from_dir, const Location& where,
                      std::vector<Task>& out, const Task& inherited);
-  Expected<void> AddDependencies(const Role& role, const Json& meta, std::vector<Task>& out,
-                                 const Task& inherited);
+  Expected<void> AddDependencies(const Role& role, std::vector<Task>& out, const Task& inherited);
   void AddToPlay(const std::shared_ptr<Role>& role, std::vector<Task>& out,
                  const Task& inherited);
 

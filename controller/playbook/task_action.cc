@@ -49,7 +49,7 @@ std::unexpected<Error> Conflict(const YamlSource& s, const std::string& ptr,
 
 // Module keys and with_<lookup> loops; other keys are unknown.
 Expected<ActionEntry> ScanKeys(const YamlSource& s, const Json& t, const std::string& ptr,
-                               Task& task) {
+                               Task& task, const ModuleCodeProbe& probe) {
   ActionEntry found;
   std::vector<std::string> unknown;
   for (const auto& [key, value] : t.items()) {
@@ -64,7 +64,7 @@ Expected<ActionEntry> ScanKeys(const YamlSource& s, const Json& t, const std::st
       continue;
     }
     if (IsTaskKeyword(key)) continue;
-    std::string action = ResolveActionName(key);
+    std::string action = ResolveActionName(key, task.collections, probe);
     if (action.empty()) {
       unknown.push_back(key);
       continue;
@@ -100,7 +100,9 @@ std::pair<std::string, std::string> SplitModuleString(const std::string& text) {
 }
 
 // `action: copy src=a dest=b` or `action: {module: copy, src: a}`.
-Expected<ActionEntry> ParseActionKeyword(const Json& v, const Location& where) {
+Expected<ActionEntry> ParseActionKeyword(const Json& v, const Location& where,
+                                         const std::vector<std::string>& collections,
+                                         const ModuleCodeProbe& probe) {
   std::string module;
   Json args;
   if (v.is_object()) {
@@ -117,7 +119,7 @@ Expected<ActionEntry> ParseActionKeyword(const Json& v, const Location& where) {
   }
   if (module.empty()) return Fail("'action' needs a module", where);
   if (IsTemplatedAction(module)) return ActionEntry{module, args};
-  std::string action = ResolveActionName(module);
+  std::string action = ResolveActionName(module, collections, probe);
   if (action.empty()) return UnknownModule(module, where);
   return ActionEntry{action, args};
 }
@@ -199,14 +201,14 @@ Expected<Json> ParseKeyValueArgs(std::string_view text, bool allow_raw) {
 }
 
 Expected<void> ResolveTaskAction(const YamlSource& src, const Json& t, const std::string& ptr,
-                                 Task& task) {
-  auto found = ScanKeys(src, t, ptr, task);
+                                 Task& task, const ModuleCodeProbe& probe) {
+  auto found = ScanKeys(src, t, ptr, task, probe);
   if (!found) return std::unexpected(found.error());
   if (found->key.empty()) return Fail("no module or action in task", task.where);
   Location where = src.At(Pointer(ptr, found->key));
   Json value = found->value;
   if (found->key == "action" || found->key == "local_action") {
-    auto parsed = ParseActionKeyword(value, where);
+    auto parsed = ParseActionKeyword(value, where, task.collections, probe);
     if (!parsed) return std::unexpected(parsed.error());
     task.action = parsed->key;
     value = parsed->value;

@@ -8,6 +8,24 @@
 
 namespace tend {
 
+Expected<std::vector<std::string>> CollectionsKeyword(const Json& value) {
+  std::vector<std::string> out;
+  for (const Json& name : value.is_array() ? value : Json::array({value})) {
+    if (!name.is_string()) return Fail("'collections' must be a list of collection names");
+    out.push_back(name.get<std::string>());
+  }
+  return out;
+}
+
+Expected<TaskContext> WithCollections(const TaskContext& ctx, const Json& t, const std::string& ptr) {
+  if (!t.is_object() || !t.contains("collections")) return ctx;
+  auto collections = CollectionsKeyword(t["collections"]);
+  if (!collections) return Fail(collections.error().message, ctx.src->At(Pointer(ptr, "collections")));
+  TaskContext out = ctx;
+  out.collections = std::move(*collections);
+  return out;
+}
+
 Expected<std::vector<Task>> TaskLoader::LoadList(const TaskContext& ctx, const Json& list,
                                                  const std::string& ptr) {
   std::vector<Task> out;
@@ -23,11 +41,12 @@ Expected<std::vector<Task>> TaskLoader::LoadList(const TaskContext& ctx, const J
 
 Expected<std::vector<Task>> TaskLoader::LoadFile(const std::string& path, const Role* role,
                                                  const Location& where, const char* what,
-                                                 bool handler) {
+                                                 bool handler,
+                                                 const std::vector<std::string>& collections) {
   if (auto ok = state_.Enter(path, where, what); !ok) return std::unexpected(ok.error());
   auto src = ReadYamlSource(path);
   if (!src) return std::unexpected(src.error());
-  auto tasks = LoadList(TaskContext{src->get(), role, handler}, (*src)->doc, "");
+  auto tasks = LoadList(TaskContext{src->get(), role, handler, collections}, (*src)->doc, "");
   state_.Leave();
   return tasks;
 }
@@ -41,7 +60,12 @@ Expected<Task> TaskLoader::LoadTask(const TaskContext& ctx, const Json& t,
   task.where = s.At(ptr);
   task.file = s.path;
   task.role = ctx.role;
-  if (auto ok = ResolveTaskAction(s, t, ptr, task); !ok) return std::unexpected(ok.error());
+  auto scoped = WithCollections(ctx, t, ptr);
+  if (!scoped) return std::unexpected(scoped.error());
+  task.collections = std::move(scoped->collections);
+  if (auto ok = ResolveTaskAction(s, t, ptr, task, state_.options.module_code); !ok) {
+    return std::unexpected(ok.error());
+  }
   if (auto ok = ReadTaskKeywords(s, t, ptr, ctx.handler, task); !ok) {
     return std::unexpected(ok.error());
   }

@@ -47,7 +47,7 @@ Expected<Task> WithRenderedAction(const Task& task, TaskTemplar& templar) {
   auto name = templar.RenderValue(Json(task.action), WhereText(task, "action"));
   if (!name) return std::unexpected(name.error());
   std::string module = name->is_string() ? name->get<std::string>() : name->dump();
-  std::string action = ResolveActionName(module);
+  std::string action = ResolveActionName(module, task.collections);
   if (action.empty()) {
     return Fail(fmt::format("couldn't resolve module/action '{}'", module), task.where);
   }

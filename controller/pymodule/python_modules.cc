@@ -9,8 +9,19 @@
 #include "controller/pymodule/payload.h"
 #include "core/hash.h"
 #include "modules/framework/registry.h"
+#include "modules/python/ansible_module.h"
 
 namespace tend {
+
+void MakePythonCall(const PreparedModule& prepared, Json args, const ModuleRunSettings& settings,
+                    const Json& python_interpreter, ModuleCall& call) {
+  call.module = std::string(kPythonModuleOp);
+  call.args = Json{{"name", settings.module_name},
+                   {"payload", prepared.sha256},
+                   {"interpreters", InterpreterCandidates(python_interpreter)},
+                   {"module_args", AnsibleModuleArgs(std::move(args), settings)}};
+  call.content = prepared.payload;
+}
 
 std::string ActionPluginMessage(std::string_view name, const std::string& plugin) {
   std::vector<std::string_view> native;

@@ -11,6 +11,7 @@
 
 #include "controller/connection/module_call.h"
 #include "controller/pymodule/code_tree.h"
+#include "controller/pymodule/module_args.h"
 #include "controller/pymodule/module_locator.h"
 #include "core/error.h"
 
@@ -43,6 +44,14 @@ class PythonModules {
   std::mutex mutex_;
   std::map<std::string, Expected<std::shared_ptr<const PreparedModule>>, std::less<>> prepared_;
 };
+
+/// Makes `call` the agent request that runs `prepared`: `args` with the
+/// `_ansible_*` settings, the interpreters to try (`python_interpreter` is
+/// the host's ansible_python_interpreter, or null) and the payload as the
+/// content the agent asks for when its cache lacks it. `tend play` and
+/// `tend run` both send it.
+void MakePythonCall(const PreparedModule& prepared, Json args, const ModuleRunSettings& settings,
+                    const Json& python_interpreter, ModuleCall& call);
 
 /// Why a module with an action plugin (controller-side Python) is not run,
 /// with the action plugins tend implements natively.

@@ -134,6 +134,13 @@ std::vector<std::string> StringList(const Json& value) {
   return out;
 }
 
+std::string NoPythonMessage(const std::string& name, const std::vector<std::string>& tried) {
+  return fmt::format(
+      "module {} has no native implementation in tend and needs Python 3 on the host; none found "
+      "(tried {})",
+      name, fmt::join(tried, ", "));
+}
+
 }  // namespace
 
 std::optional<std::string> FindInterpreter(Host& host, const std::vector<std::string>& candidates,
@@ -196,17 +203,25 @@ const ModuleSpec& PythonModuleSpec() {
   return spec;
 }
 
+Expected<void> StagePythonModule(ModuleContext& context) {
+  Host& host = context.Machine();
+  std::vector<std::string> tried = StringList(context.args.value("interpreters", Json::array()));
+  if (!FindInterpreter(host, tried, host.GetEnv("PATH").value_or("/usr/bin:/bin"))) {
+    return Fail(NoPythonMessage(context.args.value("name", ""), tried));
+  }
+  auto payload = EnsurePayload(context, context.args.value("payload", ""));
+  if (!payload) return std::unexpected(payload.error());
+  auto unpacked = EnsureExtracted(host, *payload);
+  if (!unpacked) return std::unexpected(unpacked.error());
+  return {};
+}
+
 Expected<Json> RunPythonModule(ModuleContext& context) {
   Host& host = context.Machine();
   std::string name = context.Str("name");
   std::vector<std::string> tried = StringList(context.args.value("interpreters", Json::array()));
   auto interpreter = FindInterpreter(host, tried, host.GetEnv("PATH").value_or("/usr/bin:/bin"));
-  if (!interpreter) {
-    return FailedResult(fmt::format(
-        "module {} has no native implementation in tend and needs Python 3 on the host; none "
-        "found (tried {})",
-        name, fmt::join(tried, ", ")));
-  }
+  if (!interpreter) return FailedResult(NoPythonMessage(name, tried));
   auto payload = EnsurePayload(context, context.Str("payload"));
   if (!payload) return std::unexpected(payload.error());
   auto unpacked = EnsureExtracted(host, *payload);

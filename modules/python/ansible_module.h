@@ -26,6 +26,11 @@ inline constexpr std::string_view kPythonModuleOp = "tend.python_module";
 /// (ANSIBLE_MODULE_ARGS with the `_ansible_*` settings), plus `_content`.
 const ModuleSpec& PythonModuleSpec();
 Expected<Json> RunPythonModule(ModuleContext& context);
+/// For `async:`: a Python found and the payload cached and unpacked while
+/// the controller is still there to send it, so the detached job (which has
+/// no channel to the controller) runs it from the cache. An error says why
+/// the job cannot start.
+Expected<void> StagePythonModule(ModuleContext& context);
 const Module& PythonModule();
 
 /// The first candidate that is an executable file: absolute paths as they

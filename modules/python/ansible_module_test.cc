@@ -120,6 +120,40 @@ TEST_CASE("python module: no interpreter is a clear error naming what was tried"
   CHECK(run.sends == 0);
 }
 
+TEST_CASE("StagePythonModule: for async, the payload cached and unpacked before the job detaches") {
+  PythonRun run;
+  int ran = 0;
+  run.host.OnRun([&](const ProcessSpec&, FakeHost&) -> ProcessResult {
+    ++ran;
+    return {0, "{\"changed\": false}", ""};
+  });
+  ModuleContext context{.args = Args(), .host = &run.host};
+  context.fetch_content = [&]() -> ContentSource {
+    ++run.sends;
+    return StringSource(kPayload);
+  };
+  REQUIRE(StagePythonModule(context));
+  CHECK(run.sends == 1);
+  CHECK(ran == 0);
+  std::string cached = "/root/.cache/tend/python/" + Sha256Hex(kPayload);
+  CHECK(run.host.Content(cached + ".zip") == kPayload);
+  CHECK(run.host.Content(cached + "/__main__.py") == "import runpy\n");
+  // The job then runs from the cache, with no controller to ask.
+  ModuleContext job{.args = Args(), .host = &run.host};
+  CHECK(RunModule(PythonModule(), job)["changed"] == false);
+  CHECK(ran == 1);
+  CHECK(run.sends == 1);
+
+  Json no_python = Args();
+  no_python["interpreters"] = {"/usr/bin/python3.99"};
+  ModuleContext bare{.args = no_python, .host = &run.host};
+  auto refused = StagePythonModule(bare);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message ==
+        "module known_hosts has no native implementation in tend and needs Python 3 on the host; "
+        "none found (tried /usr/bin/python3.99)");
+}
+
 TEST_CASE("python module: output that is not JSON is MODULE FAILURE") {
   PythonRun run;
   Json r = run.Run(Args(), "oops\n");

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "tests/support/lab_shell.h"
 
 namespace {
@@ -94,14 +95,50 @@ struct Both {
   Run ansible;
 };
 
-Both PlayBoth(const std::string& flags) {
+Both PlayBoth(const std::string& flags, const std::string& play = kPlay) {
   const Pair& p = GetPair();
   Both b;
   b.tend = Sh(p.lab.tend + " play -i " + p.lab.inventory + " --limit " + p.tend_host.name + " " +
-              flags + " " + SourceDir() + "/" + kPlay);
+              flags + " " + SourceDir() + "/" + play);
   b.ansible = Sh("cd /tmp && ANSIBLE_NOCOLOR=1 ansible-playbook -i " + p.lab.inventory + " --limit " +
-                 p.ansible_host.name + " " + flags + " " + SourceDir() + "/" + kPlay);
+                 p.ansible_host.name + " " + flags + " " + SourceDir() + "/" + play);
   return b;
+}
+
+// `tend run` and `ansible` of the same module and arguments, each on its host.
+Both AdhocBoth(const std::string& module, const std::string& args, const std::string& flags = "") {
+  const Pair& p = GetPair();
+  Both b;
+  b.tend = Sh(p.lab.tend + " run -i " + p.lab.inventory + " " + p.tend_host.name + " " + flags +
+              " -m " + module + " -a '" + args + "'");
+  b.ansible = Sh("cd /tmp && ANSIBLE_NOCOLOR=1 ansible -i " + p.lab.inventory + " " +
+                 p.ansible_host.name + " " + flags + " -m " + module + " -a '" + args + "'");
+  return b;
+}
+
+// "host | CHANGED => {json}": the status word and the JSON, without the
+// interpreter Ansible reports discovering (tend discovers it on the host).
+std::pair<std::string, tend::Json> AdhocResult(const std::string& out) {
+  size_t bar = out.find(" | ");
+  size_t arrow = out.find(" => ", bar);
+  if (bar == std::string::npos || arrow == std::string::npos) return {out, tend::Json()};
+  tend::Json json = tend::Json::parse(out.substr(arrow + 4), nullptr, false);
+  if (json.is_object() && json.contains("ansible_facts")) {
+    json["ansible_facts"].erase("discovered_interpreter_python");
+    if (json["ansible_facts"].empty()) json.erase("ansible_facts");
+  }
+  return {out.substr(bar + 3, arrow - bar - 3), json};
+}
+
+void CheckAdhocAlike(const Both& b, const char* what) {
+  INFO(what);
+  INFO("tend:\n", b.tend.out);
+  INFO("ansible:\n", b.ansible.out);
+  CHECK(b.tend.rc == b.ansible.rc);
+  auto [tend_status, tend_json] = AdhocResult(b.tend.out);
+  auto [ansible_status, ansible_json] = AdhocResult(b.ansible.out);
+  CHECK(tend_status == ansible_status);
+  CHECK(tend_json.dump() == ansible_json.dump());
 }
 
 void CheckAlike(const Both& b, const char* what) {
@@ -175,6 +212,60 @@ TEST_CASE("no Python on the host, or a module with an action plugin, is a clear 
         std::string::npos);
   CHECK(missing.out.find("module ansible.builtin.reboot is not native in tend and needs Ansible's "
                          "action plugin") != std::string::npos);
+}
+
+TEST_CASE("async on modules run through Python, and the collections keyword, match ansible-playbook") {
+  const Pair& p = GetPair();
+  Both first = PlayBoth("", "tests/modules/python/async.yml");
+  INFO("tend:\n", first.tend.out);
+  INFO("ansible-playbook:\n", first.ansible.out);
+  CHECK(first.tend.rc == 0);
+  CHECK(first.ansible.rc == 0);
+  // until/retries prints as many retries as the job took: compare recaps.
+  CHECK(RecapByHost(first.tend.out)[p.tend_host.name] == RecapByHost(first.ansible.out)[p.ansible_host.name]);
+  std::string files = "'stat -c \"%n %s\" /srv/pyt/async/blob; getfacl -p /srv/pyt/async/acl.txt'";
+  CHECK(OnHost(p.tend_host, files) == OnHost(p.ansible_host, files));
+  CHECK(Contains(OnHost(p.tend_host, files), "/srv/pyt/async/blob 8192"));
+  CHECK(Contains(OnHost(p.tend_host, files), "user:nobody:rw-"));
+  // The job's payload came from the cache the first call filled.
+  CHECK(OnHost(p.tend_host, "'ls /root/.ansible_async | wc -l'") != "0\n");
+}
+
+TEST_CASE("tend run with a non-native module runs Ansible's code, as ansible does") {
+  const std::string args = "domain=adhoc limit_type=soft limit_item=core value=0 dest=/srv/pyt/adhoc-limits.conf";
+  const Pair& p = GetPair();
+  for (const LabHost* host : {&p.tend_host, &p.ansible_host}) {
+    OnHost(*host, "'mkdir -p /srv/pyt && printf \"name,uid\\nalice,1001\\n\" > /srv/pyt/adhoc.csv'");
+  }
+  Both check = AdhocBoth("community.general.pam_limits", args, "-C");
+  CheckAdhocAlike(check, "check mode");
+  Both first = AdhocBoth("community.general.pam_limits", args);
+  CheckAdhocAlike(first, "first run");
+  CHECK(AdhocResult(first.tend.out).first == "CHANGED");
+  Both again = AdhocBoth("community.general.pam_limits", args);
+  CheckAdhocAlike(again, "second run");
+  CHECK(AdhocResult(again.tend.out).first == "SUCCESS");
+  CHECK(OnHost(p.tend_host, "cat /srv/pyt/adhoc-limits.conf") ==
+        OnHost(p.ansible_host, "cat /srv/pyt/adhoc-limits.conf"));
+  // A short name ansible-core routes to a collection, and a module's failure.
+  CheckAdhocAlike(AdhocBoth("read_csv", "path=/srv/pyt/adhoc.csv key=name"), "read_csv");
+  CheckAdhocAlike(AdhocBoth("read_csv", "path=/srv/pyt/missing.csv"), "a failing module");
+}
+
+TEST_CASE("tend run: an action-plugin module and an unknown module are clear errors") {
+  const Pair& p = GetPair();
+  std::string base = p.lab.tend + " run -i " + p.lab.inventory + " " + p.tend_host.name + " ";
+  Run sync = Sh(base + "-m synchronize -a 'src=/tmp dest=/tmp'");
+  INFO(sync.out);
+  CHECK(sync.rc != 0);
+  CHECK(Contains(sync.out, "module synchronize is not native in tend and needs Ansible's action plugin "
+                           "(controller-side Python: "));
+  CHECK(Contains(sync.out, "which tend does not run; the action plugins tend implements natively are: "));
+  // A name neither tend nor Ansible knows is the agent's "couldn't resolve".
+  Run unknown = Sh(base + "-m nosuch.coll.thing -a x=1");
+  INFO(unknown.out);
+  CHECK(unknown.rc == 2);
+  CHECK(Contains(unknown.out, "couldn't resolve module 'nosuch.coll.thing'"));
 }
 
 }  // namespace
